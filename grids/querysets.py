@@ -1,0 +1,107 @@
+"""Who sees what of the registry — the one place scope is decided for grids/.
+
+- street administrator, street cadre: the whole street;
+- community cadre: the communities granted to them (`grids.work_in_region`);
+- grid leader, grid worker: the grids granted to them (`grids.work_in_grid`);
+- anyone holding `grids.view_resident` on one resident: that case;
+- partner staff, Party officers, integrations without grants: nothing (their roles carry no
+  registry permission, so `visible_to` stops before it gets here).
+"""
+
+from django.apps import apps
+from django.db.models import Q
+
+from portal.querysets import ScopedQuerySet, objects_granted
+from portal.roles import STREET_ROLES
+
+
+def _model(name):
+    return apps.get_model("grids", name)
+
+
+def granted_communities(user):
+    """Communities in the user's jurisdiction: granted directly, or under a granted street."""
+    Region = _model("Region")
+    granted = objects_granted(user, "grids.work_in_region", Region)
+    return Region.objects.filter(
+        Q(pk__in=granted) | Q(parent__in=granted) | Q(parent__parent__in=granted),
+        level=Region.Level.COMMUNITY,
+    ).values("pk")
+
+
+def granted_grids(user):
+    return objects_granted(user, "grids.work_in_grid", _model("Grid"))
+
+
+def _grid_scope(user, grid_path: str) -> Q | None:
+    """Q for rows whose grid (reached by `grid_path`) lies in the user's jurisdiction."""
+    prefix = f"{grid_path}__" if grid_path else ""
+    return Q(**{f"{prefix}community__in": granted_communities(user)}) | Q(
+        **{f"{grid_path or 'pk'}__in": granted_grids(user)}
+    )
+
+
+class RegionQuerySet(ScopedQuerySet):
+    def scoped_for(self, user):
+        if user.role in STREET_ROLES:
+            return self.all()
+        grid_communities = (
+            _model("Grid").objects.filter(pk__in=granted_grids(user)).values("community")
+        )
+        mine = self.model.objects.filter(
+            Q(pk__in=granted_communities(user)) | Q(pk__in=grid_communities)
+        )
+        # A community and the regions above it are visible to those who work inside it.
+        return self.filter(
+            Q(pk__in=mine.values("pk"))
+            | Q(pk__in=mine.values("parent"))
+            | Q(pk__in=mine.values("parent__parent"))
+        )
+
+
+class GridQuerySet(ScopedQuerySet):
+    def scoped_for(self, user):
+        if user.role in STREET_ROLES:
+            return self.all()
+        return self.filter(_grid_scope(user, ""))
+
+
+class GridAssignmentQuerySet(ScopedQuerySet):
+    def scoped_for(self, user):
+        if user.role in STREET_ROLES:
+            return self.all()
+        return self.filter(_grid_scope(user, "grid"))
+
+    def current(self, *, on):
+        return self.filter(Q(start_date__lte=on), Q(end_date__isnull=True) | Q(end_date__gte=on))
+
+
+class BuildingQuerySet(ScopedQuerySet):
+    def scoped_for(self, user):
+        if user.role in STREET_ROLES:
+            return self.all()
+        return self.filter(
+            Q(community__in=granted_communities(user)) | Q(grid__in=granted_grids(user))
+        )
+
+
+class HouseholdQuerySet(ScopedQuerySet):
+    def scoped_for(self, user):
+        if user.role in STREET_ROLES:
+            return self.all()
+        return self.filter(_grid_scope(user, "grid"))
+
+
+class ResidentQuerySet(ScopedQuerySet):
+    def scoped_for(self, user):
+        if user.role in STREET_ROLES:
+            return self.all()
+        shared = Q(pk__in=objects_granted(user, "grids.view_resident", self.model))
+        return self.filter(_grid_scope(user, "household__grid") | shared)
+
+
+class ResidentTagQuerySet(ScopedQuerySet):
+    def scoped_for(self, user):
+        if user.role in STREET_ROLES:
+            return self.all()
+        return self.filter(resident__in=_model("Resident").objects.scoped_for(user).values("pk"))

@@ -1,0 +1,116 @@
+"""Writes of the registry. Atomic, validated, audited."""
+
+from datetime import date
+
+from django.db import transaction
+from guardian.shortcuts import assign_perm, remove_perm
+
+from grids.models import Grid, GridAssignment, Region, Resident
+from portal.audit import audit_record
+
+# Posts that give their holder the grid as jurisdiction (instructors and micro-grid leaders
+# are volunteers or supervisors without access to the registry).
+POSTS_WITH_ACCESS = {
+    GridAssignment.Post.LEADER,
+    GridAssignment.Post.FULL_TIME,
+    GridAssignment.Post.PART_TIME,
+}
+
+
+def grid_assign(*, actor, person, grid: Grid, post: str, start_date: date) -> GridAssignment:
+    """Put `person` on `grid` in `post` from `start_date`, granting the grid when the post has access.
+
+    Assigning the same person to the same grid and post again returns the open assignment.
+    """
+    with transaction.atomic():
+        existing = GridAssignment.objects.filter(
+            grid=grid, person=person, post=post, end_date__isnull=True
+        ).first()
+        if existing is not None:
+            return existing
+        assignment = GridAssignment(grid=grid, person=person, post=post, start_date=start_date)
+        assignment.full_clean()
+        assignment.save()
+        if post in POSTS_WITH_ACCESS:
+            assign_perm("grids.work_in_grid", person, grid)
+        audit_record(actor=actor, action="grid_assignment.create", obj=assignment)
+    return assignment
+
+
+def grid_assignment_end(*, actor, assignment: GridAssignment, end_date: date) -> GridAssignment:
+    """End an assignment; the grid grant goes when the person holds no other open post there."""
+    with transaction.atomic():
+        assignment = GridAssignment.objects.select_for_update().get(pk=assignment.pk)
+        assignment.end_date = end_date
+        assignment.full_clean()
+        assignment.save(update_fields=["end_date"])
+        still_there = GridAssignment.objects.filter(
+            grid=assignment.grid_id,
+            person=assignment.person_id,
+            end_date__isnull=True,
+            post__in=POSTS_WITH_ACCESS,
+        ).exists()
+        if not still_there:
+            remove_perm("grids.work_in_grid", assignment.person, assignment.grid)
+        audit_record(actor=actor, action="grid_assignment.end", obj=assignment)
+    return assignment
+
+
+def region_staff_grant(*, actor, person, region: Region) -> None:
+    """Give a community cadre (or an integration) a community or a whole street as jurisdiction."""
+    with transaction.atomic():
+        assign_perm("grids.work_in_region", person, region)
+        audit_record(
+            actor=actor, action="region.grant", obj=region, details={"user": person.username}
+        )
+
+
+def resident_share(*, actor, resident: Resident, person) -> None:
+    """Share one case with one person (a social worker, a cadre of another community)."""
+    with transaction.atomic():
+        assign_perm("grids.view_resident", person, resident)
+        audit_record(
+            actor=actor, action="resident.share", obj=resident, details={"user": person.username}
+        )
+
+
+RESIDENT_EDITABLE = (
+    "name", "id_type", "id_number", "sex", "birth_date", "phone", "ethnicity", "household",
+    "relation_to_head", "population_type", "separated", "political_status", "deceased_date",
+    "data_source", "verified_date",
+)  # fmt: skip
+
+
+def resident_create(*, actor, **fields) -> Resident:
+    """Register a resident after validating the ID number, sex/birth agreement and phone."""
+    with transaction.atomic():
+        resident = Resident(**{k: v for k, v in fields.items() if k in RESIDENT_EDITABLE})
+        resident.full_clean()
+        resident.save()
+        audit_record(actor=actor, action="resident.create", obj=resident)
+    return resident
+
+
+def resident_update(*, actor, resident: Resident, **fields) -> Resident:
+    """Change a resident's fields; the audit event lists which fields changed (not their values)."""
+    with transaction.atomic():
+        resident = Resident.objects.select_for_update().get(pk=resident.pk)
+        changed = [
+            k for k, v in fields.items() if k in RESIDENT_EDITABLE and getattr(resident, k) != v
+        ]
+        for key in changed:
+            setattr(resident, key, fields[key])
+        resident.full_clean()
+        hashes = [f"{k}_hash" for k in changed if k in ("id_number", "phone")]
+        resident.save(update_fields=[*changed, *hashes] or None)
+        audit_record(
+            actor=actor, action="resident.update", obj=resident, details={"fields": changed}
+        )
+    return resident
+
+
+def resident_delete(*, actor, resident: Resident) -> None:
+    """Delete a resident entered by mistake (a death is recorded with `deceased_date` instead)."""
+    with transaction.atomic():
+        audit_record(actor=actor, action="resident.delete", obj=resident)
+        resident.delete()

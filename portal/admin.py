@@ -1,0 +1,120 @@
+"""Django admin for administrators: users and roles, API tokens, read-only audit trail."""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from portal import services
+from portal.models import ApiToken, AuditEvent, Notification, ScheduledRun, User
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    list_display = ("username", "full_name", "role", "is_active", "last_login")
+    list_filter = ("role", "is_active", "is_staff")
+    search_fields = ("username", "full_name", "email")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Person"), {"fields": ("full_name", "email", "phone")}),
+        (_("Role"), {"fields": ("role", "is_active", "is_staff", "is_superuser")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "full_name", "role", "password1", "password2"),
+            },
+        ),
+    )
+
+    def has_delete_permission(self, request, obj=None):
+        # Accounts are deactivated, never deleted: their audit trail must stay attributable.
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = (
+        "occurred_at",
+        "actor_username",
+        "action",
+        "object_repr",
+        "outcome",
+        "ip_address",
+    )
+    list_filter = ("outcome", "action")
+    search_fields = ("actor_username", "object_repr", "action", "ip_address")
+    date_hierarchy = "occurred_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "user",
+        "key_prefix",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    )
+    list_filter = ("revoked_at",)
+    readonly_fields = (
+        "user",
+        "name",
+        "key_prefix",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    )
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False  # issued with `manage.py api_token_issue`, which shows the key once
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Revoke selected tokens"))
+    def revoke(self, request, queryset):
+        for token in queryset:
+            services.api_token_revoke(actor=request.user, token=token)
+        self.message_user(request, _("Tokens revoked."), messages.SUCCESS)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "recipient", "title", "read_at")
+    search_fields = ("title", "recipient__username")
+    readonly_fields = (
+        "recipient",
+        "title",
+        "body",
+        "url",
+        "dedup_key",
+        "created_at",
+        "read_at",
+        "emailed_at",
+    )
+
+
+@admin.register(ScheduledRun)
+class ScheduledRunAdmin(admin.ModelAdmin):
+    list_display = ("task", "slot", "started_at")
+    list_filter = ("task",)
+    readonly_fields = ("task", "slot", "started_at", "result")
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,70 @@
+"""Viewsets that always start from `visible_to(user)`.
+
+- An object outside the user's scope, or a kind of object the role may not view, is a 404
+  on every detail route, exactly like a missing one.
+- An object the user may see but not change or delete is a 403.
+- Listing or creating a kind of object the role has no permission for is a 403; the list
+  itself only ever contains visible rows.
+"""
+
+from rest_framework import permissions, viewsets
+from rest_framework.exceptions import PermissionDenied
+
+from portal.querysets import model_perm
+
+ACTION_PERMS = {
+    "list": "view",
+    "retrieve": "view",
+    "create": "add",
+    "update": "change",
+    "partial_update": "change",
+    "destroy": "delete",
+}
+
+
+class RoleActionPermission(permissions.BasePermission):
+    """Collection routes need the role's model permission for the action."""
+
+    def has_permission(self, request, view):
+        if getattr(view, "detail", False) or view.action not in ("list", "create"):
+            return True  # detail routes: decided by the scoped queryset and has_object_permission
+        return request.user.has_perm(model_perm(view.queryset_model(), ACTION_PERMS[view.action]))
+
+
+class ScopedViewSetMixin:
+    """Use with any GenericViewSet; subclasses set `queryset` (the unscoped base) as usual."""
+
+    permission_classes = [permissions.IsAuthenticated, RoleActionPermission]
+    # Extra actions (@action) map to a model action here, e.g. {"accept": "change"}.
+    extra_action_perms: dict[str, str] = {}
+
+    def queryset_model(self):
+        return self.queryset.model
+
+    def scope_action(self) -> str:
+        return ACTION_PERMS.get(self.action) or self.extra_action_perms.get(self.action, "view")
+
+    def get_queryset(self):
+        # Always the *view* scope first: what you cannot see does not exist (404).
+        return self.selector_queryset().visible_to(self.request.user, "view")
+
+    def selector_queryset(self):
+        """The unscoped base with its joins; override to use a selector."""
+        return self.queryset.all()
+
+    def get_object(self):
+        obj = super().get_object()
+        action = self.scope_action()
+        if action != "view":
+            allowed = self.queryset.model._default_manager.visible_to(self.request.user, action)
+            if not allowed.filter(pk=obj.pk).exists():
+                raise PermissionDenied()
+        return obj
+
+
+class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+    pass
+
+
+class ScopedReadOnlyModelViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    pass

@@ -1,0 +1,41 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = _("Portal foundation")
+
+    def ready(self):
+        from portal import signals  # noqa: F401 - connects the login audit receivers
+        from portal.hooks import PeriodicSchedule, periodic_schedule_register
+        from portal.roles import Role, role_permissions_register
+
+        everyone = [r for r in Role.values if r != Role.INTEGRATION]
+        role_permissions_register({role: ["portal.view_notification"] for role in everyone})
+        role_permissions_register({Role.STREET_ADMIN: ["portal.view_auditevent"]})
+
+        periodic_schedule_register(
+            PeriodicSchedule(
+                name="portal: clear expired sessions",
+                task="portal.sessions_clear_expired",
+                crontab={"minute": "17", "hour": "*"},
+                description="Deletes expired login sessions every hour.",
+            )
+        )
+        periodic_schedule_register(
+            PeriodicSchedule(
+                name="portal: API tokens expiring",
+                task="portal.api_tokens_remind_expiring",
+                crontab={"minute": "5", "hour": "8"},
+                description="Reminds street administrators of integration tokens that expire soon.",
+            )
+        )
+        post_migrate.connect(_install_schedules, sender=self)
+
+
+def _install_schedules(**kwargs):
+    from portal.schedules import periodic_schedules_install
+
+    periodic_schedules_install()

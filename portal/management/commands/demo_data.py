@@ -1,0 +1,38 @@
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from portal.demo import load as load_accounts
+from portal.hooks import demo_data_loaders
+
+
+class Command(BaseCommand):
+    help = "Load the demo street (deterministic; running it twice duplicates nothing)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=20261128)
+        parser.add_argument("--force", action="store_true", help="load even with DEBUG off")
+
+    def handle(self, seed, force, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "Refusing to load demo data with DEBUG off: it creates accounts with a published "
+                "password. Use --force on a throwaway database only."
+            )
+        ctx = {"seed": seed}
+        started = time.monotonic()
+        with transaction.atomic():
+            load_accounts(ctx)
+            for _order, name, loader in demo_data_loaders:
+                step = time.monotonic()
+                loader(ctx)
+                self.stdout.write(f"  {name}: {time.monotonic() - step:.1f}s")
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.1f}s.")
+        )
+        self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
+        for username, role, full_name in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {username:<10} {role.label} ({full_name})")

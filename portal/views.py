@@ -1,0 +1,95 @@
+"""Pages of the foundation: home, notifications, health check; base mixins for scoped pages."""
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from portal import selectors, services
+from portal.hooks import home_cards_for
+from portal.roles import Role
+
+
+class ScopedQuerysetMixin(LoginRequiredMixin):
+    """For generic class-based views: the queryset is always `visible_to(user, action)`.
+
+    A detail, edit or delete page of an object outside the scope is a 404.
+    """
+
+    scope_action = "view"
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user, self.scope_action)
+
+
+HOME_TEMPLATES = {
+    Role.STREET_ADMIN: "portal/home/street.html",
+    Role.STREET_CADRE: "portal/home/street.html",
+    Role.COMMUNITY_CADRE: "portal/home/community.html",
+    Role.GRID_LEADER: "portal/home/grid.html",
+    Role.GRID_WORKER: "portal/home/grid.html",
+    Role.PARTNER_STAFF: "portal/home/partner.html",
+    Role.PARTY_OFFICER: "portal/home/party.html",
+}
+
+
+@login_required
+def home(request):
+    """Each role lands on its own page, filled with cards computed inside its scope."""
+    template = HOME_TEMPLATES.get(request.user.role, "portal/home/default.html")
+    context = {
+        "cards": home_cards_for(request.user),
+        "recent_notifications": selectors.notification_list(user=request.user)[:5],
+    }
+    return render(request, template, context)
+
+
+@login_required
+def notification_list(request):
+    page = Paginator(selectors.notification_list(user=request.user), 20).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "portal/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notifications_mark_read(request):
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+    services.notifications_mark_read(user=request.user, ids=ids)
+    return redirect("notifications")
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the database and the broker answer, 503 otherwise; no secrets in the body."""
+    checks = {"database": _check_database(), "broker": _check_broker()}
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )
+
+
+def _check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return "ok"
+    except Exception:
+        return "unavailable"
+
+
+def _check_broker() -> str:
+    from portal.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return "ok"
+    except Exception:
+        return "unavailable"
