@@ -1,0 +1,150 @@
+"""The named people of STYLE.md and the little street they work in.
+
+street ── community A ── grid A (grid_worker, grid_leader) ── resident_a
+       └─ community B ── grid B (other_grid_worker)          ── resident_b
+partner P (partner_staff), partner Q (other_partner_staff); outsider has no role at all.
+"""
+
+import pytest
+from django.db import connection
+
+from grids import services as grid_services
+from grids.models import Region
+from portal.roles import Role
+from services.services import partner_staff_bind
+from tests.factories import GridFactory, HouseholdFactory, PartnerFactory, RegionFactory, ResidentFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _real_postgresql(request):
+    """Tests run on PostgreSQL, as production does; refuse to pass on anything else."""
+    if "django_db_setup" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        assert connection.vendor == "postgresql", "run the tests through `make test` (PostgreSQL)"
+
+
+@pytest.fixture
+def street(db):
+    city = RegionFactory(name="瑞安市", level=Region.Level.CITY, code="330381")
+    return RegionFactory(name="南滨街道", level=Region.Level.STREET, code="330381008000", parent=city)
+
+
+@pytest.fixture
+def community_a(street):
+    return RegionFactory(name="江滨社区", code="330381008001", parent=street)
+
+
+@pytest.fixture
+def community_b(street):
+    return RegionFactory(name="阁巷社区", code="330381008002", parent=street)
+
+
+@pytest.fixture
+def grid_a(community_a):
+    return GridFactory(community=community_a, name="江滨第一网格")
+
+
+@pytest.fixture
+def grid_b(community_b):
+    return GridFactory(community=community_b, name="阁巷第一网格")
+
+
+@pytest.fixture
+def resident_a(grid_a):
+    return ResidentFactory(name="王秀英", household=HouseholdFactory(grid=grid_a))
+
+
+@pytest.fixture
+def resident_b(grid_b):
+    return ResidentFactory(name="李建国", household=HouseholdFactory(grid=grid_b))
+
+
+@pytest.fixture
+def street_admin(db):
+    return UserFactory(username="t_admin", role=Role.STREET_ADMIN, full_name="街道管理员")
+
+
+@pytest.fixture
+def street_cadre(db):
+    return UserFactory(username="t_cadre", role=Role.STREET_CADRE, full_name="街道干部")
+
+
+@pytest.fixture
+def community_cadre(community_a):
+    user = UserFactory(username="t_community", role=Role.COMMUNITY_CADRE, full_name="社区干部")
+    grid_services.region_staff_grant(actor=None, person=user, region=community_a)
+    return user
+
+
+@pytest.fixture
+def grid_leader(grid_a):
+    user = UserFactory(username="t_leader", role=Role.GRID_LEADER, full_name="网格长")
+    grid_services.grid_assign(actor=None, person=user, grid=grid_a, post="leader", start_date=grid_a_start())
+    return user
+
+
+@pytest.fixture
+def grid_worker(grid_a):
+    user = UserFactory(username="t_worker", role=Role.GRID_WORKER, full_name="网格员甲")
+    grid_services.grid_assign(actor=None, person=user, grid=grid_a, post="full_time", start_date=grid_a_start())
+    return user
+
+
+@pytest.fixture
+def other_grid_worker(grid_b):
+    user = UserFactory(username="t_worker2", role=Role.GRID_WORKER, full_name="网格员乙")
+    grid_services.grid_assign(actor=None, person=user, grid=grid_b, post="full_time", start_date=grid_a_start())
+    return user
+
+
+@pytest.fixture
+def partner_p(db):
+    return PartnerFactory(name="安康家政")
+
+
+@pytest.fixture
+def partner_q(db):
+    return PartnerFactory(name="心桥心理")
+
+
+@pytest.fixture
+def partner_staff(partner_p):
+    user = UserFactory(username="t_partner", role=Role.PARTNER_STAFF, full_name="机构人员甲")
+    partner_staff_bind(actor=None, person=user, partner=partner_p)
+    return user
+
+
+@pytest.fixture
+def other_partner_staff(partner_q):
+    user = UserFactory(username="t_partner2", role=Role.PARTNER_STAFF, full_name="机构人员乙")
+    partner_staff_bind(actor=None, person=user, partner=partner_q)
+    return user
+
+
+@pytest.fixture
+def party_officer(db):
+    return UserFactory(username="t_party", role=Role.PARTY_OFFICER, full_name="党建专干")
+
+
+@pytest.fixture
+def outsider(db):
+    """An active account without any role: sees nothing anywhere."""
+    return UserFactory(username="t_outsider", role="", full_name="无角色用户")
+
+
+def grid_a_start():
+    from datetime import date
+
+    return date(2025, 1, 1)
+
+
+@pytest.fixture
+def api_client_for():
+    """`api_client_for(user)` → a DRF test client authenticated as that user."""
+    from rest_framework.test import APIClient
+
+    def make(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make

@@ -1,0 +1,163 @@
+"""Scope in one place: out of scope is a 404, lists and search contain nothing out of scope.
+
+The sample scoped model is the resident of grids/; every later module repeats this matrix
+for its own resources with tests.helpers.assert_access_matrix.
+"""
+
+import pytest
+from django.urls import reverse
+
+from grids.models import Resident
+from grids.services import resident_share
+from tests.helpers import Call, assert_access_matrix, login, page_call
+
+pytestmark = pytest.mark.django_db
+
+NEW_RESIDENT = {
+    "name": "赵新民",
+    "id_number": "11010519491231002X",
+    "sex": "female",
+    "birth_date": "1949-12-31",
+    "phone": "13800138000",
+}
+
+
+@pytest.fixture
+def people(
+    street_admin,
+    street_cadre,
+    community_cadre,
+    grid_leader,
+    grid_worker,
+    other_grid_worker,
+    partner_staff,
+    party_officer,
+    outsider,
+):
+    return {
+        "street_admin": street_admin,
+        "street_cadre": street_cadre,
+        "community_cadre": community_cadre,
+        "grid_leader": grid_leader,
+        "grid_worker": grid_worker,
+        "other_grid_worker": other_grid_worker,
+        "partner_staff": partner_staff,
+        "party_officer": party_officer,
+        "outsider": outsider,
+        "anonymous": None,
+    }
+
+
+def test_resident_api_matrix(people, resident_a, resident_b):
+    detail = reverse("resident-detail", args=[resident_a.pk])
+    actions = {
+        "list": Call("get", reverse("resident-list")),
+        "retrieve": Call("get", detail),
+        "create": Call("post", reverse("resident-list"), {**NEW_RESIDENT, "household": resident_a.household_id}),
+        "update": Call("patch", detail, {"ethnicity": "畲族"}),
+        "delete": Call("delete", detail),
+    }
+    expected = {
+        "street_admin": {"list": 200, "retrieve": 200, "create": 201, "update": 200, "delete": 204},
+        "street_cadre": {"list": 200, "retrieve": 200, "create": 201, "update": 200, "delete": 403},
+        "community_cadre": {"list": 200, "retrieve": 200, "create": 201, "update": 200, "delete": 403},
+        "grid_leader": {"list": 200, "retrieve": 200, "create": 201, "update": 200, "delete": 403},
+        "grid_worker": {"list": 200, "retrieve": 200, "create": 201, "update": 200, "delete": 403},
+        # Out of scope: the resident does not exist for them; creating into grid A's household
+        # is refused field-wise, as for a household that does not exist.
+        "other_grid_worker": {"list": 200, "retrieve": 404, "create": 400, "update": 404, "delete": 404},
+        "partner_staff": {"list": 403, "retrieve": 404, "create": 403, "update": 404, "delete": 404},
+        "party_officer": {"list": 403, "retrieve": 404, "create": 403, "update": 404, "delete": 404},
+        "outsider": {"list": 403, "retrieve": 404, "create": 403, "update": 404, "delete": 404},
+        "anonymous": {"list": 403, "retrieve": 403, "create": 403, "update": 403, "delete": 403},
+    }
+    assert_access_matrix(people=people, actions=actions, expected=expected)
+
+
+def test_out_of_scope_is_indistinguishable_from_missing(client, other_grid_worker, resident_a):
+    login(client, other_grid_worker)
+    hidden = client.get(reverse("resident-detail", args=[resident_a.pk]))
+    missing = client.get(reverse("resident-detail", args=[resident_a.pk + 10_000]))
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
+
+
+def test_resident_pages_matrix(people, resident_a, resident_b):
+    actions = {
+        "list": Call("get", reverse("grids:resident-list")),
+        "detail_a": Call("get", reverse("grids:resident-detail", args=[resident_a.pk])),
+        "detail_b": Call("get", reverse("grids:resident-detail", args=[resident_b.pk])),
+    }
+    street = {"list": 200, "detail_a": 200, "detail_b": 200}
+    grid_a_only = {"list": 200, "detail_a": 200, "detail_b": 404}
+    nothing = {"list": 200, "detail_a": 404, "detail_b": 404}
+    expected = {
+        "street_admin": street,
+        "street_cadre": street,
+        "community_cadre": grid_a_only,
+        "grid_leader": grid_a_only,
+        "grid_worker": grid_a_only,
+        "other_grid_worker": {"list": 200, "detail_a": 404, "detail_b": 200},
+        "partner_staff": nothing,
+        "party_officer": nothing,
+        "outsider": nothing,
+        "anonymous": {"list": 302, "detail_a": 302, "detail_b": 302},
+    }
+    assert_access_matrix(people=people, actions=actions, expected=expected, perform=page_call)
+
+
+def test_lists_and_search_hold_only_what_is_in_scope(api_client_for, grid_worker, resident_a, resident_b):
+    client = api_client_for(grid_worker)
+    listed = client.get(reverse("resident-list")).json()
+    assert [row["id"] for row in listed["results"]] == [resident_a.pk]
+
+    by_name = client.get(reverse("resident-list"), {"search": resident_b.name}).json()
+    by_id = client.get(reverse("resident-list"), {"search": resident_b.id_number}).json()
+    by_phone = client.get(reverse("resident-list"), {"search": resident_b.phone}).json()
+    assert by_name["count"] == by_id["count"] == by_phone["count"] == 0
+
+    own_by_id = client.get(reverse("resident-list"), {"search": resident_a.id_number.lower()}).json()
+    assert [row["id"] for row in own_by_id["results"]] == [resident_a.pk]
+
+
+def test_page_list_and_search_hold_only_what_is_in_scope(client, grid_worker, resident_a, resident_b):
+    login(client, grid_worker)
+    page = client.get(reverse("grids:resident-list")).content.decode()
+    assert resident_a.name in page and resident_b.name not in page
+    search = client.get(reverse("grids:resident-list"), {"q": resident_b.id_number}).content.decode()
+    assert resident_b.name not in search
+
+
+def test_community_cadre_sees_every_grid_of_their_community_only(
+    api_client_for, community_cadre, grid_a, resident_a, resident_b
+):
+    from tests.factories import GridFactory, HouseholdFactory, ResidentFactory
+
+    second_grid = GridFactory(community=grid_a.community)
+    neighbour = ResidentFactory(household=HouseholdFactory(grid=second_grid))
+    ids = {row["id"] for row in api_client_for(community_cadre).get(reverse("resident-list")).json()["results"]}
+    assert ids == {resident_a.pk, neighbour.pk}
+
+
+def test_one_case_shared_with_one_person(api_client_for, other_grid_worker, street_admin, resident_a):
+    client = api_client_for(other_grid_worker)
+    url = reverse("resident-detail", args=[resident_a.pk])
+    assert client.get(url).status_code == 404
+    resident_share(actor=street_admin, resident=resident_a, person=other_grid_worker)
+    assert client.get(url).status_code == 200
+
+
+def test_visible_to_is_one_query_with_grants_as_subqueries(grid_worker, resident_a, django_assert_num_queries):
+    # Role check is in memory; the grants are subqueries of the single SELECT.
+    with django_assert_num_queries(1):
+        assert list(Resident.objects.visible_to(grid_worker)) == [resident_a]
+
+
+def test_grid_worker_creating_a_resident_in_another_grid_writes_nothing(api_client_for, other_grid_worker, resident_a):
+    before = Resident.objects.count()
+    response = api_client_for(other_grid_worker).post(
+        reverse("resident-list"), {**NEW_RESIDENT, "household": resident_a.household_id}, format="json"
+    )
+    assert response.status_code == 400
+    assert "household" in response.json()
+    assert Resident.objects.count() == before
