@@ -12,7 +12,14 @@ from grids import services as grid_services
 from grids.models import Region
 from portal.roles import Role
 from services.services import partner_staff_bind
-from tests.factories import GridFactory, HouseholdFactory, PartnerFactory, RegionFactory, ResidentFactory, UserFactory
+from tests.factories import (
+    GridFactory,
+    HouseholdFactory,
+    PartnerFactory,
+    RegionFactory,
+    ResidentFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +32,9 @@ def _real_postgresql(request):
 @pytest.fixture
 def street(db):
     city = RegionFactory(name="瑞安市", level=Region.Level.CITY, code="330381")
-    return RegionFactory(name="南滨街道", level=Region.Level.STREET, code="330381008000", parent=city)
+    return RegionFactory(
+        name="南滨街道", level=Region.Level.STREET, code="330381008000", parent=city
+    )
 
 
 @pytest.fixture
@@ -78,21 +87,27 @@ def community_cadre(community_a):
 @pytest.fixture
 def grid_leader(grid_a):
     user = UserFactory(username="t_leader", role=Role.GRID_LEADER, full_name="网格长")
-    grid_services.grid_assign(actor=None, person=user, grid=grid_a, post="leader", start_date=grid_a_start())
+    grid_services.grid_assign(
+        actor=None, person=user, grid=grid_a, post="leader", start_date=grid_a_start()
+    )
     return user
 
 
 @pytest.fixture
 def grid_worker(grid_a):
     user = UserFactory(username="t_worker", role=Role.GRID_WORKER, full_name="网格员甲")
-    grid_services.grid_assign(actor=None, person=user, grid=grid_a, post="full_time", start_date=grid_a_start())
+    grid_services.grid_assign(
+        actor=None, person=user, grid=grid_a, post="full_time", start_date=grid_a_start()
+    )
     return user
 
 
 @pytest.fixture
 def other_grid_worker(grid_b):
     user = UserFactory(username="t_worker2", role=Role.GRID_WORKER, full_name="网格员乙")
-    grid_services.grid_assign(actor=None, person=user, grid=grid_b, post="full_time", start_date=grid_a_start())
+    grid_services.grid_assign(
+        actor=None, person=user, grid=grid_b, post="full_time", start_date=grid_a_start()
+    )
     return user
 
 

@@ -89,8 +89,7 @@ def assert_constant_queries(*, add_rows: Callable[[int], None], fetch: Callable[
     one, sql_one = count_queries(fetch)
     add_rows(19)
     twenty, sql_twenty = count_queries(fetch)
-    assert one == twenty, (
-        f"{one} queries for 1 row but {twenty} for 20 rows:\n"
-        + "\n".join(sql_twenty[len(sql_one) - 3 :] if twenty > one else sql_twenty)
+    assert one == twenty, f"{one} queries for 1 row but {twenty} for 20 rows:\n" + "\n".join(
+        sql_twenty[len(sql_one) - 3 :] if twenty > one else sql_twenty
     )
     return one

@@ -53,21 +53,47 @@ def test_resident_api_matrix(people, resident_a, resident_b):
     actions = {
         "list": Call("get", reverse("resident-list")),
         "retrieve": Call("get", detail),
-        "create": Call("post", reverse("resident-list"), {**NEW_RESIDENT, "household": resident_a.household_id}),
+        "create": Call(
+            "post", reverse("resident-list"), {**NEW_RESIDENT, "household": resident_a.household_id}
+        ),
         "update": Call("patch", detail, {"ethnicity": "畲族"}),
         "delete": Call("delete", detail),
     }
     expected = {
         "street_admin": {"list": 200, "retrieve": 200, "create": 201, "update": 200, "delete": 204},
         "street_cadre": {"list": 200, "retrieve": 200, "create": 201, "update": 200, "delete": 403},
-        "community_cadre": {"list": 200, "retrieve": 200, "create": 201, "update": 200, "delete": 403},
+        "community_cadre": {
+            "list": 200,
+            "retrieve": 200,
+            "create": 201,
+            "update": 200,
+            "delete": 403,
+        },
         "grid_leader": {"list": 200, "retrieve": 200, "create": 201, "update": 200, "delete": 403},
         "grid_worker": {"list": 200, "retrieve": 200, "create": 201, "update": 200, "delete": 403},
         # Out of scope: the resident does not exist for them; creating into grid A's household
         # is refused field-wise, as for a household that does not exist.
-        "other_grid_worker": {"list": 200, "retrieve": 404, "create": 400, "update": 404, "delete": 404},
-        "partner_staff": {"list": 403, "retrieve": 404, "create": 403, "update": 404, "delete": 404},
-        "party_officer": {"list": 403, "retrieve": 404, "create": 403, "update": 404, "delete": 404},
+        "other_grid_worker": {
+            "list": 200,
+            "retrieve": 404,
+            "create": 400,
+            "update": 404,
+            "delete": 404,
+        },
+        "partner_staff": {
+            "list": 403,
+            "retrieve": 404,
+            "create": 403,
+            "update": 404,
+            "delete": 404,
+        },
+        "party_officer": {
+            "list": 403,
+            "retrieve": 404,
+            "create": 403,
+            "update": 404,
+            "delete": 404,
+        },
         "outsider": {"list": 403, "retrieve": 404, "create": 403, "update": 404, "delete": 404},
         "anonymous": {"list": 403, "retrieve": 403, "create": 403, "update": 403, "delete": 403},
     }
@@ -106,7 +132,9 @@ def test_resident_pages_matrix(people, resident_a, resident_b):
     assert_access_matrix(people=people, actions=actions, expected=expected, perform=page_call)
 
 
-def test_lists_and_search_hold_only_what_is_in_scope(api_client_for, grid_worker, resident_a, resident_b):
+def test_lists_and_search_hold_only_what_is_in_scope(
+    api_client_for, grid_worker, resident_a, resident_b
+):
     client = api_client_for(grid_worker)
     listed = client.get(reverse("resident-list")).json()
     assert [row["id"] for row in listed["results"]] == [resident_a.pk]
@@ -116,15 +144,21 @@ def test_lists_and_search_hold_only_what_is_in_scope(api_client_for, grid_worker
     by_phone = client.get(reverse("resident-list"), {"search": resident_b.phone}).json()
     assert by_name["count"] == by_id["count"] == by_phone["count"] == 0
 
-    own_by_id = client.get(reverse("resident-list"), {"search": resident_a.id_number.lower()}).json()
+    own_by_id = client.get(
+        reverse("resident-list"), {"search": resident_a.id_number.lower()}
+    ).json()
     assert [row["id"] for row in own_by_id["results"]] == [resident_a.pk]
 
 
-def test_page_list_and_search_hold_only_what_is_in_scope(client, grid_worker, resident_a, resident_b):
+def test_page_list_and_search_hold_only_what_is_in_scope(
+    client, grid_worker, resident_a, resident_b
+):
     login(client, grid_worker)
     page = client.get(reverse("grids:resident-list")).content.decode()
     assert resident_a.name in page and resident_b.name not in page
-    search = client.get(reverse("grids:resident-list"), {"q": resident_b.id_number}).content.decode()
+    search = client.get(
+        reverse("grids:resident-list"), {"q": resident_b.id_number}
+    ).content.decode()
     assert resident_b.name not in search
 
 
@@ -135,11 +169,16 @@ def test_community_cadre_sees_every_grid_of_their_community_only(
 
     second_grid = GridFactory(community=grid_a.community)
     neighbour = ResidentFactory(household=HouseholdFactory(grid=second_grid))
-    ids = {row["id"] for row in api_client_for(community_cadre).get(reverse("resident-list")).json()["results"]}
+    ids = {
+        row["id"]
+        for row in api_client_for(community_cadre).get(reverse("resident-list")).json()["results"]
+    }
     assert ids == {resident_a.pk, neighbour.pk}
 
 
-def test_one_case_shared_with_one_person(api_client_for, other_grid_worker, street_admin, resident_a):
+def test_one_case_shared_with_one_person(
+    api_client_for, other_grid_worker, street_admin, resident_a
+):
     client = api_client_for(other_grid_worker)
     url = reverse("resident-detail", args=[resident_a.pk])
     assert client.get(url).status_code == 404
@@ -147,16 +186,22 @@ def test_one_case_shared_with_one_person(api_client_for, other_grid_worker, stre
     assert client.get(url).status_code == 200
 
 
-def test_visible_to_is_one_query_with_grants_as_subqueries(grid_worker, resident_a, django_assert_num_queries):
+def test_visible_to_is_one_query_with_grants_as_subqueries(
+    grid_worker, resident_a, django_assert_num_queries
+):
     # Role check is in memory; the grants are subqueries of the single SELECT.
     with django_assert_num_queries(1):
         assert list(Resident.objects.visible_to(grid_worker)) == [resident_a]
 
 
-def test_grid_worker_creating_a_resident_in_another_grid_writes_nothing(api_client_for, other_grid_worker, resident_a):
+def test_grid_worker_creating_a_resident_in_another_grid_writes_nothing(
+    api_client_for, other_grid_worker, resident_a
+):
     before = Resident.objects.count()
     response = api_client_for(other_grid_worker).post(
-        reverse("resident-list"), {**NEW_RESIDENT, "household": resident_a.household_id}, format="json"
+        reverse("resident-list"),
+        {**NEW_RESIDENT, "household": resident_a.household_id},
+        format="json",
     )
     assert response.status_code == 400
     assert "household" in response.json()
