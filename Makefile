@@ -39,7 +39,7 @@ run: install
 	@echo "  Demo accounts, password portal-demo: admin cadre community leader worker worker2 partner partner2 party"
 	@echo "  Ctrl-C stops the web server, the Celery worker and beat."
 	@echo
-	$(RUN_ENV) PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(RUN_ENV) PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
 test: install
 	bash .ci/prepare-test-machine

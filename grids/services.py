@@ -59,6 +59,8 @@ def grid_assignment_end(*, actor, assignment: GridAssignment, end_date: date) ->
 def region_staff_grant(*, actor, person, region: Region) -> None:
     """Give a community cadre (or an integration) a community or a whole street as jurisdiction."""
     with transaction.atomic():
+        if person.has_perm("grids.work_in_region", region):
+            return
         assign_perm("grids.work_in_region", person, region)
         audit_record(
             actor=actor, action="region.grant", obj=region, details={"user": person.username}

@@ -18,8 +18,10 @@ def partner_create(*, actor, **fields) -> Partner:
 
 
 def partner_staff_bind(*, actor, person, partner: Partner) -> None:
-    """Bind a partner_staff account to its one organisation."""
+    """Bind a partner_staff account to its one organisation (binding again changes nothing)."""
     with transaction.atomic():
+        if person.has_perm("services.act_for_partner", partner):
+            return
         assign_perm("services.act_for_partner", person, partner)
         audit_record(
             actor=actor, action="partner.bind_staff", obj=partner, details={"user": person.username}

@@ -1,0 +1,163 @@
+"""Token authentication of district integrations: hashed at rest, one live token, read-only."""
+
+import hashlib
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from grids.models import Resident
+from grids.services import region_staff_grant
+from portal.models import ApiToken, AuditEvent
+from portal.roles import Role
+from portal.services import api_token_issue, api_token_revoke
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+RESIDENTS = reverse("resident-list")
+
+
+@pytest.fixture
+def client_user(street):
+    """The district's data platform: role 'integration', the whole street as jurisdiction."""
+    user = UserFactory(username="t_district", role=Role.INTEGRATION, full_name="区数据平台")
+    region_staff_grant(actor=None, person=user, region=street)
+    return user
+
+
+def token_client(raw: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+    return client
+
+
+def assert_refused(response):
+    """A refused token is a 401 whose JSON body says why."""
+    assert response.status_code == 401, response.content
+    assert response["Content-Type"].startswith("application/json")
+    assert "detail" in response.json()
+
+
+def test_token_lists_the_residents_of_its_street(client_user, street_admin, resident_a, resident_b):
+    _, raw = api_token_issue(actor=street_admin, client=client_user, name="区数据平台")
+
+    response = token_client(raw).get(RESIDENTS)
+
+    assert response.status_code == 200
+    assert {row["name"] for row in response.json()["results"]} == {"王秀英", "李建国"}
+
+
+def test_token_is_stored_only_as_its_hash(client_user, street_admin):
+    token, raw = api_token_issue(actor=street_admin, client=client_user, name="区数据平台")
+
+    token.refresh_from_db()
+    assert token.key_hash == hashlib.sha256(raw.encode()).hexdigest()
+    row = ApiToken.objects.filter(pk=token.pk).values().get()
+    assert not any(raw in str(value) for value in row.values())
+    secret = raw.split(".", 1)[1]
+    assert not any(secret in str(value) for value in row.values())
+
+
+def test_use_of_a_token_is_recorded(client_user, street_admin, resident_a):
+    token, raw = api_token_issue(actor=street_admin, client=client_user, name="区数据平台")
+    assert token.last_used_at is None
+
+    token_client(raw).get(RESIDENTS)
+
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+    assert timezone.now() - token.last_used_at < timedelta(minutes=1)
+
+
+def test_revoked_token_is_refused(client_user, street_admin, resident_a):
+    token, raw = api_token_issue(actor=street_admin, client=client_user, name="区数据平台")
+    api_token_revoke(actor=street_admin, token=token)
+
+    assert_refused(token_client(raw).get(RESIDENTS))
+
+
+def test_expired_token_is_refused(client_user, street_admin, resident_a):
+    token, raw = api_token_issue(actor=street_admin, client=client_user, name="区数据平台")
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    assert_refused(token_client(raw).get(RESIDENTS))
+
+
+def test_garbage_token_is_refused(client_user, resident_a):
+    assert_refused(token_client("deadbeef.not-a-token-at-all").get(RESIDENTS))
+
+
+def test_issuing_a_second_token_revokes_the_first(client_user, street_admin, resident_a):
+    first, first_raw = api_token_issue(actor=street_admin, client=client_user, name="v1")
+    second, second_raw = api_token_issue(actor=street_admin, client=client_user, name="v2")
+
+    assert_refused(token_client(first_raw).get(RESIDENTS))
+    assert token_client(second_raw).get(RESIDENTS).status_code == 200
+    first.refresh_from_db()
+    assert first.revoked_at is not None
+    assert list(ApiToken.objects.active().filter(user=client_user)) == [second]
+
+
+def test_database_refuses_two_live_tokens_for_one_client(client_user):
+    expires = timezone.now() + timedelta(days=30)
+    ApiToken.objects.create(
+        user=client_user, name="a", key_prefix="aaaa", key_hash="a" * 64, expires_at=expires
+    )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ApiToken.objects.create(
+            user=client_user, name="b", key_prefix="bbbb", key_hash="b" * 64, expires_at=expires
+        )
+
+    assert ApiToken.objects.filter(user=client_user).count() == 1
+
+
+def test_integration_token_only_reads(client_user, street_admin, resident_a):
+    _, raw = api_token_issue(actor=street_admin, client=client_user, name="区数据平台")
+    body = {
+        "name": "赵新民",
+        "id_number": "11010519491231002X",
+        "sex": "female",
+        "birth_date": "1949-12-31",
+        "household": resident_a.household_id,
+    }
+
+    response = token_client(raw).post(RESIDENTS, body, format="json")
+
+    assert response.status_code == 403
+    assert response.json()["detail"]
+    assert not Resident.objects.filter(name="赵新民").exists()
+
+
+def test_issue_and_revoke_are_audited(client_user, street_admin):
+    token, _ = api_token_issue(actor=street_admin, client=client_user, name="区数据平台")
+    api_token_revoke(actor=street_admin, token=token)
+
+    events = AuditEvent.objects.filter(object_id=str(token.pk), action__startswith="api_token.")
+    assert [(e.action, e.actor_username) for e in events.order_by("occurred_at", "pk")] == [
+        ("api_token.issue", "t_admin"),
+        ("api_token.revoke", "t_admin"),
+    ]
+
+
+def test_management_command_prints_a_working_token(client_user, resident_a):
+    out = StringIO()
+
+    call_command("api_token_issue", "t_district", stdout=out)
+
+    raw = out.getvalue().strip().splitlines()[-1]
+    assert token_client(raw).get(RESIDENTS).status_code == 200
+    assert AuditEvent.objects.filter(action="api_token.issue").count() == 1
+
+
+def test_management_command_refuses_a_person_account(grid_worker):
+    with pytest.raises(CommandError, match="integration"):
+        call_command("api_token_issue", "t_worker", stdout=StringIO())
+
+    assert not ApiToken.objects.exists()
