@@ -16,7 +16,7 @@ app.autodiscover_tasks()
 def _ensure_filesystem_broker_dirs(**_kwargs) -> None:
     """The filesystem transport of `make run` needs its folders before it can queue anything."""
     options = app.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
 

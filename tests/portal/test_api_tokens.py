@@ -38,8 +38,9 @@ def token_client(raw: str) -> APIClient:
 
 
 def assert_refused(response):
-    """A refused token is a 401 whose JSON body says why."""
+    """A refused token is a 401 that names the scheme to use, with a JSON body saying why."""
     assert response.status_code == 401, response.content
+    assert response["WWW-Authenticate"] == "Token"
     assert response["Content-Type"].startswith("application/json")
     assert "detail" in response.json()
 

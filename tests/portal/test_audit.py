@@ -124,7 +124,12 @@ def test_a_refused_api_write_leaves_no_audit_event(api_client_for, street_admin)
 
     response = api_client_for(street_admin).post(
         reverse("resident-list"),
-        {"name": "赵新民", "id_number": BAD_CHECKSUM_ID, "sex": "female", "birth_date": "1949-12-31"},
+        {
+            "name": "赵新民",
+            "id_number": BAD_CHECKSUM_ID,
+            "sex": "female",
+            "birth_date": "1949-12-31",
+        },
         format="json",
     )
 
@@ -168,17 +173,23 @@ def test_events_cannot_be_deleted_in_bulk(event):
 
 
 def test_the_database_refuses_a_raw_update(event):
-    with pytest.raises(DatabaseError, match="append-only"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("UPDATE portal_auditevent SET action = 'x'")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE portal_auditevent SET action = 'x'")
 
     assert_unchanged(event)
 
 
 def test_the_database_refuses_a_raw_delete(event):
-    with pytest.raises(DatabaseError, match="append-only"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("DELETE FROM portal_auditevent")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM portal_auditevent")
 
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 

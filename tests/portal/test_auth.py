@@ -128,7 +128,8 @@ def test_failures_below_the_limit_do_not_lock(settings, client):
 
 
 def test_lockout_lasts_fifteen_minutes_by_default():
-    assert django_settings.AXES_COOLOFF_TIME == timedelta(minutes=15)
+    cooloff = django_settings.AXES_COOLOFF_TIME
+    assert cooloff == timedelta(minutes=15)
 
 
 # --- Passwords ----------------------------------------------------------------------------

@@ -95,7 +95,7 @@ def test_resident_api_matrix(people, resident_a, resident_b):
             "delete": 404,
         },
         "outsider": {"list": 403, "retrieve": 404, "create": 403, "update": 404, "delete": 404},
-        "anonymous": {"list": 403, "retrieve": 403, "create": 403, "update": 403, "delete": 403},
+        "anonymous": {"list": 401, "retrieve": 401, "create": 401, "update": 401, "delete": 401},
     }
     assert_access_matrix(people=people, actions=actions, expected=expected)
 
