@@ -11,7 +11,12 @@ from guardian.shortcuts import get_objects_for_user
 from grids.models import Grid, GridAssignment, Household, Region, Resident, ResidentTag
 from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from portal.models import User
-from portal.validators import citizen_id_birth_date, citizen_id_sex, validate_citizen_id, validate_mobile
+from portal.validators import (
+    citizen_id_birth_date,
+    citizen_id_sex,
+    validate_citizen_id,
+    validate_mobile,
+)
 from services.models import Partner
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +84,9 @@ def test_each_demo_account_logs_in_and_lands_on_its_home(demo_street, client):
         "party_officer": "portal/home/party.html",
     }
     for username, role, _full_name in DEMO_ACCOUNTS:
-        response = client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD}, follow=True)
+        response = client.post(
+            reverse("login"), {"username": username, "password": DEMO_PASSWORD}, follow=True
+        )
         assert response.status_code == 200, username
         assert response.wsgi_request.user.username == username
         assert expected_template[role] in [t.name for t in response.templates], username
@@ -101,7 +108,10 @@ def test_demo_jurisdictions_match_the_readme(demo_street):
     assert visible_grids("community") == set(communities[0].grids.values_list("pk", flat=True))
     assert len(visible_grids("cadre")) == len(grids)
     assert visible_grids("partner") == visible_grids("party") == set()
-    partner_orgs = {u: set(get_objects_for_user(users[u], "services.act_for_partner")) for u in ("partner", "partner2")}
+    partner_orgs = {
+        u: set(get_objects_for_user(users[u], "services.act_for_partner"))
+        for u in ("partner", "partner2")
+    }
     assert len(partner_orgs["partner"]) == len(partner_orgs["partner2"]) == 1
     assert partner_orgs["partner"] != partner_orgs["partner2"]
 
