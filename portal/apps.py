@@ -14,7 +14,17 @@ class PortalConfig(AppConfig):
 
         everyone = [r for r in Role.values if r != Role.INTEGRATION]
         role_permissions_register({role: ["portal.view_notification"] for role in everyone})
-        role_permissions_register({Role.STREET_ADMIN: ["portal.view_auditevent"]})
+        role_permissions_register(
+            {Role.STREET_ADMIN: ["portal.view_auditevent", "portal.export_unmasked"]}
+        )
+        registry_roles = [
+            Role.STREET_ADMIN,
+            Role.STREET_CADRE,
+            Role.COMMUNITY_CADRE,
+            Role.GRID_LEADER,
+            Role.GRID_WORKER,
+        ]
+        role_permissions_register({role: ["portal.reveal_sensitive"] for role in registry_roles})
 
         periodic_schedule_register(
             PeriodicSchedule(

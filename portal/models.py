@@ -28,6 +28,10 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         swappable = "AUTH_USER_MODEL"
+        permissions = [
+            ("reveal_sensitive", _("Can reveal a masked ID number or phone, giving a reason")),
+            ("export_unmasked", _("Can export ID numbers and phones unmasked")),
+        ]
 
     def __str__(self):
         return self.full_name or self.username
