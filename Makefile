@@ -64,5 +64,5 @@ compose-check:
 	SECRET_KEY=x FIELD_ENCRYPTION_KEYS=k1:AAAA BLIND_INDEX_KEY=AAAA POSTGRES_PASSWORD=x docker-compose config -q
 
 messages: install
-	$(RUN_ENV) $(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'var/*'
+	$(RUN_ENV) $(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'var/*' --ignore 'static/vendor/*' --ignore 'node_modules/*' --ignore 'test-artifacts/*'
 	$(RUN_ENV) $(BIN)/python manage.py compilemessages --ignore '.venv/*'

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import UserObjectPermissionBase
 
 from grids.querysets import (
@@ -263,7 +264,7 @@ class Resident(models.Model):
         RESIDENT = "resident", _("Permanent resident")
         FLOATING = "floating", _("Floating")
 
-    name = models.CharField(_("name"), max_length=64, db_index=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=64, db_index=True)
     id_type = models.CharField(
         _("ID type"), max_length=16, choices=IdType.choices, default=IdType.CITIZEN_ID
     )

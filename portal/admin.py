@@ -7,6 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from portal import services
 from portal.models import ApiToken, AuditEvent, Notification, ScheduledRun, User
 
+admin.site.site_header = _("Street-office portal administration")
+admin.site.site_title = _("Street-office portal")
+admin.site.index_title = _("Administration")
+
 
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):

@@ -1,4 +1,8 @@
-"""Request-wide context for the audit trail."""
+"""Request-wide context for the audit trail, and the portal's language choice."""
+
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 from portal.request_context import request_meta_from, reset_request_meta, set_request_meta
 
@@ -15,3 +19,21 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             reset_request_meta(token)
+
+
+class ChineseFirstLocaleMiddleware(LocaleMiddleware):
+    """Pages are Chinese unless the user chose English with the language switch (a cookie).
+
+    A browser's Accept-Language is not followed for pages: office computers and phones often
+    ship with English system settings, and the portal is Chinese first. API clients, which
+    have no switch, may still ask for English with Accept-Language.
+    """
+
+    def process_request(self, request):
+        if request.path_info.startswith("/api/"):
+            return super().process_request(request)
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
