@@ -31,5 +31,7 @@ def test_worker_logs_in_on_a_phone_and_sees_the_home_page_in_chinese(
 
     # The collapsed menu opens and shows the role and the way out.
     page.get_by_role("button", name="菜单").click()
-    assert page.get_by_text("网格员").first.is_visible()
-    assert page.get_by_role("button", name="退出登录").is_visible()
+    page.get_by_role("button", name=grid_worker.full_name).click()
+    assert page.get_by_text("网格员", exact=True).is_visible()
+    page.get_by_role("button", name="退出登录").click()
+    page.wait_for_url("**/accounts/login/")
