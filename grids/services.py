@@ -3,10 +3,10 @@
 from datetime import date
 
 from django.db import transaction
-from guardian.shortcuts import assign_perm, remove_perm
 
 from grids.models import Grid, GridAssignment, Region, Resident
 from portal.audit import audit_record
+from portal.services import jurisdiction_grant, jurisdiction_revoke
 
 # Posts that give their holder the grid as jurisdiction (instructors and micro-grid leaders
 # are volunteers or supervisors without access to the registry).
@@ -32,7 +32,7 @@ def grid_assign(*, actor, person, grid: Grid, post: str, start_date: date) -> Gr
         assignment.full_clean()
         assignment.save()
         if post in POSTS_WITH_ACCESS:
-            assign_perm("grids.work_in_grid", person, grid)
+            jurisdiction_grant(actor=actor, user=person, perm="grids.work_in_grid", obj=grid)
         audit_record(actor=actor, action="grid_assignment.create", obj=assignment)
     return assignment
 
@@ -51,29 +51,21 @@ def grid_assignment_end(*, actor, assignment: GridAssignment, end_date: date) ->
             post__in=POSTS_WITH_ACCESS,
         ).exists()
         if not still_there:
-            remove_perm("grids.work_in_grid", assignment.person, assignment.grid)
+            jurisdiction_revoke(
+                actor=actor, user=assignment.person, perm="grids.work_in_grid", obj=assignment.grid
+            )
         audit_record(actor=actor, action="grid_assignment.end", obj=assignment)
     return assignment
 
 
 def region_staff_grant(*, actor, person, region: Region) -> None:
     """Give a community cadre (or an integration) a community or a whole street as jurisdiction."""
-    with transaction.atomic():
-        if person.has_perm("grids.work_in_region", region):
-            return
-        assign_perm("grids.work_in_region", person, region)
-        audit_record(
-            actor=actor, action="region.grant", obj=region, details={"user": person.username}
-        )
+    jurisdiction_grant(actor=actor, user=person, perm="grids.work_in_region", obj=region)
 
 
 def resident_share(*, actor, resident: Resident, person) -> None:
     """Share one case with one person (a social worker, a cadre of another community)."""
-    with transaction.atomic():
-        assign_perm("grids.view_resident", person, resident)
-        audit_record(
-            actor=actor, action="resident.share", obj=resident, details={"user": person.username}
-        )
+    jurisdiction_grant(actor=actor, user=person, perm="grids.view_resident", obj=resident)
 
 
 RESIDENT_EDITABLE = (

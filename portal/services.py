@@ -12,6 +12,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
+from guardian.utils import get_user_obj_perms_model
 
 from portal.audit import audit_record
 from portal.models import ApiToken, Notification, ScheduledRun
@@ -116,22 +117,38 @@ def _api_token_revoke(*, actor, token: ApiToken, reason: str) -> None:
 # --- Jurisdiction grants ---------------------------------------------------------------------
 
 
-def jurisdiction_grant(*, actor, user, perm: str, obj) -> None:
-    """Give `user` the object permission `perm` on `obj` (a grid, a community, a partner...)."""
+def jurisdiction_holds(*, user, perm: str, obj) -> bool:
+    """Whether `user` holds the object permission `perm` on `obj` itself (no superuser shortcut)."""
+    codename = perm.split(".", 1)[-1]
+    grants = get_user_obj_perms_model(obj).objects.filter(user=user, permission__codename=codename)
+    return grants.filter(content_object=obj).exists()
+
+
+def jurisdiction_grant(*, actor, user, perm: str, obj) -> bool:
+    """Give `user` the object permission `perm` on `obj` (a grid, a community, a partner, a case).
+
+    Granting again changes nothing and writes no second audit event. Returns whether it was new.
+    """
     with transaction.atomic():
+        if jurisdiction_holds(user=user, perm=perm, obj=obj):
+            return False
         assign_perm(perm, user, obj)
         audit_record(
             actor=actor, action="grant", obj=obj, details={"user": user.username, "perm": perm}
         )
+    return True
 
 
-def jurisdiction_revoke(*, actor, user, perm: str, obj) -> None:
-    """Take back an object permission given by jurisdiction_grant."""
+def jurisdiction_revoke(*, actor, user, perm: str, obj) -> bool:
+    """Take back an object permission given by jurisdiction_grant. Returns whether one was held."""
     with transaction.atomic():
+        if not jurisdiction_holds(user=user, perm=perm, obj=obj):
+            return False
         remove_perm(perm, user, obj)
         audit_record(
             actor=actor, action="revoke", obj=obj, details={"user": user.username, "perm": perm}
         )
+    return True
 
 
 # --- Scheduled runs ---------------------------------------------------------------------------

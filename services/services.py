@@ -1,9 +1,9 @@
 """Writes of services/."""
 
 from django.db import transaction
-from guardian.shortcuts import assign_perm
 
 from portal.audit import audit_record
+from portal.services import jurisdiction_grant
 from services.models import Partner
 
 
@@ -19,10 +19,4 @@ def partner_create(*, actor, **fields) -> Partner:
 
 def partner_staff_bind(*, actor, person, partner: Partner) -> None:
     """Bind a partner_staff account to its one organisation (binding again changes nothing)."""
-    with transaction.atomic():
-        if person.has_perm("services.act_for_partner", partner):
-            return
-        assign_perm("services.act_for_partner", person, partner)
-        audit_record(
-            actor=actor, action="partner.bind_staff", obj=partner, details={"user": person.username}
-        )
+    jurisdiction_grant(actor=actor, user=person, perm="services.act_for_partner", obj=partner)

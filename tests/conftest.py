@@ -5,6 +5,8 @@ street ── community A ── grid A (grid_worker, grid_leader) ── reside
 partner P (partner_staff), partner Q (other_partner_staff); outsider has no role at all.
 """
 
+from datetime import date
+
 import pytest
 from django.db import connection
 
@@ -86,29 +88,17 @@ def community_cadre(community_a):
 
 @pytest.fixture
 def grid_leader(grid_a):
-    user = UserFactory(username="t_leader", role=Role.GRID_LEADER, full_name="网格长")
-    grid_services.grid_assign(
-        actor=None, person=user, grid=grid_a, post="leader", start_date=grid_a_start()
-    )
-    return user
+    return _grid_staff("t_leader", Role.GRID_LEADER, "网格长", grid_a, "leader")
 
 
 @pytest.fixture
 def grid_worker(grid_a):
-    user = UserFactory(username="t_worker", role=Role.GRID_WORKER, full_name="网格员甲")
-    grid_services.grid_assign(
-        actor=None, person=user, grid=grid_a, post="full_time", start_date=grid_a_start()
-    )
-    return user
+    return _grid_staff("t_worker", Role.GRID_WORKER, "网格员甲", grid_a, "full_time")
 
 
 @pytest.fixture
 def other_grid_worker(grid_b):
-    user = UserFactory(username="t_worker2", role=Role.GRID_WORKER, full_name="网格员乙")
-    grid_services.grid_assign(
-        actor=None, person=user, grid=grid_b, post="full_time", start_date=grid_a_start()
-    )
-    return user
+    return _grid_staff("t_worker2", Role.GRID_WORKER, "网格员乙", grid_b, "full_time")
 
 
 @pytest.fixture
@@ -146,10 +136,12 @@ def outsider(db):
     return UserFactory(username="t_outsider", role="", full_name="无角色用户")
 
 
-def grid_a_start():
-    from datetime import date
-
-    return date(2025, 1, 1)
+def _grid_staff(username, role, full_name, grid, post):
+    user = UserFactory(username=username, role=role, full_name=full_name)
+    grid_services.grid_assign(
+        actor=None, person=user, grid=grid, post=post, start_date=date(2025, 1, 1)
+    )
+    return user
 
 
 @pytest.fixture
