@@ -1,5 +1,7 @@
 """Demo accounts have a published password: no demo data in production unless forced."""
 
+import io
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -17,5 +19,5 @@ def test_demo_data_refuses_to_load_in_production(settings):
 
 def test_demo_data_loads_in_production_only_when_forced(settings):
     settings.DEBUG = False
-    call_command("demo_data", "--force", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("demo_data", "--force", stdout=io.StringIO())
     assert User.objects.filter(username="admin").exists()

@@ -28,7 +28,7 @@ TEST_ONLY_OVERRIDES = (
 
 def run_python(code: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     # Our own interpreter and fixed arguments: nothing untrusted reaches the command line.
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, *(["-c", code] if code else []), *args],
         cwd=PROJECT_ROOT,
         env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
