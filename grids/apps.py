@@ -17,6 +17,7 @@ class GridsConfig(AppConfig):
         registry = [
             "region",
             "grid",
+            "microgrid",
             "gridassignment",
             "building",
             "dwelling",
@@ -24,14 +25,18 @@ class GridsConfig(AppConfig):
             "resident",
             "residenttag",
             "tagdef",
+            "visit",
+            "visitneed",
         ]
-        people = ["household", "resident", "residenttag"]
+        people = ["household", "dwelling", "resident", "residenttag", "visit", "visitneed"]
         role_permissions_register(
             {
-                Role.STREET_ADMIN: perms(["view", "add", "change", "delete"], registry),
-                Role.STREET_CADRE: perms(["view", "add", "change"], registry),
-                Role.COMMUNITY_CADRE: perms(["view"], registry)
-                + perms(["add", "change"], [*people, "building"]),
+                Role.STREET_ADMIN: perms(
+                    ["view", "add", "change", "delete"], [*registry, "importjob"]
+                ),
+                Role.STREET_CADRE: perms(["view", "add", "change"], [*registry, "importjob"]),
+                Role.COMMUNITY_CADRE: perms(["view"], [*registry, "importjob"])
+                + perms(["add", "change"], [*people, "building", "microgrid", "importjob"]),
                 Role.GRID_LEADER: perms(["view"], registry) + perms(["add", "change"], people),
                 Role.GRID_WORKER: perms(["view"], registry) + perms(["add", "change"], people),
                 Role.INTEGRATION: perms(["view"], registry),

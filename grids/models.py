@@ -3,21 +3,29 @@
 Scope of every model here is decided in grids/querysets.py.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from guardian.models import UserObjectPermissionBase
 
 from grids.querysets import (
     BuildingQuerySet,
+    DwellingQuerySet,
     GridAssignmentQuerySet,
     GridQuerySet,
     HouseholdQuerySet,
+    ImportJobQuerySet,
+    MicroGridQuerySet,
     RegionQuerySet,
     ResidentQuerySet,
     ResidentTagQuerySet,
+    VisitNeedQuerySet,
+    VisitQuerySet,
 )
 from portal.fields import EncryptedCharField
 from portal.validators import (
@@ -141,6 +149,37 @@ class GridAssignment(models.Model):
         return f"{self.grid} · {self.person} · {self.get_post_display()}"
 
 
+class MicroGrid(models.Model):
+    """微网格 — a building or stairwell inside a grid, 30–100 households, led by a volunteer (楼道长)."""
+
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="micro_grids"
+    )
+    name = models.CharField(_("name"), max_length=64)
+    leader_name = models.CharField(_("micro-grid leader"), max_length=64, blank=True)
+    leader_phone = EncryptedCharField(_("leader's phone"), blank=True, normalize=mobile_normalize)
+
+    objects = MicroGridQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("micro-grid")
+        verbose_name_plural = _("micro-grids")
+        ordering = ["grid", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["grid", "name"], name="micro_grid_name_in_grid")
+        ]
+
+    def __str__(self):
+        return f"{self.grid} · {self.name}"
+
+    def clean(self):
+        if self.leader_phone:
+            try:
+                validate_mobile(self.leader_phone)
+            except ValidationError as exc:
+                raise ValidationError({"leader_phone": exc.messages}) from None
+
+
 class Building(models.Model):
     """楼栋 — a building, placed in at most one base grid (none is a coverage gap)."""
 
@@ -155,8 +194,22 @@ class Building(models.Model):
         on_delete=models.PROTECT,
         related_name="buildings",
     )
+    micro_grid = models.ForeignKey(
+        MicroGrid,
+        verbose_name=_("micro-grid"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="buildings",
+    )
     name = models.CharField(_("name"), max_length=64)
     address = models.CharField(_("address"), max_length=200)
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
 
     objects = BuildingQuerySet.as_manager()
 
@@ -187,6 +240,8 @@ class Dwelling(models.Model):
     unit = models.CharField(_("unit"), max_length=16, blank=True)
     room = models.CharField(_("room"), max_length=16)
     use = models.CharField(_("use"), max_length=16, choices=Use.choices, default=Use.OWNER)
+
+    objects = DwellingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("dwelling")
@@ -299,6 +354,9 @@ class Resident(models.Model):
     deceased_date = models.DateField(_("date of death"), null=True, blank=True)
     data_source = models.CharField(_("data source"), max_length=64, blank=True)
     verified_date = models.DateField(_("verified on"), null=True, blank=True)
+    created_at = models.DateTimeField(
+        _("registered in the portal"), default=timezone.now, editable=False
+    )
 
     objects = ResidentQuerySet.as_manager()
 
@@ -403,6 +461,203 @@ class ResidentTag(models.Model):
 
     def __str__(self):
         return f"{self.resident} · {self.tag}"
+
+
+class Visit(models.Model):
+    """走访 — a grid worker's visit to a resident or a whole household, and what it found.
+
+    When a resident is next due is decided in one place: grids/cadence.py.
+    """
+
+    class Mode(models.TextChoices):
+        HOME = "home", _("Home visit")
+        PHONE = "phone", _("Phone call")
+        VIDEO = "video", _("Video call")
+        THIRD_PARTY = "third_party", _("Through a third party")
+        OFFICE = "office", _("At the community office")
+        OTHER = "other", _("Other")
+
+    class RiskFlag(models.TextChoices):
+        HEALTH = "health", _("Health worsening")
+        SAFETY = "safety", _("Safety hazard at home")
+        LIVING = "living", _("Cannot manage daily living")
+        MENTAL = "mental", _("Mental distress")
+        FINANCIAL = "financial", _("Financial hardship")
+        NEGLECT = "neglect", _("Neglect or abuse suspected")
+        DISPUTE = "dispute", _("Family or neighbour dispute")
+
+    class MajorEvent(models.TextChoices):
+        NONE = "", _("None")
+        HOSPITAL = "hospital", _("Hospital stay")
+        BEREAVEMENT = "bereavement", _("Bereavement")
+        ACCIDENT = "accident", _("Accident or fall")
+        OTHER = "other", _("Other major event")
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="visits"
+    )
+    resident = models.ForeignKey(
+        Resident,
+        verbose_name=_("resident"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits",
+        help_text=_("Empty for a visit to the whole household."),
+    )
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("visitor"),
+        on_delete=models.PROTECT,
+        related_name="visits",
+    )
+    mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices, default=Mode.HOME)
+    visited_at = models.DateTimeField(_("visited at"), default=timezone.now, db_index=True)
+    findings = models.TextField(_("findings"), blank=True)
+    risk_flags = models.JSONField(_("risk flags"), default=list, blank=True)
+    major_event = models.CharField(
+        _("major event"),
+        max_length=16,
+        choices=MajorEvent.choices,
+        blank=True,
+        default=MajorEvent.NONE,
+    )
+    photo = models.FileField(_("photo"), upload_to="visits/%Y/%m/", blank=True)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-visited_at", "-id"]
+        indexes = [
+            models.Index(fields=["resident", "-visited_at"], name="visit_resident_latest"),
+            models.Index(fields=["household", "-visited_at"], name="visit_household_latest"),
+        ]
+
+    def __str__(self):
+        subject = self.resident or self.household
+        return f"{subject} · {timezone.localtime(self.visited_at):%Y-%m-%d}"
+
+    def clean(self):
+        errors = {}
+        if (
+            self.resident_id
+            and self.household_id
+            and self.resident.household_id != self.household_id
+        ):
+            errors["resident"] = _("This resident does not belong to the household visited.")
+        unknown = set(self.risk_flags or []) - set(self.RiskFlag.values)
+        if unknown:
+            errors["risk_flags"] = _("Unknown risk flags: %(flags)s") % {
+                "flags": ", ".join(sorted(unknown))
+            }
+        if self.visited_at and self.visited_at > timezone.now() + timedelta(minutes=5):
+            errors["visited_at"] = _("A visit cannot be in the future.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class VisitNeed(models.Model):
+    """走访诉求 — a need raised during a visit; it may become a referral to a partner."""
+
+    class Category(models.TextChoices):
+        MEAL = "meal", _("Meals")
+        CLEANING = "cleaning", _("Cleaning and housekeeping")
+        MEDICAL = "medical", _("Medical care")
+        FAMILY_DOCTOR = "family_doctor", _("Family doctor")
+        COUNSELLING = "counselling", _("Counselling")
+        HOMEWORK_HELP = "homework_help", _("Homework help")
+        AID = "aid", _("Financial aid")
+        REPAIR = "repair", _("Home repair or safety")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        REFERRED = "referred", _("Referred")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed without action")
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="needs"
+    )
+    resident = models.ForeignKey(
+        Resident,
+        verbose_name=_("resident"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="needs",
+    )
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible worker"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_needs",
+    )
+    created_at = models.DateTimeField(_("raised at"), default=timezone.now, editable=False)
+
+    objects = VisitNeedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("need raised in a visit")
+        verbose_name_plural = _("needs raised in visits")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["assignee", "status"], name="need_assignee_status")]
+
+    def __str__(self):
+        return f"{self.get_category_display()} · {self.resident or self.visit.household}"
+
+
+class ImportJob(models.Model):
+    """导入任务 — one uploaded spreadsheet of households and residents: checked, then committed."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked")
+        COMMITTING = "committing", _("Importing")
+        COMMITTED = "committed", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="import_jobs",
+    )
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.UPLOADED
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def progress_percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
 
 
 # --- Object grants (django-guardian with direct foreign keys: joinable, index-backed) -----

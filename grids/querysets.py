@@ -105,3 +105,42 @@ class ResidentTagQuerySet(ScopedQuerySet):
         if user.role in STREET_ROLES:
             return self.all()
         return self.filter(resident__in=_model("Resident").objects.scoped_for(user).values("pk"))
+
+
+class MicroGridQuerySet(ScopedQuerySet):
+    def scoped_for(self, user):
+        if user.role in STREET_ROLES:
+            return self.all()
+        return self.filter(_grid_scope(user, "grid"))
+
+
+class DwellingQuerySet(ScopedQuerySet):
+    def scoped_for(self, user):
+        if user.role in STREET_ROLES:
+            return self.all()
+        return self.filter(building__in=_model("Building").objects.scoped_for(user).values("pk"))
+
+
+class VisitQuerySet(ScopedQuerySet):
+    """Visits follow the household's grid; a visitor always sees the visits they filed."""
+
+    def scoped_for(self, user):
+        if user.role in STREET_ROLES:
+            return self.all()
+        return self.filter(_grid_scope(user, "household__grid") | Q(visitor=user))
+
+
+class VisitNeedQuerySet(ScopedQuerySet):
+    def scoped_for(self, user):
+        if user.role in STREET_ROLES:
+            return self.all()
+        return self.filter(_grid_scope(user, "visit__household__grid") | Q(assignee=user))
+
+
+class ImportJobQuerySet(ScopedQuerySet):
+    """An import holds a whole spreadsheet of personal data: its uploader and street roles only."""
+
+    def scoped_for(self, user):
+        if user.role in STREET_ROLES:
+            return self.all()
+        return self.filter(uploaded_by=user)

@@ -269,6 +269,24 @@ SPECTACULAR_SETTINGS = {
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 365, minimum=1)
 API_TOKEN_REMIND_DAYS = env_int("API_TOKEN_REMIND_DAYS", 14, minimum=1)
 
+# --- Visits (探访关爱 cadence, configurable per city) --------------------------------------
+VISIT_INTERVAL_DAYS = {
+    "high": env_int("VISIT_INTERVAL_HIGH_DAYS", 7, minimum=1),
+    "key": env_int("VISIT_INTERVAL_KEY_DAYS", 30, minimum=1),
+    "general": env_int("VISIT_INTERVAL_GENERAL_DAYS", 90, minimum=1),
+}
+VISIT_MAJOR_EVENT_HOURS = env_int("VISIT_MAJOR_EVENT_HOURS", 24, minimum=1)
+VISIT_DUE_SOON_DAYS = env_int("VISIT_DUE_SOON_DAYS", 7, minimum=0)
+# Overdue visits escalate: the grid worker at once, then the grid leader, then the community.
+VISIT_ESCALATE_LEADER_DAYS = env_int("VISIT_ESCALATE_LEADER_DAYS", 3, minimum=0)
+VISIT_ESCALATE_COMMUNITY_DAYS = env_int("VISIT_ESCALATE_COMMUNITY_DAYS", 7, minimum=0)
+
+# --- Imports -----------------------------------------------------------------------------
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000, minimum=1)
+IMPORT_INLINE_ROWS = env_int(
+    "IMPORT_INLINE_ROWS", 500, minimum=1
+)  # larger files run as a Celery job
+
 # --- Audit --------------------------------------------------------------------------------
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 183, minimum=183)
 

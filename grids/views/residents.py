@@ -1,9 +1,10 @@
-"""Pages of the registry (lists and details grow with the registry issue)."""
+"""Resident pages: list and search, detail, reveal, export."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -106,3 +107,11 @@ def resident_export(request):
         from django.http import HttpResponseBadRequest
 
         return HttpResponseBadRequest(" ".join(exc.messages))
+
+
+urlpatterns = [
+    path("residents/", resident_list, name="resident-list"),
+    path("residents/export/", resident_export, name="resident-export"),
+    path("residents/<int:pk>/", resident_detail, name="resident-detail"),
+    path("residents/<int:pk>/reveal/", resident_reveal, name="resident-reveal"),
+]

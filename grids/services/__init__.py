@@ -1,0 +1,52 @@
+"""Writes of the registry, one module per concern; import them from here.
+
+All are atomic, validated with full_clean(), audited, with keyword-only arguments.
+"""
+
+from grids.services.registry import (
+    building_create,
+    building_update,
+    dwelling_create,
+    grid_create,
+    grid_update,
+    household_create,
+    household_update,
+    micro_grid_create,
+    resident_tag_add,
+    resident_tag_remove,
+)
+from grids.services.residents import (
+    RESIDENT_EDITABLE,
+    resident_create,
+    resident_delete,
+    resident_share,
+    resident_update,
+)
+from grids.services.staffing import (
+    POSTS_WITH_ACCESS,
+    grid_assign,
+    grid_assignment_end,
+    region_staff_grant,
+)
+
+__all__ = [
+    "POSTS_WITH_ACCESS",
+    "RESIDENT_EDITABLE",
+    "building_create",
+    "building_update",
+    "dwelling_create",
+    "grid_assign",
+    "grid_assignment_end",
+    "grid_create",
+    "grid_update",
+    "household_create",
+    "household_update",
+    "micro_grid_create",
+    "region_staff_grant",
+    "resident_create",
+    "resident_delete",
+    "resident_share",
+    "resident_tag_add",
+    "resident_tag_remove",
+    "resident_update",
+]
