@@ -13,8 +13,10 @@ with one person) are django-guardian object permissions with direct foreign keys
 the query as a subquery (`objects_granted`), never as one row or one query per resident.
 """
 
+from functools import cache
+
 from django.db import models
-from guardian.shortcuts import get_objects_for_user
+from guardian.models import UserObjectPermissionBase
 
 ACTIONS = ("view", "add", "change", "delete")
 
@@ -27,13 +29,34 @@ def model_perm(model, action: str) -> str:
 def objects_granted(user, perm: str, model) -> models.QuerySet:
     """Primary keys of `model` rows on which `user` holds the object permission `perm`.
 
-    A lazy queryset meant for `pk__in=` / `fk__in=`: it is a subquery of the SQL, not a list.
-    Only direct grants count (no groups, no global permissions, no superuser shortcut): roles
-    are not Django groups here.
+    A lazy queryset meant for `pk__in=` / `fk__in=`: it becomes a subquery of the caller's SQL
+    (no query of its own, no content-type lookups). Only direct grants count — no groups, no
+    global permissions, no superuser shortcut — and the model must have a guardian
+    direct-foreign-key permission table (e.g. GridUserObjectPermission).
     """
-    return get_objects_for_user(
-        user, perm, klass=model, use_groups=False, with_superuser=False, accept_global_perms=False
-    ).values("pk")
+    app_label, codename = perm.split(".", 1)
+    return (
+        _direct_grants_model(model)
+        .objects.filter(
+            user=user,
+            permission__codename=codename,
+            permission__content_type__app_label=app_label,
+        )
+        .values("content_object")
+    )
+
+
+@cache
+def _direct_grants_model(model):
+    """The guardian direct-foreign-key table of `model`, found from the model's relations."""
+    for relation in model._meta.related_objects:
+        related = relation.related_model
+        if (
+            issubclass(related, UserObjectPermissionBase)
+            and relation.field.name == "content_object"
+        ):
+            return related
+    raise TypeError(f"{model.__name__} needs a direct-foreign-key UserObjectPermission model")
 
 
 class ScopedQuerySet(models.QuerySet):
