@@ -1,0 +1,1 @@
+"""Celery tasks of grids/ (autodiscovered as `grids.tasks`); one module per concern."""
