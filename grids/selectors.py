@@ -32,3 +32,20 @@ def household_list(*, actor):
 
 def grid_list(*, actor):
     return Grid.objects.visible_to(actor).select_related("community")
+
+
+def visits_due_list(*, actor, now=None):
+    """Residents the actor may visit who are due or overdue, most urgent first (one query).
+
+    Due dates come from grids.cadence, like everywhere else; this only adds scope and joins.
+    """
+    from grids.cadence import residents_due
+
+    visible = Resident.objects.visible_to(actor).select_related("household__grid")
+    return residents_due(visible, now=now)
+
+
+def visit_list(*, actor):
+    from grids.models import Visit
+
+    return Visit.objects.visible_to(actor).select_related("household__grid", "resident", "visitor")

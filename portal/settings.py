@@ -276,7 +276,9 @@ VISIT_INTERVAL_DAYS = {
     "general": env_int("VISIT_INTERVAL_GENERAL_DAYS", 90, minimum=1),
 }
 VISIT_MAJOR_EVENT_HOURS = env_int("VISIT_MAJOR_EVENT_HOURS", 24, minimum=1)
-VISIT_DUE_SOON_DAYS = env_int("VISIT_DUE_SOON_DAYS", 7, minimum=0)
+# The "visits due" list: overdue, or due within this many days (shorter than the weekly cadence,
+# so a resident just visited leaves the list).
+VISIT_DUE_SOON_DAYS = env_int("VISIT_DUE_SOON_DAYS", 3, minimum=0)
 # Overdue visits escalate: the grid worker at once, then the grid leader, then the community.
 VISIT_ESCALATE_LEADER_DAYS = env_int("VISIT_ESCALATE_LEADER_DAYS", 3, minimum=0)
 VISIT_ESCALATE_COMMUNITY_DAYS = env_int("VISIT_ESCALATE_COMMUNITY_DAYS", 7, minimum=0)

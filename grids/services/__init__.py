@@ -28,6 +28,7 @@ from grids.services.staffing import (
     grid_assignment_end,
     region_staff_grant,
 )
+from grids.services.visits import visit_need_set_status, visit_record
 
 __all__ = [
     "POSTS_WITH_ACCESS",
@@ -49,4 +50,6 @@ __all__ = [
     "resident_tag_add",
     "resident_tag_remove",
     "resident_update",
+    "visit_need_set_status",
+    "visit_record",
 ]

@@ -23,12 +23,13 @@ ACTION_PERMS = {
 
 
 class RoleActionPermission(permissions.BasePermission):
-    """Collection routes need the role's model permission for the action."""
+    """Collection routes (list, create, extra list actions) need the role's model permission."""
 
     def has_permission(self, request, view):
-        if getattr(view, "detail", False) or view.action not in ("list", "create"):
-            return True  # detail routes: decided by the scoped queryset and has_object_permission
-        return request.user.has_perm(model_perm(view.queryset_model(), ACTION_PERMS[view.action]))
+        if getattr(view, "detail", False):
+            return True  # detail routes: decided by the scoped queryset and get_object
+        action = ACTION_PERMS.get(view.action) or view.extra_action_perms.get(view.action, "view")
+        return request.user.has_perm(model_perm(view.queryset_model(), action))
 
 
 class ScopedViewSetMixin:

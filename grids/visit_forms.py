@@ -1,0 +1,84 @@
+"""The visit form, built for a grid worker's phone: big choices, few words to type."""
+
+from datetime import timedelta
+
+from django import forms
+from django.forms import formset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import Visit, VisitNeed
+
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+
+
+class VisitForm(forms.Form):
+    mode = forms.ChoiceField(
+        label=_("How"),
+        choices=Visit.Mode.choices,
+        initial=Visit.Mode.HOME,
+        widget=forms.RadioSelect,
+    )
+    visited_at = forms.DateTimeField(
+        label=_("When"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    findings = forms.CharField(
+        label=_("What you found"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    risk_flags = forms.MultipleChoiceField(
+        label=_("Risks noticed"),
+        choices=Visit.RiskFlag.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    major_event = forms.ChoiceField(
+        label=_("Major event since the last visit"),
+        choices=Visit.MajorEvent.choices,
+        required=False,
+        help_text=_(
+            "A hospital stay, a bereavement or an accident makes the next visit due within 24 hours."
+        ),
+    )
+    photo = forms.FileField(
+        label=_("Photo (optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["visited_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+    def clean_visited_at(self):
+        value = self.cleaned_data["visited_at"]
+        if value > timezone.now() + timedelta(minutes=5):
+            raise forms.ValidationError(_("A visit cannot be in the future."))
+        return value
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo and photo.size > MAX_PHOTO_BYTES:
+            raise forms.ValidationError(_("The photo is larger than 8 MB."))
+        if photo and not (getattr(photo, "content_type", "") or "").startswith("image/"):
+            raise forms.ValidationError(_("Choose a picture file."))
+        return photo
+
+
+class NeedForm(forms.Form):
+    category = forms.ChoiceField(
+        label=_("Need"), choices=[("", "—"), *VisitNeed.Category.choices], required=False
+    )
+    description = forms.CharField(
+        label=_("Details"), required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("description") and not data.get("category"):
+            self.add_error("category", _("Choose what kind of need this is."))
+        return data
+
+
+NeedFormSet = formset_factory(NeedForm, extra=2, max_num=5)

@@ -1,0 +1,285 @@
+"""Visits: filing on a phone, the due list, needs, scope on every surface, constant queries."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from grids.models import Resident, ResidentTag, TagDef, Visit, VisitNeed
+from grids.services import visit_record
+from portal.models import AuditEvent
+from tests.factories import ResidentFactory
+from tests.helpers import Call, assert_access_matrix, assert_constant_queries, login, page_call
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def high(db):
+    return TagDef.objects.create(code="t_high", name="独居老人", group="elderly", visit_tier="high")
+
+
+@pytest.fixture
+def due_a(resident_a, high):
+    """resident_a, on the weekly cadence and never visited: overdue."""
+    ResidentTag.objects.create(resident=resident_a, tag=high)
+    Resident.objects.filter(pk=resident_a.pk).update(created_at=timezone.now() - timedelta(days=10))
+    return resident_a
+
+
+@pytest.fixture
+def due_b(resident_b, high):
+    ResidentTag.objects.create(resident=resident_b, tag=high)
+    return resident_b
+
+
+def _form(**extra):
+    return {
+        "mode": "home",
+        "visited_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "findings": "身体尚可，独居，冰箱里食物不多",
+        "risk_flags": ["living"],
+        "major_event": "",
+        "needs-TOTAL_FORMS": "2",
+        "needs-INITIAL_FORMS": "0",
+        "needs-MIN_NUM_FORMS": "0",
+        "needs-MAX_NUM_FORMS": "5",
+        "needs-0-category": "meal",
+        "needs-0-description": "希望每天送午餐",
+        "needs-1-category": "",
+        "needs-1-description": "",
+        **extra,
+    }
+
+
+def test_filing_a_visit_takes_the_resident_off_the_due_list(client, grid_worker, due_a):
+    login(client, grid_worker)
+    due = client.get(reverse("grids:visits-due")).content.decode()
+    assert f'data-resident="{due_a.pk}"' in due
+
+    response = client.post(
+        f"{reverse('grids:visit-create')}?resident={due_a.pk}", _form(resident=due_a.pk)
+    )
+    assert response.status_code == 302
+
+    visit = Visit.objects.get()
+    assert (visit.resident, visit.household, visit.visitor) == (due_a, due_a.household, grid_worker)
+    assert visit.risk_flags == ["living"]
+    need = VisitNeed.objects.get()
+    assert (need.category, need.assignee, need.resident, need.status) == (
+        "meal",
+        grid_worker,
+        due_a,
+        "open",
+    )
+    assert AuditEvent.objects.filter(action="visit.create", object_id=str(visit.pk)).exists()
+    assert (
+        f'data-resident="{due_a.pk}"'
+        not in client.get(reverse("grids:visits-due")).content.decode()
+    )
+
+
+def test_a_grid_worker_cannot_visit_another_grids_resident(client, other_grid_worker, due_a):
+    login(client, other_grid_worker)
+    url = f"{reverse('grids:visit-create')}?resident={due_a.pk}"
+    assert client.get(url).status_code == 404
+    assert client.post(url, _form(resident=due_a.pk)).status_code == 404
+    assert not Visit.objects.exists()
+    assert not VisitNeed.objects.exists()
+
+
+def test_the_service_refuses_out_of_scope_subjects_too(other_grid_worker, due_a):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        visit_record(actor=other_grid_worker, resident=due_a, mode="home")
+    assert not Visit.objects.exists()
+
+
+def test_bad_input_is_explained_and_nothing_is_written(client, grid_worker, due_a):
+    login(client, grid_worker)
+    future = (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        f"{reverse('grids:visit-create')}?resident={due_a.pk}",
+        _form(resident=due_a.pk, visited_at=future, **{"needs-1-description": "没有选类别"}),
+    )
+    assert response.status_code == 400
+    assert not Visit.objects.exists()
+    errors = response.context["form"].errors
+    assert "visited_at" in errors
+    assert "category" in response.context["needs"].forms[1].errors
+
+
+def test_a_need_for_a_person_outside_the_household_is_refused_whole(grid_worker, due_a, due_b):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        visit_record(
+            actor=grid_worker, resident=due_a, needs=[{"category": "meal", "resident": due_b}]
+        )
+    assert not Visit.objects.exists()  # the visit itself rolled back with the bad need
+
+
+def test_due_list_is_most_urgent_first(client, grid_worker, grid_a, high):
+    residents = []
+    for days_ago in (5, 20, 10):  # due in 2 days, overdue by 13, overdue by 3
+        resident = ResidentFactory(household__grid=grid_a)
+        ResidentTag.objects.create(resident=resident, tag=high)
+        Visit.objects.create(
+            household=resident.household,
+            resident=resident,
+            visitor=grid_worker,
+            visited_at=timezone.now() - timedelta(days=days_ago),
+        )
+        residents.append(resident)
+    login(client, grid_worker)
+    page = client.get(reverse("grids:visits-due"))
+    order = [row["resident"].pk for row in page.context["rows"]]
+    assert order == [residents[1].pk, residents[2].pk, residents[0].pk]
+    assert [row["overdue_days"] for row in page.context["rows"]] == [13, 3, 0]
+
+
+def test_visit_pages_matrix(people_for_visits, due_a, grid_worker):
+    visit = visit_record(actor=grid_worker, resident=due_a, mode="phone")
+    actions = {
+        "due": Call("get", reverse("grids:visits-due")),
+        "list": Call("get", reverse("grids:visit-list")),
+        "detail": Call("get", reverse("grids:visit-detail", args=[visit.pk])),
+        "form": Call("get", f"{reverse('grids:visit-create')}?resident={due_a.pk}"),
+    }
+    yes = {"due": 200, "list": 200, "detail": 200, "form": 200}
+    out = {"due": 200, "list": 200, "detail": 404, "form": 404}
+    expected = {
+        "street_admin": yes,
+        "community_cadre": yes,
+        "grid_leader": yes,
+        "grid_worker": yes,
+        "other_grid_worker": out,
+        "partner_staff": out,
+        "outsider": out,
+        "anonymous": {"due": 302, "list": 302, "detail": 302, "form": 302},
+    }
+    assert_access_matrix(
+        people=people_for_visits, actions=actions, expected=expected, perform=page_call
+    )
+
+
+@pytest.fixture
+def people_for_visits(
+    street_admin,
+    community_cadre,
+    grid_leader,
+    grid_worker,
+    other_grid_worker,
+    partner_staff,
+    outsider,
+):
+    return {
+        "street_admin": street_admin,
+        "community_cadre": community_cadre,
+        "grid_leader": grid_leader,
+        "grid_worker": grid_worker,
+        "other_grid_worker": other_grid_worker,
+        "partner_staff": partner_staff,
+        "outsider": outsider,
+        "anonymous": None,
+    }
+
+
+def test_visit_api_matrix(people_for_visits, due_a, grid_worker):
+    visit = visit_record(actor=grid_worker, resident=due_a, mode="phone")
+    detail = reverse("visit-detail", args=[visit.pk])
+    body = {"resident": due_a.pk, "mode": "phone", "needs": [{"category": "cleaning"}]}
+    actions = {
+        "list": Call("get", reverse("visit-list")),
+        "due": Call("get", reverse("visit-due")),
+        "retrieve": Call("get", detail),
+        "create": Call("post", reverse("visit-list"), body),
+        "update": Call("patch", detail, {"findings": "改"}),
+        "delete": Call("delete", detail),
+    }
+    allowed = {
+        "list": 200,
+        "due": 200,
+        "retrieve": 200,
+        "create": 201,
+        "update": 405,
+        "delete": 405,
+    }
+    denied = {"list": 403, "due": 403, "retrieve": 404, "create": 403, "update": 405, "delete": 405}
+    expected = {
+        "street_admin": allowed,
+        "community_cadre": allowed,
+        "grid_leader": allowed,
+        "grid_worker": allowed,
+        "other_grid_worker": {
+            "list": 200,
+            "due": 200,
+            "retrieve": 404,
+            "create": 400,
+            "update": 405,
+            "delete": 405,
+        },
+        "partner_staff": denied,
+        "outsider": denied,
+        "anonymous": dict.fromkeys(allowed, 401),
+    }
+    assert_access_matrix(people=people_for_visits, actions=actions, expected=expected)
+
+
+def test_api_lists_and_due_hold_only_the_scope(
+    api_client_for, grid_worker, other_grid_worker, due_a, due_b
+):
+    visit_record(actor=other_grid_worker, resident=due_b, mode="phone")
+    client = api_client_for(grid_worker)
+    assert client.get(reverse("visit-list")).json()["count"] == 0
+    due_ids = [row["id"] for row in client.get(reverse("visit-due")).json()["results"]]
+    assert due_ids == [due_a.pk]
+
+
+def test_api_filing_with_needs(api_client_for, grid_worker, due_a):
+    response = api_client_for(grid_worker).post(
+        reverse("visit-list"),
+        {
+            "resident": due_a.pk,
+            "mode": "video",
+            "risk_flags": ["health"],
+            "needs": [{"category": "medical", "description": "血压高"}],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["needs"][0]["category"] == "medical"
+    assert VisitNeed.objects.get().assignee == grid_worker
+
+
+def test_api_bad_flags_are_field_errors(api_client_for, grid_worker, due_a):
+    response = api_client_for(grid_worker).post(
+        reverse("visit-list"), {"resident": due_a.pk, "risk_flags": ["ufo"]}, format="json"
+    )
+    assert response.status_code == 400
+    assert "risk_flags" in response.json()
+    assert not Visit.objects.exists()
+
+
+def test_due_page_and_lists_use_constant_queries(client, api_client_for, grid_worker, grid_a, high):
+    login(client, grid_worker)
+    api = api_client_for(grid_worker)
+
+    def add(n):
+        for _ in range(n):
+            resident = ResidentFactory(household__grid=grid_a)
+            ResidentTag.objects.create(resident=resident, tag=high)
+            visit_record(
+                actor=grid_worker,
+                resident=resident,
+                needs=[{"category": "meal"}],
+                visited_at=timezone.now() - timedelta(days=8),
+            )
+
+    # each fetch is measured after 1 and after 20 more rows (the helper adds rows cumulatively)
+    assert_constant_queries(add_rows=add, fetch=lambda: client.get(reverse("grids:visits-due")))
+    assert_constant_queries(add_rows=add, fetch=lambda: client.get(reverse("grids:visit-list")))
+    assert_constant_queries(add_rows=add, fetch=lambda: api.get(reverse("visit-list")))
+    assert_constant_queries(add_rows=add, fetch=lambda: api.get(reverse("visit-due")))
