@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from grids import demo_names
 from grids.models import (
@@ -32,6 +33,7 @@ from grids.models import (
     Resident,
     ResidentTag,
     TagDef,
+    Visit,
 )
 from grids.services import grid_assign, region_staff_grant
 from portal.validators import citizen_id_make
@@ -806,6 +808,52 @@ def _staff(users: dict, communities: list[Region], grids: list[Grid]) -> None:
             )
 
 
+def _visits(rng: random.Random, users: dict, grids: list[Grid]) -> None:
+    """A visiting history for everyone on a cadence: most on time, some due soon, some overdue.
+
+    Visits are dated relative to now, so the "visits due" list always has work on it: about one
+    in five residents of each grid is overdue, and a few had a major event at their last visit.
+    """
+    from grids.cadence import residents_with_due
+
+    if "worker" not in users:
+        return
+    now = timezone.now()
+    visitors = {grids[0].pk: users["worker"], grids[5].pk: users.get("worker2", users["worker"])}
+    fallback = users.get("community") or users["worker"]
+    on_cadence = residents_with_due(Resident.objects.filter(household__grid__in=grids)).values_list(
+        "pk", "household_id", "household__grid_id", "visit_interval"
+    )
+    visits = []
+    for pk, household_id, grid_id, interval in on_cadence.order_by("pk"):
+        roll = rng.random()
+        if roll < 0.2:
+            age = interval * (1.1 + rng.random())  # overdue
+        elif roll < 0.35:
+            age = interval - timedelta(days=rng.randint(0, 2))  # due within days
+        else:
+            age = interval * rng.uniform(0.1, 0.8)
+        visits.append(
+            Visit(
+                household_id=household_id,
+                resident_id=pk,
+                visitor=visitors.get(grid_id, fallback),
+                mode=rng.choice(["home", "home", "home", "phone", "video"]),
+                visited_at=now - age,
+                findings=rng.choice(
+                    [
+                        "身体状况良好",
+                        "生活能自理，已提醒注意防滑",
+                        "独自在家，精神尚可",
+                        "家属在场，沟通顺利",
+                    ]
+                ),
+                major_event="hospital" if rng.random() < 0.02 else "",
+            )
+        )
+    Visit.objects.bulk_create(visits, batch_size=BATCH)
+
+
 def load(ctx: dict) -> None:
     rng = random.Random(ctx["seed"])  # noqa: S311 - demo data must be reproducible, not secret
     today = ctx.get("today") or date.today()
@@ -815,4 +863,6 @@ def load(ctx: dict) -> None:
         if not Building.objects.filter(community__in=communities).exists():
             _registry(rng, today, communities, grids, tag_defs)
         _staff(ctx.get("users") or {}, communities, grids)
+        if not Visit.objects.filter(household__grid__in=grids).exists():
+            _visits(rng, ctx.get("users") or {}, grids)
     ctx.update(city=city, street=street, communities=communities, grids=grids, tags=tag_defs)

@@ -124,3 +124,14 @@ def test_there_are_old_people_and_children(demo_street):
     share_minor = sum(a < 18 for a in ages) / len(ages)
     assert 0.15 < share_60 < 0.30
     assert 0.10 < share_minor < 0.25
+
+
+def test_the_demo_has_visiting_work_for_the_worker(demo_street):
+    from grids.cadence import residents_due, residents_overdue
+    from grids.models import Visit
+
+    worker = User.objects.get(username="worker")
+    assert Visit.objects.exists()
+    visible = Resident.objects.visible_to(worker)
+    assert residents_overdue(visible).exists()
+    assert 0 < residents_due(visible).count() < visible.count()
