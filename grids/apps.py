@@ -45,6 +45,27 @@ class GridsConfig(AppConfig):
         home_cards_register(home.cards)
         demo_data_register(20, "grids", _load_demo)
 
+        from portal.hooks import PeriodicSchedule, periodic_schedule_register
+
+        periodic_schedule_register(
+            PeriodicSchedule(
+                name="grids: overdue-visit reminders",
+                task="grids.visit_reminders_send",
+                crontab={"minute": "7", "hour": "*"},
+                description="Reminds grid workers, then grid leaders, then communities of "
+                "overdue visits; each reminder once.",
+            )
+        )
+        periodic_schedule_register(
+            PeriodicSchedule(
+                name="grids: age-derived tags",
+                task="grids.age_tags_refresh",
+                crontab={"minute": "20", "hour": "0"},
+                description="Adds and ends the 60+, 80+ and minor tags as residents age; "
+                "once a day.",
+            )
+        )
+
 
 def _load_demo(ctx):
     # Imported when the demo command runs, not at every start-up.

@@ -1,0 +1,26 @@
+"""Spreadsheet imports too large to handle during the request. Thin shims over the services.
+
+Delivery is at least once: the services look at the job's status under its row lock, so a
+second delivery of the same step does nothing.
+"""
+
+from celery import shared_task
+
+from grids.models import ImportJob
+from grids.services import imports
+
+
+@shared_task(name="grids.import_job_check")
+def import_job_check_task(job_id: int) -> str | None:
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None:
+        return None
+    return imports.import_job_check(job=job).status
+
+
+@shared_task(name="grids.import_job_commit")
+def import_job_commit_task(job_id: int) -> str | None:
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None:
+        return None
+    return imports.import_job_commit(job=job).status
