@@ -1,0 +1,1064 @@
+"""Households and residents from a spreadsheet: the layout, reading the file, and the check.
+
+`COLUMNS` is the one description of the spreadsheet: the upload page, the template download
+and docs/modules/grids-import.md all show it (a test keeps the doc in step with it). One row
+per resident; a household's columns repeat on each of its members' rows.
+
+`read_sheet()` turns an .xlsx or .csv file into rows. `import_check()` is pure: it reads the
+database inside the uploader's scope and returns an `ImportPlan` — what would be created and
+what updated, and every bad row as (row number as the spreadsheet shows it, column header,
+reason). Writing a plan is the job of grids.services.imports, which calls the check again
+inside its transaction.
+
+Matching: residents by the blind index of their ID number, households by 户号, buildings by
+(community, name), dwellings by (building, unit, room). Anything that exists but lies outside
+the uploader's scope is an error for that row that says nothing about it ("no such grid",
+"this ID number cannot be imported here"). An empty optional cell leaves an existing value
+as it is, so importing the same file twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime
+import functools
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from grids.models import Building, Dwelling, Grid, Household, Resident
+from portal.validators import (
+    citizen_id_birth_date,
+    citizen_id_normalize,
+    citizen_id_sex,
+    mobile_normalize,
+    validate_citizen_id,
+    validate_citizen_id_matches,
+    validate_mobile,
+)
+
+EXTENSIONS = (".xlsx", ".csv")
+DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024  # settings.IMPORT_MAX_BYTES overrides it
+HEADER_SEARCH_ROWS = 10  # the header row may sit below a title row or two
+MAX_REPORTED_ERRORS = 10_000  # a report keeps this many errors (and the total count)
+LOOKUP_CHUNK = 2_000  # values per IN (...) lookup
+PROGRESS_EVERY = 500  # rows between progress reports
+
+
+# --- The layout -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the import spreadsheet."""
+
+    key: str
+    header: str
+    required: bool
+    format: str
+    example: str
+    required_when: str = ""
+
+    @property
+    def required_text(self) -> str:
+        if self.required:
+            return _("Yes")
+        return str(self.required_when) if self.required_when else _("No")
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "household_number",
+        "户号",
+        True,
+        gettext_lazy(
+            "Up to 32 characters. Rows with the same 户号 are one household: repeat its "
+            "columns (户号 to 房屋用途) on every member's row."
+        ),
+        "330381008001-0001",
+    ),
+    Column(
+        "grid_code",
+        "网格编码",
+        True,
+        gettext_lazy("The 15-digit code of a grid you work in."),
+        "330381008001001",
+    ),
+    Column(
+        "household_kind",
+        "户类型",
+        False,
+        gettext_lazy("户籍户 or 居住户; a new household without one is a 户籍户."),
+        "户籍户",
+    ),
+    Column(
+        "building",
+        "楼栋",
+        False,
+        gettext_lazy(
+            "The building's name, unique within the community; a new one is placed in the "
+            "row's grid. Empty: no dwelling is recorded for the household."
+        ),
+        "江滨花园3幢",
+    ),
+    Column(
+        "address",
+        "地址",
+        False,
+        gettext_lazy(
+            "The building's address, used when the building is new; empty means the "
+            "building's name."
+        ),
+        "瑞安市南滨街道江滨路88号3幢",
+    ),
+    Column("unit", "单元", False, gettext_lazy("Up to 16 characters."), "2"),
+    Column(
+        "room",
+        "室号",
+        False,
+        gettext_lazy("Up to 16 characters."),
+        "301",
+        required_when=gettext_lazy("When 楼栋 is filled"),
+    ),
+    Column(
+        "dwelling_use",
+        "房屋用途",
+        False,
+        gettext_lazy("自住, 出租, 空置 or 经营; used when the dwelling is new (default 自住)."),
+        "自住",
+    ),
+    Column("name", "姓名", True, gettext_lazy("Up to 64 characters."), "王秀英"),
+    Column(
+        "id_type",
+        "证件类型",
+        False,
+        gettext_lazy("居民身份证 or 其他证件; empty means 居民身份证."),
+        "居民身份证",
+    ),
+    Column(
+        "id_number",
+        "证件号码",
+        True,
+        gettext_lazy(
+            "An 18-character citizen ID number; its check character is verified. Format the "
+            "column as text in Excel, or Excel drops the last digits."
+        ),
+        "11010519491231002X",
+    ),
+    Column(
+        "sex",
+        "性别",
+        False,
+        gettext_lazy("男 or 女; must agree with the ID number, and is taken from it when empty."),
+        "女",
+        required_when=gettext_lazy("For other documents"),
+    ),
+    Column(
+        "birth_date",
+        "出生日期",
+        False,
+        gettext_lazy(
+            "YYYY-MM-DD or an Excel date; must agree with the ID number, and is taken from it "
+            "when empty."
+        ),
+        "1949-12-31",
+        required_when=gettext_lazy("For other documents"),
+    ),
+    Column(
+        "phone",
+        "联系电话",
+        False,
+        gettext_lazy("An 11-digit mainland mobile number."),
+        "13800138000",
+    ),
+    Column(
+        "ethnicity",
+        "民族",
+        False,
+        gettext_lazy("A new resident without one is recorded as 汉族."),
+        "汉族",
+    ),
+    Column(
+        "relation_to_head",
+        "与户主关系",
+        False,
+        gettext_lazy(
+            "户主 (or 本人) makes the row's resident the head of the household; otherwise e.g. "
+            "配偶, 子女, 父母."
+        ),
+        "户主",
+    ),
+    Column(
+        "population_type",
+        "人口类型",
+        False,
+        gettext_lazy("户籍, 常住 or 流动; a new resident without one is 户籍."),
+        "户籍",
+    ),
+    Column(
+        "separated",
+        "人户分离",
+        False,
+        gettext_lazy("是 or 否; a new resident without one is 否."),
+        "否",
+    ),
+    Column(
+        "political_status",
+        "政治面貌",
+        False,
+        gettext_lazy("Up to 16 characters, e.g. 群众, 中共党员, 共青团员."),
+        "群众",
+    ),
+    Column(
+        "data_source",
+        "数据来源",
+        False,
+        gettext_lazy("Where the row comes from, up to 64 characters."),
+        "社区入户采集",
+    ),
+)
+
+COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
+HEADER_KEYS = {c.header: c.key for c in COLUMNS}
+HOUSEHOLD_KEYS = (
+    "grid_code",
+    "household_kind",
+    "building",
+    "address",
+    "unit",
+    "room",
+    "dwelling_use",
+)
+TEXT_KEYS = ("household_number", "grid_code", "unit", "room", "id_number", "phone")
+
+# Words people type, mapped to the stored choice (the model's codes are accepted as well).
+HOUSEHOLD_KINDS = {
+    "户籍户": Household.Kind.REGISTERED,
+    "户籍": Household.Kind.REGISTERED,
+    "居住户": Household.Kind.RESIDING,
+    "居住": Household.Kind.RESIDING,
+}
+DWELLING_USES = {
+    "自住": Dwelling.Use.OWNER,
+    "出租": Dwelling.Use.RENTED,
+    "空置": Dwelling.Use.VACANT,
+    "经营": Dwelling.Use.BUSINESS,
+}
+ID_TYPES = {
+    "居民身份证": Resident.IdType.CITIZEN_ID,
+    "身份证": Resident.IdType.CITIZEN_ID,
+    "其他证件": Resident.IdType.OTHER,
+    "其他": Resident.IdType.OTHER,
+}
+SEXES = {"男": Resident.Sex.MALE, "女": Resident.Sex.FEMALE, "m": "male", "f": "female"}
+POPULATION_TYPES = {
+    "户籍": Resident.PopulationType.REGISTERED,
+    "户籍人口": Resident.PopulationType.REGISTERED,
+    "常住": Resident.PopulationType.RESIDENT,
+    "常住人口": Resident.PopulationType.RESIDENT,
+    "流动": Resident.PopulationType.FLOATING,
+    "流动人口": Resident.PopulationType.FLOATING,
+}
+YES_NO = {"是": True, "否": False, "yes": True, "no": False, "y": True, "n": False}
+HEAD_WORDS = {"户主", "本人"}
+
+# Where a model's validation error about a field is reported.
+FIELD_COLUMNS = {
+    "number": "household_number",
+    "kind": "household_kind",
+    "grid": "grid_code",
+    "dwelling": "room",
+    "use": "dwelling_use",
+    "household": "household_number",
+    "head": "relation_to_head",
+    NON_FIELD_ERRORS: "id_number",
+}
+
+
+def column_header(key: str) -> str:
+    return COLUMN_BY_KEY[key].header
+
+
+# --- Reading a file ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """A data row: its number as the spreadsheet shows it, and its cells by column key."""
+
+    number: int
+    values: dict
+
+
+def file_extension(filename: str) -> str:
+    return PurePath(filename or "").suffix.lower()
+
+
+def read_sheet(fileobj, *, filename: str, max_rows: int | None = None) -> list[SheetRow]:
+    """Rows of an .xlsx (first sheet) or .csv file; ValidationError for a file that won't do.
+
+    The header row is the first of the top rows that holds the layout's headers (a title row
+    above it is fine); blank rows are skipped, but row numbers stay those the user sees.
+    """
+    extension = file_extension(filename)
+    if extension == ".xlsx":
+        raw = _xlsx_rows(fileobj)
+    elif extension == ".csv":
+        raw = _csv_rows(fileobj)
+    else:
+        raise ValidationError(
+            _("Upload an Excel workbook (.xlsx) or a CSV file (.csv)."), code="extension"
+        )
+    with contextlib.closing(raw):
+        return _rows_from(raw, max_rows=max_rows)
+
+
+def _xlsx_rows(fileobj) -> Iterator[tuple[int, tuple]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(fileobj, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some programs write wrong dimensions; read what is there
+    except Exception:  # openpyxl raises zip, XML and key errors for files it cannot read
+        raise ValidationError(
+            _("This file cannot be read as an Excel workbook (.xlsx)."), code="unreadable"
+        ) from None
+    try:
+        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+    finally:
+        workbook.close()
+
+
+def _csv_rows(fileobj) -> Iterator[tuple[int, list[str]]]:
+    data = fileobj.read()
+    if isinstance(data, bytes):
+        # Excel saves "CSV UTF-8" with a BOM, and plain "CSV" in the system code page (GB18030).
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                data = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ValidationError(
+                _("This CSV file is neither UTF-8 nor GB18030 text."), code="encoding"
+            )
+    try:
+        yield from enumerate(csv.reader(io.StringIO(data, newline="")), start=1)
+    except csv.Error:
+        raise ValidationError(_("This file cannot be read as CSV."), code="unreadable") from None
+
+
+def _header(value) -> str:
+    return re.sub(r"[\s*＊]", "", str(value)) if value is not None else ""
+
+
+def _rows_from(raw: Iterable[tuple[int, Iterable]], *, max_rows: int | None) -> list[SheetRow]:
+    index: dict[int, str] | None = None
+    rows: list[SheetRow] = []
+    for number, cells in raw:
+        cells = tuple(cells)
+        if index is None:
+            if number > HEADER_SEARCH_ROWS:
+                break
+            index = _header_index(cells)
+            continue
+        values = {key: cells[i] for i, key in index.items() if i < len(cells)}
+        if all(_blank(v) for v in values.values()):
+            continue
+        rows.append(SheetRow(number, values))
+        if max_rows is not None and len(rows) > max_rows:
+            raise ValidationError(
+                _("The file has more than %(max)d rows; split it into smaller files.")
+                % {"max": max_rows},
+                code="too_many_rows",
+            )
+    if index is None:
+        raise ValidationError(
+            _("No header row found: the first rows must hold the template's headers (%(h)s).")
+            % {"h": "、".join(c.header for c in COLUMNS if c.required)},
+            code="no_header",
+        )
+    if not rows:
+        raise ValidationError(_("The file has no rows below the headers."), code="empty")
+    return rows
+
+
+def _header_index(cells: tuple) -> dict[int, str] | None:
+    """Column position → key, when `cells` is the header row; None for a row above it."""
+    found = [(i, HEADER_KEYS[h]) for i, c in enumerate(cells) if (h := _header(c)) in HEADER_KEYS]
+    if len(found) < 2:
+        return None
+    keys = [key for _i, key in found]
+    twice = sorted({column_header(k) for k in keys if keys.count(k) > 1})
+    if twice:
+        raise ValidationError(
+            _("These columns appear more than once: %(h)s.") % {"h": "、".join(twice)},
+            code="duplicate_header",
+        )
+    missing = [c.header for c in COLUMNS if c.required and c.key not in keys]
+    if missing:
+        raise ValidationError(
+            _("The file lacks these columns: %(h)s.") % {"h": "、".join(missing)},
+            code="missing_header",
+        )
+    return dict(found)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(value) -> str:
+    """A cell as text: numbers without a spurious '.0', dates as YYYY-MM-DD."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+# --- The check --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A bad cell: row number as the spreadsheet shows it, column header, reason."""
+
+    row: int
+    column: str
+    message: str
+    code: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message, "code": self.code}
+
+
+@dataclass
+class HouseholdPlan:
+    number: str
+    grid: Grid
+    kind: str | None = None
+    dwelling_key: tuple | None = None
+    existing: Household | None = None
+    changed: list[str] = field(default_factory=list)
+    head_hash: str | None = None
+
+
+@dataclass
+class ResidentPlan:
+    row: int
+    id_hash: str
+    household_number: str
+    resident: Resident  # unsaved for a new resident, the locked row with new values otherwise
+    changed: list[str] = field(default_factory=list)
+    is_new: bool = False
+
+
+@dataclass
+class ImportPlan:
+    """What a file would do: objects to create and to change, and every bad row."""
+
+    total_rows: int
+    errors: list[RowError] = field(default_factory=list)
+    buildings_new: dict[tuple, Building] = field(default_factory=dict)
+    buildings_existing: dict[tuple, int] = field(default_factory=dict)
+    dwellings_new: dict[tuple, Dwelling] = field(default_factory=dict)
+    dwellings_existing: dict[tuple, int] = field(default_factory=dict)
+    households: dict[str, HouseholdPlan] = field(default_factory=dict)
+    residents: list[ResidentPlan] = field(default_factory=list)
+
+    def counts(self) -> dict:
+        households = self.households.values()
+        counts = {
+            "buildings": {"created": len(self.buildings_new), "updated": 0},
+            "dwellings": {"created": len(self.dwellings_new), "updated": 0},
+            "households": {
+                "created": sum(h.existing is None for h in households),
+                "updated": sum(h.existing is not None and bool(h.changed) for h in households),
+            },
+            "residents": {
+                "created": sum(r.is_new for r in self.residents),
+                "updated": sum(not r.is_new and bool(r.changed) for r in self.residents),
+            },
+        }
+        counts["total"] = {
+            "created": sum(c["created"] for c in counts.values()),
+            "updated": sum(c["updated"] for c in counts.values()),
+        }
+        return counts
+
+    def report(self) -> dict:
+        """The JSON kept on the ImportJob: counts and (up to MAX_REPORTED_ERRORS) errors."""
+        errors = sorted(self.errors, key=lambda e: (e.row, _column_order(e.column)))
+        return {
+            "counts": self.counts(),
+            "error_count": len(errors),
+            "errors": [e.as_dict() for e in errors[:MAX_REPORTED_ERRORS]],
+            "bad_rows": len({e.row for e in errors}),
+        }
+
+
+def _column_order(header: str) -> int:
+    key = HEADER_KEYS.get(header)
+    return list(COLUMN_BY_KEY).index(key) if key else len(COLUMNS)
+
+
+@dataclass
+class _Row:
+    """A row after its own cells were checked (before anything was looked up)."""
+
+    number: int
+    household_number: str
+    household: dict  # grid_code, household_kind, building, address, unit, room, dwelling_use
+    resident: dict  # Resident field → value, for the cells that were filled
+    id_hash: str = ""
+    is_head: bool = False
+    bad_keys: set = field(default_factory=set)
+
+    @property
+    def household_ok(self) -> bool:
+        return not self.bad_keys & {"household_number", *HOUSEHOLD_KEYS}
+
+    @property
+    def ok(self) -> bool:
+        return not self.bad_keys
+
+
+def import_check(
+    *,
+    actor,
+    rows: list[SheetRow],
+    lock: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportPlan:
+    """Check `rows` as `actor` would import them; nothing is written.
+
+    `lock` (inside the commit's transaction) locks the households and residents that would
+    change, in primary-key order. `progress(n)` is told how many rows have been read.
+    """
+    return _Check(actor=actor, rows=rows, lock=lock, progress=progress).run()
+
+
+class _Check:
+    def __init__(self, *, actor, rows, lock, progress):
+        self.actor = actor
+        self.sheet_rows = rows
+        self.lock = lock
+        self.progress = progress or (lambda n: None)
+        self.plan = ImportPlan(total_rows=len(rows))
+        self.rows: list[_Row] = []
+        self.first_row_of_id: dict[str, int] = {}
+        self.household_values: dict[str, dict] = {}  # number → merged household columns
+        self.household_first_row: dict[str, int] = {}
+        self.head_row: dict[str, int] = {}
+        self.unplanned_households: set[str] = set()
+        self.id_field = Resident._meta.get_field("id_number")
+        self.phone_field = Resident._meta.get_field("phone")
+
+    def run(self) -> ImportPlan:
+        for done, sheet_row in enumerate(self.sheet_rows, start=1):
+            self.rows.append(self._read(sheet_row))
+            if done % PROGRESS_EVERY == 0:
+                self.progress(done)
+        self.progress(len(self.sheet_rows))
+        grids = self._grids()
+        households = self._households()
+        residents = self._residents()
+        buildings = self._buildings(grids)
+        self._plan_households(grids, households, buildings)
+        self._plan_residents(residents)
+        self._plan_heads()
+        return self.plan
+
+    # -- errors ---------------------------------------------------------------------------
+
+    def error(self, row: _Row, key: str, message, code: str) -> None:
+        row.bad_keys.add(key)
+        self.plan.errors.append(RowError(row.number, column_header(key), str(message), code))
+
+    # -- one row on its own ---------------------------------------------------------------
+
+    def _read(self, sheet_row: SheetRow) -> _Row:
+        cells = {c.key: _text(sheet_row.values.get(c.key)) for c in COLUMNS}
+        row = _Row(sheet_row.number, cells["household_number"], {}, {})
+        for key, column in COLUMN_BY_KEY.items():
+            if column.required and not cells[key]:
+                self.error(row, key, _("This column must be filled in."), "required")
+        self._lengths(row, cells)
+        self._read_household(row, cells)
+        self._read_resident(row, cells, raw_id=sheet_row.values.get("id_number"))
+        self._duplicates_and_households(row)
+        return row
+
+    def _lengths(self, row, cells) -> None:
+        for key, limit in _max_lengths().items():
+            if len(cells[key]) > limit:
+                self.error(
+                    row,
+                    key,
+                    ngettext("At most %(n)d character.", "At most %(n)d characters.", limit)
+                    % {"n": limit},
+                    "too_long",
+                )
+
+    def _choice(self, row, cells, key, words: dict, choices) -> str | None:
+        value = cells[key]
+        if not value:
+            return None
+        found = words.get(value) or words.get(value.lower())
+        if found is None and value.lower() in choices.values:
+            found = value.lower()
+        if found is None:
+            allowed = "、".join(dict.fromkeys(k for k in words if not k.isascii()))
+            self.error(row, key, _("Write one of: %(allowed)s.") % {"allowed": allowed}, "choice")
+        return found
+
+    def _read_household(self, row, cells) -> None:
+        values = {
+            "grid_code": cells["grid_code"].translate(_HALFWIDTH_DIGITS),
+            "household_kind": self._choice(
+                row, cells, "household_kind", HOUSEHOLD_KINDS, Household.Kind
+            ),
+            "building": cells["building"],
+            "address": cells["address"],
+            "unit": cells["unit"],
+            "room": cells["room"],
+            "dwelling_use": self._choice(row, cells, "dwelling_use", DWELLING_USES, Dwelling.Use),
+        }
+        if not values["building"] and any(cells[k] for k in ("address", "unit", "room")):
+            self.error(row, "building", _("Fill in the building for a dwelling."), "required")
+        if values["building"] and not values["room"]:
+            self.error(row, "room", _("Fill in the room when the building is given."), "required")
+        row.household = values
+
+    def _read_resident(self, row, cells, *, raw_id) -> None:
+        fields = row.resident
+        fields["name"] = cells["name"]
+        id_type = self._choice(row, cells, "id_type", ID_TYPES, Resident.IdType)
+        fields["id_type"] = id_type or Resident.IdType.CITIZEN_ID
+        citizen = fields["id_type"] == Resident.IdType.CITIZEN_ID
+        id_number = citizen_id_normalize(cells["id_number"])  # as the field stores and hashes it
+        fields["id_number"] = id_number
+        id_valid = False
+        if id_number and citizen:
+            try:
+                validate_citizen_id(id_number)
+                id_valid = True
+            except ValidationError as exc:
+                if isinstance(raw_id, int | float):
+                    message = _(
+                        "Excel stored this ID number as a number and dropped its last digits: "
+                        "format the column as text and type the number again."
+                    )
+                else:
+                    message = exc.messages[0]
+                self.error(row, "id_number", message, f"id_{exc.code}")
+        if id_number and "id_number" not in row.bad_keys:
+            row.id_hash = self.id_field.hash_of(id_number)
+
+        sex = self._choice(row, cells, "sex", SEXES, Resident.Sex)
+        birth_date = self._date(row, cells, "birth_date")
+        if id_valid:
+            try:
+                validate_citizen_id_matches(id_number, sex=sex, birth_date=birth_date)
+            except ValidationError as exc:
+                for key, messages in exc.message_dict.items():
+                    self.error(row, key, messages[0], f"{key}_mismatch")
+            sex = sex or citizen_id_sex(id_number)
+            birth_date = birth_date or citizen_id_birth_date(id_number)
+        elif not citizen:
+            for key, value in (("sex", sex), ("birth_date", birth_date)):
+                if value is None and not cells[key]:
+                    self.error(
+                        row,
+                        key,
+                        _("Fill this in for a document other than a citizen ID card."),
+                        "required",
+                    )
+        if sex:
+            fields["sex"] = sex
+        if birth_date:
+            if birth_date > timezone.localdate():
+                self.error(row, "birth_date", _("The birth date is in the future."), "date")
+            fields["birth_date"] = birth_date
+
+        if cells["phone"]:
+            phone = mobile_normalize(cells["phone"])
+            try:
+                validate_mobile(phone)
+                fields["phone"] = phone
+            except ValidationError as exc:
+                self.error(row, "phone", exc.messages[0], "phone")
+        for key in ("ethnicity", "relation_to_head", "political_status", "data_source"):
+            if cells[key]:
+                fields[key] = cells[key]
+        population = self._choice(
+            row, cells, "population_type", POPULATION_TYPES, Resident.PopulationType
+        )
+        if population:
+            fields["population_type"] = population
+        if cells["separated"]:
+            separated = YES_NO.get(cells["separated"].lower())
+            if separated is None:
+                self.error(row, "separated", _("Write 是 or 否."), "choice")
+            else:
+                fields["separated"] = separated
+        row.is_head = cells["relation_to_head"] in HEAD_WORDS
+
+    def _date(self, row, cells, key) -> datetime.date | None:
+        value = cells[key]
+        if not value:
+            return None
+        for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"):
+            try:
+                return datetime.datetime.strptime(value, fmt).date()
+            except ValueError:
+                continue
+        self.error(row, key, _("Write the date as YYYY-MM-DD, e.g. 1949-12-31."), "date")
+        return None
+
+    def _duplicates_and_households(self, row: _Row) -> None:
+        if row.id_hash:
+            first = self.first_row_of_id.setdefault(row.id_hash, row.number)
+            if first != row.number:
+                self.error(
+                    row,
+                    "id_number",
+                    _("This ID number already appears in row %(row)d.") % {"row": first},
+                    "duplicate_id",
+                )
+        number = row.household_number
+        if not number:
+            return
+        first = self.household_first_row.setdefault(number, row.number)
+        known = self.household_values.setdefault(number, {})
+        for key in HOUSEHOLD_KEYS:
+            value = row.household.get(key)
+            if not value or key in row.bad_keys:
+                continue
+            if known.get(key) and known[key] != value:
+                self.error(
+                    row,
+                    key,
+                    _("Row %(row)d gives this household a different value.") % {"row": first},
+                    "household_mismatch",
+                )
+            else:
+                known.setdefault(key, value)
+        if row.is_head:
+            head = self.head_row.setdefault(number, row.number)
+            if head != row.number:
+                self.error(
+                    row,
+                    "relation_to_head",
+                    _("Row %(row)d already names the head of this household.") % {"row": head},
+                    "two_heads",
+                )
+
+    # -- looking things up, inside the actor's scope ---------------------------------------
+
+    def _grids(self) -> dict[str, Grid]:
+        codes = {r.household["grid_code"] for r in self.rows if r.household["grid_code"]}
+        grids = {}
+        queryset = Grid.objects.visible_to(self.actor).select_related("community")
+        for chunk in _chunks(codes):
+            grids |= {g.code: g for g in queryset.filter(code__in=chunk)}
+        for row in self.rows:
+            code = row.household["grid_code"]
+            if code and code not in grids:
+                # Unknown and outside the uploader's scope read the same: existence is not leaked.
+                self.error(row, "grid_code", _("No such grid."), "no_such_grid")
+        return grids
+
+    def _households(self) -> dict[str, Household]:
+        numbers = {r.household_number for r in self.rows if r.household_number}
+        existing: set[str] = set()
+        visible: dict[str, Household] = {}
+        queryset = Household.objects.visible_to(self.actor, "change")
+        if self.lock:
+            queryset = queryset.select_for_update(of=("self",)).order_by("pk")
+        for chunk in _chunks(numbers):
+            existing |= set(
+                Household.objects.filter(number__in=chunk).values_list("number", flat=True)
+            )
+            visible |= {h.number: h for h in queryset.filter(number__in=chunk)}
+        for row in self.rows:
+            if row.household_number in existing and row.household_number not in visible:
+                self.error(
+                    row,
+                    "household_number",
+                    _("This household number cannot be imported here."),
+                    "household_out_of_scope",
+                )
+        return visible
+
+    def _residents(self) -> dict[str, Resident]:
+        hashes = {r.id_hash for r in self.rows if r.id_hash}
+        existing: set[str] = set()
+        visible: dict[str, Resident] = {}
+        queryset = Resident.objects.visible_to(self.actor, "change")
+        if self.lock:
+            queryset = queryset.select_for_update(of=("self",)).order_by("pk")
+        for chunk in _chunks(hashes):
+            existing |= set(
+                Resident.objects.filter(id_number_hash__in=chunk).values_list(
+                    "id_number_hash", flat=True
+                )
+            )
+            visible |= {r.id_number_hash: r for r in queryset.filter(id_number_hash__in=chunk)}
+        for row in self.rows:
+            if row.id_hash in existing and row.id_hash not in visible:
+                # Nothing about that resident (name, grid, household) may appear here.
+                self.error(
+                    row,
+                    "id_number",
+                    _("This ID number cannot be imported here."),
+                    "resident_out_of_scope",
+                )
+        return visible
+
+    def _buildings(self, grids) -> dict[tuple, Building]:
+        keys = {
+            (grids[r.household["grid_code"]].community_id, r.household["building"])
+            for r in self.rows
+            if r.household["building"] and r.household["grid_code"] in grids
+        }
+        existing: dict[tuple, Building] = {}
+        visible: set[int] = set()
+        for chunk in _chunks(sorted(keys)):
+            names = {name for _c, name in chunk}
+            communities = {c for c, _n in chunk}
+            found = Building.objects.filter(community__in=communities, name__in=names)
+            existing |= {(b.community_id, b.name): b for b in found}
+            visible |= set(
+                Building.objects.visible_to(self.actor, "change")
+                .filter(community__in=communities, name__in=names)
+                .values_list("pk", flat=True)
+            )
+        for row in self.rows:
+            key = self._building_key(row, grids)
+            if key in existing and existing[key].pk not in visible:
+                self.error(
+                    row,
+                    "building",
+                    _("This building cannot be imported here."),
+                    "building_out_of_scope",
+                )
+        mine = {key: b for key, b in existing.items() if b.pk in visible}
+        self.plan.buildings_existing = {key: b.pk for key, b in mine.items()}
+        return mine
+
+    @staticmethod
+    def _building_key(row, grids) -> tuple | None:
+        grid = grids.get(row.household["grid_code"])
+        if grid is None or not row.household["building"]:
+            return None
+        return (grid.community_id, row.household["building"])
+
+    def _dwellings(self, buildings: dict[tuple, Building]) -> dict[tuple, int]:
+        by_pk = {b.pk: key for key, b in buildings.items()}
+        found = {}
+        for chunk in _chunks(sorted(by_pk)):
+            for building_id, unit, room, pk in Dwelling.objects.filter(
+                building__in=chunk
+            ).values_list("building", "unit", "room", "pk"):
+                found[(by_pk[building_id], unit, room)] = pk
+        return found
+
+    # -- the plan --------------------------------------------------------------------------
+
+    def _plan_households(self, grids, households, buildings) -> None:
+        plan = self.plan
+        plan.dwellings_existing = self._dwellings(buildings)
+        for row in self.rows:
+            number = row.household_number
+            if not row.household_ok or number in plan.households:
+                continue
+            if number in self.unplanned_households:
+                continue
+            values = self.household_values[number]
+            grid = grids[values["grid_code"]]
+            dwelling_key = None
+            if values.get("building"):
+                building_key = (grid.community_id, values["building"])
+                if building_key not in buildings and building_key not in plan.buildings_new:
+                    building = Building(
+                        community_id=grid.community_id,
+                        grid=grid,
+                        name=values["building"],
+                        address=values.get("address") or values["building"],
+                    )
+                    if not self._valid(row, building, exclude=["community", "grid", "micro_grid"]):
+                        self.unplanned_households.add(number)
+                        continue
+                    plan.buildings_new[building_key] = building
+                dwelling_key = (building_key, values.get("unit", ""), values.get("room", ""))
+                if (
+                    dwelling_key not in plan.dwellings_existing
+                    and dwelling_key not in plan.dwellings_new
+                ):
+                    plan.dwellings_new[dwelling_key] = Dwelling(
+                        unit=dwelling_key[1],
+                        room=dwelling_key[2],
+                        use=values.get("dwelling_use") or Dwelling.Use.OWNER,
+                    )
+            household = HouseholdPlan(
+                number=number,
+                grid=grid,
+                kind=values.get("household_kind"),
+                dwelling_key=dwelling_key,
+                existing=households.get(number),
+            )
+            if household.existing is not None:
+                household.changed = self._household_changes(household)
+            else:
+                new = Household(
+                    number=number, grid=grid, kind=household.kind or Household.Kind.REGISTERED
+                )
+                if not self._valid(row, new, exclude=["grid", "dwelling", "head"]):
+                    self.unplanned_households.add(number)
+                    continue
+            plan.households[number] = household
+
+    def _household_changes(self, household: HouseholdPlan) -> list[str]:
+        existing = household.existing
+        changed = []
+        if existing.grid_id != household.grid.pk:
+            changed.append("grid")
+        if household.kind and existing.kind != household.kind:
+            changed.append("kind")
+        if household.dwelling_key is not None and (
+            self.plan.dwellings_existing.get(household.dwelling_key) != existing.dwelling_id
+        ):
+            changed.append("dwelling")
+        return changed
+
+    def _plan_residents(self, residents: dict[str, Resident]) -> None:
+        for row in self.rows:
+            if not row.ok or row.household_number not in self.plan.households:
+                continue
+            household = self.plan.households[row.household_number]
+            resident = residents.get(row.id_hash)
+            if resident is None:
+                fields = {"ethnicity": "汉族", **row.resident}
+                resident = Resident(**fields)
+                changed = []
+            else:
+                changed = [
+                    key for key, value in row.resident.items() if getattr(resident, key) != value
+                ]
+                for key in changed:
+                    setattr(resident, key, row.resident[key])
+                if household.existing is None or resident.household_id != household.existing.pk:
+                    changed.append("household")
+            if (resident.pk is None or changed) and not self._valid(
+                row, resident, exclude=["household"]
+            ):
+                continue
+            self.plan.residents.append(
+                ResidentPlan(
+                    row.number,
+                    row.id_hash,
+                    household.number,
+                    resident,
+                    changed,
+                    is_new=resident.pk is None,
+                )
+            )
+
+    def _plan_heads(self) -> None:
+        planned = {r.id_hash: r for r in self.plan.residents}
+        for row in self.rows:
+            if not row.is_head or row.id_hash not in planned:
+                continue
+            household = self.plan.households[row.household_number]
+            household.head_hash = row.id_hash
+            head = planned[row.id_hash].resident
+            if household.existing is not None and (
+                head.pk is None or household.existing.head_id != head.pk
+            ):
+                household.changed.append("head")
+
+    def _valid(self, row: _Row, obj, *, exclude: list[str]) -> bool:
+        """The model's own validation (no queries: relations were looked up in scope)."""
+        try:
+            obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                key = FIELD_COLUMNS.get(name, name)
+                key = key if key in COLUMN_BY_KEY else "id_number"
+                self.error(row, key, messages[0], "invalid")
+            return False
+        return True
+
+
+@functools.cache
+def _max_lengths() -> dict[str, int]:
+    """Column key → the max_length of the model field it lands in."""
+    limits = {"household_number": Household._meta.get_field("number").max_length}
+    limits |= {
+        key: Resident._meta.get_field(key).max_length
+        for key in ("name", "ethnicity", "relation_to_head", "political_status", "data_source")
+    }
+    limits |= {"building": Building._meta.get_field("name").max_length}
+    limits |= {"address": Building._meta.get_field("address").max_length}
+    limits |= {key: Dwelling._meta.get_field(key).max_length for key in ("unit", "room")}
+    return limits
+
+
+_HALFWIDTH_DIGITS = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF1A)}
+
+
+def _chunks(values: Iterable, size: int = LOOKUP_CHUNK) -> Iterator[list]:
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+# --- The template download --------------------------------------------------------------
+
+
+def template_workbook() -> bytes:
+    """An .xlsx with the headers and one example row; code and number columns are text."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "居民导入"
+    sheet.append([c.header for c in COLUMNS])
+    sheet.append([c.example for c in COLUMNS])
+    for position, column in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(position)
+        sheet.column_dimensions[letter].width = max(10, len(column.example) * 1.3 + 2)
+        header = sheet.cell(row=1, column=position)
+        header.font = Font(bold=True, color="C00000" if column.required else "000000")
+        if column.key in TEXT_KEYS:
+            for row in range(2, 1001):  # so Excel keeps what is typed there as text
+                sheet.cell(row=row, column=position).number_format = "@"
+    sheet.freeze_panes = "A2"
+    notes = workbook.create_sheet("填写说明")  # only the first sheet is read
+    notes.append([_("Header"), _("Required"), _("Format"), _("Example")])
+    for column in COLUMNS:
+        notes.append([column.header, column.required_text, str(column.format), column.example])
+    notes.column_dimensions["C"].width = 80
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

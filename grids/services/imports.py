@@ -1,0 +1,322 @@
+"""Spreadsheet imports: upload, check (the dry run), commit — each step once, all or nothing.
+
+A job moves uploaded → checking → checked → committing → committed (or failed). Every step
+takes the job's row lock and looks at the status first, so a step run twice (a double click,
+a task delivered twice) does nothing the second time. Files up to settings.IMPORT_INLINE_ROWS
+rows are checked and committed during the request; larger ones by a Celery worker
+(grids/tasks/imports.py), queued on commit.
+
+The commit checks the file again inside its transaction (locking the households and residents
+it changes) and writes with bulk operations: a file may hold 50,000 rows, and one
+`resident_create` per row would also write 50,000 audit events. Each object still passes the
+model's own validation (`full_clean`, in the check) and the database constraints; the import
+writes one audit event with its counts.
+"""
+
+import logging
+import secrets
+from functools import partial
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grids import imports
+from grids.models import Building, Dwelling, Household, ImportJob, Resident
+from portal.audit import audit_record
+
+logger = logging.getLogger(__name__)
+
+WRITE_BATCH = 1_000
+RUNNING = frozenset(
+    {ImportJob.Status.UPLOADED, ImportJob.Status.CHECKING, ImportJob.Status.COMMITTING}
+)
+
+
+def import_job_create(*, actor, uploaded_file) -> ImportJob:
+    """Store an uploaded spreadsheet as a job and start its check.
+
+    Refuses (ValidationError on `file`) a file of another type, one above IMPORT_MAX_BYTES
+    (default 20 MB), without the layout's headers, or with more than IMPORT_MAX_ROWS rows.
+    A small file is checked at once; a larger one is queued for a worker.
+    """
+    if not actor.has_perm("grids.add_importjob"):
+        raise PermissionDenied
+    name = PurePath(uploaded_file.name or "").name
+    extension = imports.file_extension(name)
+    if extension not in imports.EXTENSIONS:
+        raise ValidationError({"file": _("Upload an Excel workbook (.xlsx) or a CSV file (.csv).")})
+    max_bytes = getattr(settings, "IMPORT_MAX_BYTES", imports.DEFAULT_MAX_FILE_BYTES)
+    if uploaded_file.size > max_bytes:
+        raise ValidationError(
+            {
+                "file": _("The file is larger than %(mb)d MB; split it into smaller files.")
+                % {"mb": max_bytes // (1024 * 1024)}
+            }
+        )
+    try:
+        rows = imports.read_sheet(uploaded_file, filename=name, max_rows=settings.IMPORT_MAX_ROWS)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
+    uploaded_file.seek(0)
+    inline = len(rows) <= settings.IMPORT_INLINE_ROWS
+    with transaction.atomic():
+        job = ImportJob(uploaded_by=actor, original_name=name[:200], total_rows=len(rows))
+        job.file.save(f"{secrets.token_hex(12)}{extension}", uploaded_file, save=False)
+        job.full_clean()
+        job.save()
+        audit_record(actor=actor, action="import.upload", obj=job, details={"rows": len(rows)})
+        if not inline:
+            transaction.on_commit(partial(_queue, "check", job.pk))
+    if inline:
+        job = import_job_check(job=job)
+    return job
+
+
+def import_job_check(*, job: ImportJob) -> ImportJob:
+    """The dry run: check the file as its uploader would import it and keep the report.
+
+    Writes nothing but the job (status, progress, report). Runs once per job.
+    """
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != ImportJob.Status.UPLOADED:
+            return job
+        job.status = ImportJob.Status.CHECKING
+        job.processed_rows = 0
+        job.save(update_fields=["status", "processed_rows"])
+    progress = _Progress(job)
+    try:
+        plan = imports.import_check(actor=job.uploaded_by, rows=_rows(job), progress=progress)
+    except Exception as exc:
+        return _fail(job, exc)
+    finally:
+        progress.close()
+    job.status = ImportJob.Status.CHECKED
+    job.report = plan.report()
+    job.processed_rows = job.total_rows = plan.total_rows
+    job.save(update_fields=["status", "report", "processed_rows", "total_rows"])
+    return job
+
+
+def import_job_commit_start(*, actor, job: ImportJob) -> ImportJob:
+    """The uploader imports a checked file without errors: now if small, else through a worker.
+
+    Asking again while it is queued, running or done changes nothing.
+    """
+    if job.uploaded_by_id != actor.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != ImportJob.Status.CHECKED or job.report.get("commit_queued"):
+            return job
+        if job.report.get("error_count"):
+            raise ValidationError(_("Correct the errors in the file and upload it again."))
+        if job.total_rows > settings.IMPORT_INLINE_ROWS:
+            job.report = {**job.report, "commit_queued": True}
+            job.save(update_fields=["report"])
+            transaction.on_commit(partial(_queue, "commit", job.pk))
+            return job
+    return import_job_commit(job=job)
+
+
+def import_job_commit(*, job: ImportJob) -> ImportJob:
+    """Write a checked file, all or nothing, as its uploader; runs once per job.
+
+    The file is checked again inside the transaction: if anything changed since the dry run
+    (a resident moved out of the uploader's scope, a grid was removed), nothing is written and
+    the job shows the new errors.
+    """
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != ImportJob.Status.CHECKED or job.report.get("error_count"):
+            return job
+        job.status = ImportJob.Status.COMMITTING
+        job.processed_rows = 0
+        job.save(update_fields=["status", "processed_rows"])
+    progress = _Progress(job)
+    try:
+        rows = _rows(job)
+        with transaction.atomic():
+            # Half of the bar for the check, half for the writing.
+            plan = imports.import_check(
+                actor=job.uploaded_by, rows=rows, lock=True, progress=lambda n: progress(n // 2)
+            )
+            if plan.errors:
+                raise _DataChanged(plan)
+            _write(plan, progress=lambda n: progress(len(rows) // 2 + n // 2))
+            report = plan.report()
+            audit_record(
+                actor=job.uploaded_by,
+                action="import.commit",
+                obj=job,
+                details={"rows": plan.total_rows, "counts": report["counts"]},
+            )
+            job.status = ImportJob.Status.COMMITTED
+            job.report = report
+            job.processed_rows = job.total_rows = plan.total_rows
+            job.finished_at = timezone.now()
+            job.save(
+                update_fields=["status", "report", "processed_rows", "total_rows", "finished_at"]
+            )
+    except _DataChanged as changed:
+        job.status = ImportJob.Status.CHECKED
+        job.report = changed.plan.report()
+        job.processed_rows = job.total_rows
+        job.save(update_fields=["status", "report", "processed_rows"])
+    except Exception as exc:
+        return _fail(job, exc)
+    finally:
+        progress.close()
+    return job
+
+
+# --- Helpers ----------------------------------------------------------------------------
+
+
+class _DataChanged(Exception):
+    def __init__(self, plan):
+        super().__init__("the check inside the commit found errors")
+        self.plan = plan
+
+
+def _rows(job: ImportJob) -> list[imports.SheetRow]:
+    with job.file.open("rb") as fileobj:
+        return imports.read_sheet(fileobj, filename=job.original_name)
+
+
+def _fail(job: ImportJob, exc: Exception) -> ImportJob:
+    """Mark the job failed; the transaction that wrote anything has already rolled back."""
+    if isinstance(exc, ValidationError):
+        message = " ".join(exc.messages)
+    else:
+        logger.exception("import job %s failed", job.pk)
+        message = _("The import failed and nothing was written. Try again, or ask the support.")
+    job.status = ImportJob.Status.FAILED
+    job.report = {**job.report, "failure": message}
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "report", "finished_at"])
+    return job
+
+
+def _queue(step: str, job_id: int) -> None:
+    from grids.tasks import imports as tasks
+
+    task = tasks.import_job_check_task if step == "check" else tasks.import_job_commit_task
+    task.delay(job_id)
+
+
+class _Progress:
+    """Writes `processed_rows` so that the progress bar moves while the work runs.
+
+    Outside a transaction an UPDATE commits at once. Inside the commit's one transaction it
+    would stay invisible until the end, so on PostgreSQL it goes through a second connection
+    of its own (autocommit, a one-row UPDATE that the import never locks meanwhile). SQLite
+    (`make run`) allows one writer at a time: there the bar jumps when the commit ends.
+    """
+
+    def __init__(self, job: ImportJob):
+        self.job_id = job.pk
+        self.last = -1
+        self.side = None
+
+    def __call__(self, processed: int) -> None:
+        if processed == self.last:
+            return
+        self.last = processed
+        if not connection.in_atomic_block:
+            ImportJob.objects.filter(pk=self.job_id).update(processed_rows=processed)
+            return
+        if connection.vendor != "postgresql":
+            return
+        if self.side is None:
+            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+        table = self.side.ops.quote_name(ImportJob._meta.db_table)
+        with self.side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET processed_rows = %s WHERE id = %s",  # noqa: S608 - our table
+                [processed, self.job_id],
+            )
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+            self.side = None
+
+
+def _write(plan: imports.ImportPlan, *, progress) -> None:
+    """Write a checked plan (inside the caller's transaction), parents before children."""
+    Building.objects.bulk_create(plan.buildings_new.values(), batch_size=WRITE_BATCH)
+    building_ids = plan.buildings_existing | {k: b.pk for k, b in plan.buildings_new.items()}
+    for (building_key, _unit, _room), dwelling in plan.dwellings_new.items():
+        dwelling.building_id = building_ids[building_key]
+    Dwelling.objects.bulk_create(plan.dwellings_new.values(), batch_size=WRITE_BATCH)
+    dwelling_ids = plan.dwellings_existing | {k: d.pk for k, d in plan.dwellings_new.items()}
+
+    new_households, changed_households, household_fields = [], [], set()
+    for item in plan.households.values():
+        dwelling_id = dwelling_ids[item.dwelling_key] if item.dwelling_key else None
+        if item.existing is None:
+            new_households.append(
+                Household(
+                    number=item.number,
+                    grid=item.grid,
+                    kind=item.kind or Household.Kind.REGISTERED,
+                    dwelling_id=dwelling_id,
+                )
+            )
+            continue
+        fields = set(item.changed) - {"head"}
+        if not fields:
+            continue
+        household = item.existing
+        household.grid = item.grid
+        household.kind = item.kind or household.kind
+        household.dwelling_id = dwelling_id if "dwelling" in fields else household.dwelling_id
+        changed_households.append(household)
+        household_fields |= fields
+    Household.objects.bulk_create(new_households, batch_size=WRITE_BATCH)
+    if changed_households:
+        Household.objects.bulk_update(
+            changed_households, sorted(household_fields), batch_size=WRITE_BATCH
+        )
+    household_ids = {h.number: h.pk for h in new_households}
+    household_ids |= {n: h.existing.pk for n, h in plan.households.items() if h.existing}
+
+    done = 0
+    for start in range(0, len(plan.residents), WRITE_BATCH):
+        batch = plan.residents[start : start + WRITE_BATCH]
+        new = [item.resident for item in batch if item.is_new]
+        for item in batch:
+            item.resident.household_id = household_ids[item.household_number]
+        Resident.objects.bulk_create(new)
+        changed = [item for item in batch if not item.is_new and item.changed]
+        if changed:
+            fields = set().union(*(item.changed for item in changed))
+            for item in changed:
+                _refresh_hashes(item.resident, fields)
+            fields |= {f"{name}_hash" for name in fields & {"id_number", "phone"}}
+            Resident.objects.bulk_update([item.resident for item in changed], sorted(fields))
+        done += len(batch)
+        progress(done)
+
+    resident_ids = {item.id_hash: item.resident.pk for item in plan.residents}
+    heads = []
+    for number, item in plan.households.items():
+        if item.head_hash and (item.existing is None or "head" in item.changed):
+            heads.append(Household(pk=household_ids[number], head_id=resident_ids[item.head_hash]))
+    Household.objects.bulk_update(heads, ["head"], batch_size=WRITE_BATCH)
+
+
+def _refresh_hashes(resident: Resident, fields: set[str]) -> None:
+    """bulk_update skips the fields' pre_save: normalise and hash the encrypted values here."""
+    for name in fields & {"id_number", "phone"}:
+        model_field = Resident._meta.get_field(name)
+        value = getattr(resident, name)
+        if value and model_field.normalize:
+            value = model_field.normalize(value)
+            setattr(resident, name, value)
+        setattr(resident, model_field.hash_field, model_field.hash_of(value) if value else "")
