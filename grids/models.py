@@ -24,6 +24,7 @@ from grids.querysets import (
     RegionQuerySet,
     ResidentQuerySet,
     ResidentTagQuerySet,
+    TagDefQuerySet,
     VisitNeedQuerySet,
     VisitQuerySet,
 )
@@ -224,6 +225,15 @@ class Building(models.Model):
     def __str__(self):
         return self.address
 
+    def clean(self):
+        errors = {}
+        if self.grid_id and self.community_id and self.grid.community_id != self.community_id:
+            errors["grid"] = _("This grid belongs to another community.")
+        if self.micro_grid_id and self.micro_grid.grid_id != self.grid_id:
+            errors["micro_grid"] = _("This micro-grid belongs to another grid.")
+        if errors:
+            raise ValidationError(errors)
+
 
 class Dwelling(models.Model):
     """房屋 — one flat or room of a building, and what it is used for."""
@@ -418,6 +428,8 @@ class TagDef(models.Model):
         _("visit tier"), max_length=16, choices=Tier.choices, default=Tier.GENERAL
     )
     age_derived = models.BooleanField(_("derived from age"), default=False)
+
+    objects = TagDefQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("tag")

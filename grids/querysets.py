@@ -144,3 +144,10 @@ class ImportJobQuerySet(ScopedQuerySet):
         if user.role in STREET_ROLES:
             return self.all()
         return self.filter(uploaded_by=user)
+
+
+class TagDefQuerySet(ScopedQuerySet):
+    """The tag catalogue is one list for the whole street: all of it, for roles that may view tags."""
+
+    def scoped_for(self, user):
+        return self.all()

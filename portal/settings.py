@@ -265,6 +265,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two models have a `kind` with different choices: name their enums apart.
+    "ENUM_NAME_OVERRIDES": {
+        "GridKindEnum": "grids.models.Grid.Kind",
+        "HouseholdKindEnum": "grids.models.Household.Kind",
+    },
 }
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 365, minimum=1)
 API_TOKEN_REMIND_DAYS = env_int("API_TOKEN_REMIND_DAYS", 14, minimum=1)

@@ -1,9 +1,20 @@
 """The registry's list endpoints: scoped, and the same number of queries for 1 row and for 20."""
 
+import itertools
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
-from tests.factories import GridFactory, HouseholdFactory
+from grids import services as grid_services
+from grids.models import Building, Dwelling, ResidentTag, TagDef
+from tests.factories import (
+    GridFactory,
+    HouseholdFactory,
+    RegionFactory,
+    ResidentFactory,
+    UserFactory,
+)
 from tests.helpers import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
@@ -48,4 +59,111 @@ def test_partner_staff_see_nothing_of_the_registry(api_client_for, partner_staff
     )
     assert (
         client.get(reverse("grid-detail", args=[resident_a.household.grid_id])).status_code == 404
+    )
+
+
+# --- Every list endpoint of the registry: the same queries for 1 row and for 20 -------------
+
+_serial = itertools.count(1)
+
+
+def _fetch(client, url):
+    def fetch():
+        response = client.get(url)
+        assert response.status_code == 200, response.content
+        assert response.json()["count"] >= 1
+
+    return fetch
+
+
+def test_region_list_queries_are_constant(api_client_for, grid_worker, grid_a):
+    client = api_client_for(grid_worker)
+
+    def add_rows(n):
+        # Communities with a grid of the worker's, so that the worker sees them.
+        for _ in range(n):
+            community = RegionFactory(parent=grid_a.community.parent)
+            grid = GridFactory(community=community)
+            grid_services.grid_assign(
+                actor=None, person=grid_worker, grid=grid, post="full_time", start_date=date.today()
+            )
+
+    assert_constant_queries(add_rows=add_rows, fetch=_fetch(client, reverse("region-list")))
+
+
+def test_grid_assignment_list_queries_are_constant(api_client_for, grid_leader, grid_a):
+    client = api_client_for(grid_leader)
+
+    def add_rows(n):
+        for _ in range(n):
+            grid_services.grid_assign(
+                actor=None,
+                person=UserFactory(),
+                grid=grid_a,
+                post="part_time",
+                start_date=date(2025, 1, 1),
+            )
+
+    assert_constant_queries(add_rows=add_rows, fetch=_fetch(client, reverse("gridassignment-list")))
+
+
+def test_building_list_and_dwelling_list_queries_are_constant(api_client_for, grid_worker, grid_a):
+    client = api_client_for(grid_worker)
+
+    def add_buildings(n):
+        for _ in range(n):
+            number = next(_serial)
+            Building.objects.create(
+                community=grid_a.community, grid=grid_a, name=f"{number}幢", address=f"{number}号"
+            )
+
+    assert_constant_queries(add_rows=add_buildings, fetch=_fetch(client, reverse("building-list")))
+
+    building = Building.objects.first()
+
+    def add_dwellings(n):
+        for _ in range(n):
+            Dwelling.objects.create(building=building, room=str(next(_serial)))
+
+    assert_constant_queries(
+        add_rows=add_dwellings,
+        fetch=_fetch(client, reverse("building-dwellings", args=[building.pk])),
+    )
+
+
+def test_resident_list_with_tags_queries_are_constant(api_client_for, grid_worker, grid_a):
+    client = api_client_for(grid_worker)
+    tags = [_tag_def(), _tag_def()]
+
+    def add_rows(n):
+        for resident in ResidentFactory.create_batch(n, household=HouseholdFactory(grid=grid_a)):
+            for tag in tags:
+                ResidentTag.objects.create(resident=resident, tag=tag)
+
+    assert_constant_queries(add_rows=add_rows, fetch=_fetch(client, reverse("resident-list")))
+
+
+def test_tag_list_queries_are_constant(api_client_for, grid_worker):
+    client = api_client_for(grid_worker)
+    assert_constant_queries(
+        add_rows=lambda n: [_tag_def() for _ in range(n)],
+        fetch=_fetch(client, reverse("tagdef-list")),
+    )
+
+
+def test_resident_tag_list_queries_are_constant(api_client_for, community_cadre, grid_a):
+    client = api_client_for(community_cadre)
+    tag = _tag_def()
+
+    def add_rows(n):
+        for resident in ResidentFactory.create_batch(n, household=HouseholdFactory(grid=grid_a)):
+            ResidentTag.objects.create(resident=resident, tag=tag, source="department")
+
+    assert_constant_queries(add_rows=add_rows, fetch=_fetch(client, reverse("residenttag-list")))
+
+
+def _tag_def():
+    number = next(_serial)
+    return TagDef.objects.create(
+        code=f"t_list_{number}", name=f"标签{number}", group=TagDef.Group.OTHER
     )
