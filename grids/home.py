@@ -3,8 +3,10 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from grids.coverage import coverage_summary
 from grids.models import Grid, Household, Resident
 from portal.hooks import HomeCard
+from portal.roles import STREET_ROLES, Role
 
 
 def cards(user) -> list[HomeCard]:
@@ -19,4 +21,28 @@ def cards(user) -> list[HomeCard]:
             url=reverse("grids:resident-list"),
             icon="bi-people",
         ),
+        *coverage_cards(user),
+    ]
+
+
+def coverage_cards(user) -> list[HomeCard]:
+    """Cadres (street and community) see whether their scope has full coverage (全覆盖)."""
+    if user.role not in STREET_ROLES and user.role != Role.COMMUNITY_CADRE:
+        return []
+    summary = coverage_summary(actor=user)
+    if summary.covered is None:
+        return []
+    if summary.covered:
+        value, note, icon = _("Yes"), _("Full coverage, no blind spot"), "bi-shield-check"
+    else:
+        value = str(summary.exceptions)
+        note, icon = _("gaps to resolve"), "bi-shield-exclamation"
+    return [
+        HomeCard(
+            _("Full coverage (全覆盖)"),
+            value,
+            url=reverse("grids:coverage"),
+            icon=icon,
+            note=note,
+        )
     ]
