@@ -41,6 +41,23 @@ def _grid_scope(user, grid_path: str) -> Q | None:
     )
 
 
+def _household_scope(user, household_path: str) -> Q:
+    """Q for rows whose household lies in the user's jurisdiction.
+
+    A household belongs to its grid; one not (yet) placed in a grid belongs to the community of
+    its building, so the community cadre still sees it — it is exactly the gap the coverage
+    report must show them.
+    """
+    prefix = f"{household_path}__" if household_path else ""
+    ungridded = Q(
+        **{
+            f"{prefix}grid__isnull": True,
+            f"{prefix}dwelling__building__community__in": granted_communities(user),
+        }
+    )
+    return _grid_scope(user, f"{prefix}grid") | ungridded
+
+
 class RegionQuerySet(ScopedQuerySet):
     def scoped_for(self, user):
         if user.role in STREET_ROLES:
@@ -89,7 +106,7 @@ class HouseholdQuerySet(ScopedQuerySet):
     def scoped_for(self, user):
         if user.role in STREET_ROLES:
             return self.all()
-        return self.filter(_grid_scope(user, "grid"))
+        return self.filter(_household_scope(user, ""))
 
 
 class ResidentQuerySet(ScopedQuerySet):
@@ -97,7 +114,7 @@ class ResidentQuerySet(ScopedQuerySet):
         if user.role in STREET_ROLES:
             return self.all()
         shared = Q(pk__in=objects_granted(user, "grids.view_resident", self.model))
-        return self.filter(_grid_scope(user, "household__grid") | shared)
+        return self.filter(_household_scope(user, "household") | shared)
 
 
 class ResidentTagQuerySet(ScopedQuerySet):
@@ -127,14 +144,14 @@ class VisitQuerySet(ScopedQuerySet):
     def scoped_for(self, user):
         if user.role in STREET_ROLES:
             return self.all()
-        return self.filter(_grid_scope(user, "household__grid") | Q(visitor=user))
+        return self.filter(_household_scope(user, "household") | Q(visitor=user))
 
 
 class VisitNeedQuerySet(ScopedQuerySet):
     def scoped_for(self, user):
         if user.role in STREET_ROLES:
             return self.all()
-        return self.filter(_grid_scope(user, "visit__household__grid") | Q(assignee=user))
+        return self.filter(_household_scope(user, "visit__household") | Q(assignee=user))
 
 
 class ImportJobQuerySet(ScopedQuerySet):

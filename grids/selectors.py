@@ -14,11 +14,18 @@ def resident_list(*, actor, search: str = ""):
 
 
 def resident_search_q(search: str):
+    """A name prefix, or an exact ID number or phone (through their keyed hashes).
+
+    `name >= search` adds nothing to the match (a name starting with the prefix never sorts
+    before it) but lets the ordered B-tree on `name` start at the prefix: for a common prefix
+    such as a surname, PostgreSQL pages `ORDER BY name LIMIT 20` by walking that index, which
+    without a bound starts at the first name in the table (docs/performance.md).
+    """
     from django.db.models import Q
 
     field_id = Resident._meta.get_field("id_number")
     field_phone = Resident._meta.get_field("phone")
-    q = Q(name__startswith=search)
+    q = Q(name__startswith=search, name__gte=search)
     if len(search) >= 15:
         q |= Q(id_number_hash=field_id.hash_of(citizen_id_normalize(search)))
     if sum(c.isdigit() for c in search) >= 11:
@@ -49,3 +56,44 @@ def visit_list(*, actor):
     from grids.models import Visit
 
     return Visit.objects.visible_to(actor).select_related("household__grid", "resident", "visitor")
+
+
+def resident_id_number_holder(*, actor, id_number: str, exclude_pk: int | None = None):
+    """Whether an ID number is already registered, and its holder if the actor may see them.
+
+    Returns `(taken, resident_or_None)`. The same ID number entered again must lead to the
+    existing resident, never to a second one; a holder outside the actor's scope is reported
+    only as taken, so the caller can refuse without revealing who or where they are.
+    """
+    field = Resident._meta.get_field("id_number")
+    holders = Resident.objects.filter(id_number_hash=field.hash_of(citizen_id_normalize(id_number)))
+    if exclude_pk is not None:
+        holders = holders.exclude(pk=exclude_pk)
+    holder_pk = holders.values_list("pk", flat=True).first()
+    if holder_pk is None:
+        return False, None
+    visible = Resident.objects.visible_to(actor).filter(pk=holder_pk).first()
+    return True, visible
+
+
+def resident_probable_duplicates(
+    *, actor, name: str, birth_date=None, phone: str = "", exclude_pk: int | None = None, limit=10
+):
+    """Residents the actor may see who are probably the same person as the one being entered.
+
+    Same name and birth date, or the same phone (through its keyed hash). Residents outside the
+    actor's scope are never listed.
+    """
+    from django.db.models import Q
+
+    q = Q()
+    if name and birth_date:
+        q |= Q(name=name.strip(), birth_date=birth_date)
+    if phone:
+        q |= Q(phone_hash=Resident._meta.get_field("phone").hash_of(mobile_normalize(phone)))
+    if not q:
+        return Resident.objects.none()
+    queryset = Resident.objects.visible_to(actor).filter(q)
+    if exclude_pk is not None:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return queryset.select_related("household__grid").order_by("name", "id")[:limit]

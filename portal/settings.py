@@ -96,6 +96,10 @@ DATABASE_URL = env_url(
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # PostgreSQL's JIT compiles the cadence query's subqueries for seconds and saves
+    # milliseconds: measured 3.9 s with it, 0.15 s without, on the demo street.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Web server, worker and beat share the file in `make run`: wait for locks, do not fail.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}

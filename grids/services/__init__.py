@@ -26,6 +26,7 @@ from grids.services.staffing import (
     POSTS_WITH_ACCESS,
     grid_assign,
     grid_assignment_end,
+    grid_handover,
     region_staff_grant,
 )
 from grids.services.visits import visit_need_set_status, visit_record
@@ -39,6 +40,7 @@ __all__ = [
     "grid_assign",
     "grid_assignment_end",
     "grid_create",
+    "grid_handover",
     "grid_update",
     "household_create",
     "household_update",

@@ -1,15 +1,20 @@
-"""Resident pages: list and search, detail, reveal, export."""
+"""Resident pages: list, search and filters, detail, reveal, export, create and edit, tags."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
-from django.urls import path
+from django.db import IntegrityError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from grids import selectors
-from grids.models import Resident
+from grids import selectors, services
+from grids.filters import ResidentFilter
+from grids.forms import ResidentForm, ResidentTagForm
+from grids.models import Household, Resident, ResidentTag
+from grids.views.registry import access_add, access_change, apply_errors
 from portal.sensitive import EXPORT_UNMASKED_PERM, export_response, sensitive_reveal
 
 REVEALABLE = {"id_number", "phone"}
@@ -18,9 +23,18 @@ REVEALABLE = {"id_number", "phone"}
 @login_required
 def resident_list(request):
     search = request.GET.get("q", "")
-    queryset = selectors.resident_list(actor=request.user, search=search).order_by("name", "id")
+    queryset = selectors.resident_list(actor=request.user).order_by("name", "id")
+    filterset = ResidentFilter(request.GET, queryset=queryset, request=request)
+    # An invalid filter (a grid outside the scope, say) lists nothing rather than everything.
+    queryset = filterset.qs if filterset.is_valid() else queryset.none()
     page = Paginator(queryset, 20).get_page(request.GET.get("page"))
-    return render(request, "grids/resident_list.html", {"page": page, "q": search})
+    context = {
+        "page": page,
+        "q": search,
+        "filter": filterset,
+        "can_add": request.user.has_perm("grids.add_resident"),
+    }
+    return render(request, "grids/resident_list.html", context)
 
 
 @login_required
@@ -32,13 +46,23 @@ def resident_detail(request, pk: int):
     return _resident_detail(request, resident)
 
 
-def _resident_detail(request, resident, *, revealed=None, reveal_error="", status=200):
-    tags = resident.tags.select_related("tag")
+def _resident_detail(
+    request, resident, *, revealed=None, reveal_error="", tag_form=None, status=200
+):
+    user = request.user
+    tags = resident.tags.select_related("tag").order_by("tag__group", "tag__code")
+    can_change = Resident.objects.visible_to(user, "change").filter(pk=resident.pk).exists()
+    can_tag = can_change and user.has_perm("grids.add_residenttag")
+    if tag_form is None and can_tag:
+        tag_form = ResidentTagForm(user=user, prefix="tag")
     context = {
         "resident": resident,
         "tags": tags,
         "revealed": revealed or {},
         "reveal_error": reveal_error,
+        "can_change": can_change,
+        "can_untag": user.has_perm("grids.change_residenttag"),
+        "tag_form": tag_form if can_tag else None,
     }
     return render(request, "grids/resident_detail.html", context, status=status)
 
@@ -109,9 +133,126 @@ def resident_export(request):
         return HttpResponseBadRequest(" ".join(exc.messages))
 
 
+def _resident_form_page(request, form, *, title, cancel_url):
+    """The form; after a POST it is shown again only with errors or duplicates to check: 400."""
+    context = {"form": form, "title": title, "cancel_url": cancel_url}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "grids/resident_form.html", context, status=status)
+
+
+@login_required
+def resident_create(request):
+    """Register a resident; an ID number already registered leads to that resident instead."""
+    access_add(request.user, "grids.add_resident")
+    initial = {}
+    household = (
+        Household.objects.visible_to(request.user)
+        .filter(pk=request.GET.get("household") or 0)
+        .first()
+    )
+    if household is not None:
+        initial["household"] = household.number
+    form = ResidentForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                resident = services.resident_create(actor=request.user, **form.service_fields())
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            except IntegrityError:
+                # The same ID number saved a moment ago by someone else: never a second one.
+                form.add_error(
+                    "id_number", _("A resident with this ID number is already registered.")
+                )
+            else:
+                messages.success(request, _("%(name)s is registered.") % {"name": resident.name})
+                return redirect("grids:resident-detail", resident.pk)
+        elif form.existing_resident is not None:
+            messages.info(
+                request,
+                _("This ID number is already registered: here is the resident's record."),
+            )
+            return redirect("grids:resident-detail", form.existing_resident.pk)
+    return _resident_form_page(
+        request, form, title=_("New resident"), cancel_url=reverse("grids:resident-list")
+    )
+
+
+@login_required
+def resident_edit(request, pk: int):
+    resident = get_object_or_404(
+        Resident.objects.visible_to(request.user).select_related("household"), pk=pk
+    )
+    access_change(request.user, Resident.objects, resident)
+    form = ResidentForm(request.POST or None, instance=resident, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            resident = services.resident_update(
+                actor=request.user, resident=resident, **form.service_fields()
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except IntegrityError:
+            form.add_error("id_number", _("A resident with this ID number is already registered."))
+        else:
+            messages.success(request, _("%(name)s is saved.") % {"name": resident.name})
+            return redirect("grids:resident-detail", resident.pk)
+    return _resident_form_page(
+        request,
+        form,
+        title=_("Edit %(name)s") % {"name": resident.name},
+        cancel_url=reverse("grids:resident-detail", args=[resident.pk]),
+    )
+
+
+@login_required
+@require_POST
+def resident_tag_add(request, pk: int):
+    """Put a tag on the resident (the same tag again updates its details)."""
+    resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
+    access_change(request.user, Resident.objects, resident)
+    access_add(request.user, "grids.add_residenttag")
+    form = ResidentTagForm(request.POST, user=request.user, prefix="tag")
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.resident_tag_add(actor=request.user, resident=resident, **data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Tag %(tag)s added.") % {"tag": data["tag"].name})
+            return redirect("grids:resident-detail", resident.pk)
+    return _resident_detail(request, resident, tag_form=form, status=400)
+
+
+@login_required
+@require_POST
+def resident_tag_remove(request, pk: int, tag_pk: int):
+    """Take a tag off the resident (recorded in the audit trail)."""
+    resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
+    resident_tag = get_object_or_404(
+        ResidentTag.objects.visible_to(request.user).select_related("tag"),
+        pk=tag_pk,
+        resident=resident,
+    )
+    # Removing a tag changes the resident's record: the role's change permission on tags.
+    access_change(request.user, ResidentTag.objects, resident_tag)
+    services.resident_tag_remove(actor=request.user, resident_tag=resident_tag)
+    messages.success(request, _("Tag %(tag)s removed.") % {"tag": resident_tag.tag.name})
+    return redirect("grids:resident-detail", resident.pk)
+
+
 urlpatterns = [
     path("residents/", resident_list, name="resident-list"),
+    path("residents/new/", resident_create, name="resident-create"),
     path("residents/export/", resident_export, name="resident-export"),
     path("residents/<int:pk>/", resident_detail, name="resident-detail"),
+    path("residents/<int:pk>/edit/", resident_edit, name="resident-edit"),
     path("residents/<int:pk>/reveal/", resident_reveal, name="resident-reveal"),
+    path("residents/<int:pk>/tags/", resident_tag_add, name="resident-tag-add"),
+    path(
+        "residents/<int:pk>/tags/<int:tag_pk>/remove/",
+        resident_tag_remove,
+        name="resident-tag-remove",
+    ),
 ]

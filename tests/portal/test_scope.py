@@ -206,3 +206,22 @@ def test_grid_worker_creating_a_resident_in_another_grid_writes_nothing(
     assert response.status_code == 400
     assert "household" in response.json()
     assert Resident.objects.count() == before
+
+
+def test_a_household_not_yet_in_a_grid_belongs_to_its_buildings_community(
+    community_cadre, grid_worker, other_grid_worker, community_a
+):
+    from grids.models import Building, Dwelling, Household
+    from tests.factories import ResidentFactory
+
+    building = Building.objects.create(
+        community=community_a, name="万松安置小区1幢", address="万松路1号"
+    )
+    household = Household.objects.create(
+        number="HH-NO-GRID", dwelling=Dwelling.objects.create(building=building, room="101")
+    )
+    resident = ResidentFactory(household=household)
+    assert list(Household.objects.visible_to(community_cadre)) == [household]
+    assert list(Resident.objects.visible_to(community_cadre).filter(pk=resident.pk)) == [resident]
+    assert not Household.objects.visible_to(grid_worker).filter(pk=household.pk).exists()
+    assert not Resident.objects.visible_to(other_grid_worker).filter(pk=resident.pk).exists()
