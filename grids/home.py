@@ -3,16 +3,18 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from grids import selectors
 from grids.coverage import coverage_summary
 from grids.models import Grid, Household, Resident
 from portal.hooks import HomeCard
-from portal.roles import STREET_ROLES, Role
+from portal.roles import GRID_ROLES, STREET_ROLES, Role
 
 
 def cards(user) -> list[HomeCard]:
     if not user.has_perm("grids.view_resident"):
         return []
     return [
+        *visit_cards(user),
         HomeCard(_("Grids"), str(Grid.objects.visible_to(user).count()), icon="bi-grid-3x3"),
         HomeCard(_("Households"), str(Household.objects.visible_to(user).count()), icon="bi-house"),
         HomeCard(
@@ -22,6 +24,23 @@ def cards(user) -> list[HomeCard]:
             icon="bi-people",
         ),
         *coverage_cards(user),
+    ]
+
+
+def visit_cards(user) -> list[HomeCard]:
+    """Grid workers and leaders see their visiting work first: who is overdue, who is due soon."""
+    if user.role not in GRID_ROLES or not user.has_perm("grids.add_visit"):
+        return []
+    due = selectors.visits_due_list(actor=user)
+    overdue = due.filter(is_overdue=True).count()
+    return [
+        HomeCard(
+            _("Visits due"),
+            str(due.count()),
+            url=reverse("grids:visits-due"),
+            icon="bi-calendar-check",
+            note=_("%(n)d overdue") % {"n": overdue} if overdue else _("none overdue"),
+        )
     ]
 
 

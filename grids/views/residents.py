@@ -14,7 +14,7 @@ from grids import selectors, services
 from grids.filters import ResidentFilter
 from grids.forms import ResidentForm, ResidentTagForm
 from grids.models import Household, Resident, ResidentTag
-from grids.views.registry import access_add, access_change, apply_errors
+from grids.views.registry import access_add, access_change, access_list, apply_errors
 from portal.sensitive import EXPORT_UNMASKED_PERM, export_response, sensitive_reveal
 
 REVEALABLE = {"id_number", "phone"}
@@ -22,6 +22,7 @@ REVEALABLE = {"id_number", "phone"}
 
 @login_required
 def resident_list(request):
+    access_list(request.user, "grids.view_resident")
     search = request.GET.get("q", "")
     queryset = selectors.resident_list(actor=request.user).order_by("name", "id")
     filterset = ResidentFilter(request.GET, queryset=queryset, request=request)
@@ -91,6 +92,7 @@ def resident_reveal(request, pk: int):
 @login_required
 def resident_export(request):
     """Download exactly the residents the user may see (and searched for), masked by default."""
+    access_list(request.user, "grids.view_resident")
     search = request.GET.get("q", "")
     fmt = request.GET.get("format", "xlsx")
     unmasked = request.GET.get("unmasked") == "1" and request.user.has_perm(EXPORT_UNMASKED_PERM)

@@ -116,7 +116,7 @@ def test_resident_pages_matrix(people, resident_a, resident_b):
     }
     street = {"list": 200, "detail_a": 200, "detail_b": 200}
     grid_a_only = {"list": 200, "detail_a": 200, "detail_b": 404}
-    nothing = {"list": 200, "detail_a": 404, "detail_b": 404}
+    nothing = {"list": 403, "detail_a": 404, "detail_b": 404}
     expected = {
         "street_admin": street,
         "street_cadre": street,

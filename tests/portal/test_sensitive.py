@@ -100,8 +100,15 @@ def test_an_administrator_may_export_unmasked_to_excel(
     assert AuditEvent.objects.get(action="export").details["unmasked"] is True
 
 
-def test_export_of_nothing_visible_is_empty_not_an_error(client, party_officer, resident_a):
+def test_a_role_without_the_registry_cannot_export_it(client, party_officer, resident_a):
     login(client, party_officer)
+    response = client.get(reverse("grids:resident-export"), {"format": "csv"})
+    assert response.status_code == 403
+    assert not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_an_empty_scope_exports_an_empty_sheet(client, grid_worker, resident_b):
+    login(client, grid_worker)
     response = client.get(reverse("grids:resident-export"), {"format": "csv"})
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[1:] == []
