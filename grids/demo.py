@@ -806,6 +806,41 @@ def _staff(users: dict, communities: list[Region], grids: list[Grid]) -> None:
             grid_assign(
                 actor=None, person=users[username], grid=grid, post=post, start_date=GRIDS_FROM
             )
+    _more_grid_workers(grids, skip={0, 5, 9, 17})
+
+
+def _more_grid_workers(grids: list[Grid], *, skip: set[int]) -> None:
+    """Full-time workers for most other grids, so the coverage report shows a few real gaps.
+
+    These colleagues have no usable password (the demo accounts above are the ones to log in
+    with); grids at the indexes in `skip` are left without their own worker on purpose.
+    """
+    from portal.models import User
+    from portal.roles import Role
+
+    rng = random.Random(f"grid-workers-{len(grids)}")  # noqa: S311 - demo names
+    for index, grid in enumerate(grids):
+        if index in skip:
+            continue
+        username = f"gw{grid.code[-6:]}"
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            sex = rng.choice(["female", "female", "male"])
+            surname = _weighted(rng, demo_names.LOCAL_SURNAMES)
+            user = User(
+                username=username,
+                role=Role.GRID_WORKER,
+                full_name=surname + _given_name(rng, sex, 1985),
+            )
+            user.set_unusable_password()
+            user.save()
+        grid_assign(
+            actor=None,
+            person=user,
+            grid=grid,
+            post=GridAssignment.Post.FULL_TIME,
+            start_date=GRIDS_FROM,
+        )
 
 
 def _visits(rng: random.Random, users: dict, grids: list[Grid]) -> None:
@@ -819,7 +854,12 @@ def _visits(rng: random.Random, users: dict, grids: list[Grid]) -> None:
     if "worker" not in users:
         return
     now = timezone.now()
-    visitors = {grids[0].pk: users["worker"], grids[5].pk: users.get("worker2", users["worker"])}
+    visitors = {
+        a.grid_id: a.person
+        for a in GridAssignment.objects.filter(
+            grid__in=grids, post=GridAssignment.Post.FULL_TIME, end_date__isnull=True
+        ).select_related("person")
+    }
     fallback = users.get("community") or users["worker"]
     on_cadence = residents_with_due(Resident.objects.filter(household__grid__in=grids)).values_list(
         "pk", "household_id", "household__grid_id", "visit_interval"
