@@ -529,5 +529,5 @@ class HandoverForm(ScopedFormMixin, forms.Form):
             self.add_error("to_person", _("Choose someone other than the person handing over."))
         on = cleaned.get("on_date")
         if on and on > timezone.localdate():
-            self.add_error("on_date", _("Record a handover on or after the day it happens."))
+            self.add_error("on_date", _("A handover cannot be dated in the future."))
         return cleaned

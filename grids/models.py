@@ -264,8 +264,13 @@ class Dwelling(models.Model):
         ]
 
     def __str__(self):
-        unit = f"{self.unit}单元" if self.unit else ""
-        return f"{self.building} {unit}{self.room}室"
+        return f"{self.building} {self.room_label}"
+
+    @property
+    def room_label(self) -> str:
+        if self.unit:
+            return _("Unit %(unit)s, room %(room)s") % {"unit": self.unit, "room": self.room}
+        return _("Room %(room)s") % {"room": self.room}
 
 
 class Household(models.Model):

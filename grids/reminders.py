@@ -155,11 +155,11 @@ def _texts() -> dict[str, tuple[str, str]]:
             ),
         ),
         COMMUNITY: (
-            _("%(count)s residents of %(community)s overdue for a visit by %(days)s days or more"),
+            _("Overdue by %(days)s days or more in %(community)s: %(count)s residents"),
             _(
-                "As of %(date)s, %(count)s residents of %(community)s have been overdue for a "
-                "visit by %(days)s days or more; the oldest was due on %(oldest)s. The list of "
-                "visits due shows who they are."
+                "As of %(date)s, residents of %(community)s overdue for a visit by %(days)s days "
+                "or more: %(count)s; the oldest was due on %(oldest)s. The list of visits due "
+                "shows who they are."
             ),
         ),
     }

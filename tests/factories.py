@@ -30,7 +30,7 @@ class RegionFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"测试社区{n}")
     level = Region.Level.COMMUNITY
-    code = factory.Sequence(lambda n: f"330381008{n + 100:03d}")
+    code = factory.Sequence(lambda n: f"330381{100_000 + n:06d}")  # 12 digits for any n
 
 
 class GridFactory(factory.django.DjangoModelFactory):

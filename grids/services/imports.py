@@ -194,7 +194,9 @@ def _fail(job: ImportJob, exc: Exception) -> ImportJob:
         message = " ".join(exc.messages)
     else:
         logger.exception("import job %s failed", job.pk)
-        message = _("The import failed and nothing was written. Try again, or ask the support.")
+        message = _(
+            "The import failed and nothing was written. Try again, or contact your street administrator."
+        )
     job.status = ImportJob.Status.FAILED
     job.report = {**job.report, "failure": message}
     job.finished_at = timezone.now()

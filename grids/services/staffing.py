@@ -96,7 +96,7 @@ def grid_handover(
     elif not to_person.is_active or to_person.role not in GRID_ROLES:
         errors["to_person"] = _("Only an active grid worker or grid leader can take over a grid.")
     if on_date > timezone.localdate():
-        errors["on_date"] = _("Record a handover on or after the day it happens.")
+        errors["on_date"] = _("A handover cannot be dated in the future.")
     if errors:
         raise ValidationError(errors)
 
@@ -115,7 +115,7 @@ def grid_handover(
             )
         if any(on_date <= assignment.start_date for assignment in handing_over):
             raise ValidationError(
-                {"on_date": _("The handover must come after the day the post it ends began.")}
+                {"on_date": _("The handover date must be after the day the current post began.")}
             )
 
         posts = list(dict.fromkeys(assignment.post for assignment in handing_over))

@@ -118,7 +118,7 @@ def coverage_map(request):
         "overdue": _("Overdue residents"),
         "empty": _("No grid boundary to draw in your scope."),
         "legend": _("Legend"),
-        "no_boundary": _("Grids without a boundary: "),
+        "no_boundary": _("Grids without a boundary:"),
         "error": _("The grid boundaries could not be loaded."),
     }
     context = {"community": community, "legend": legend, "labels": labels}

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from grids import selectors, services
@@ -305,9 +306,10 @@ def grid_handover(request, pk: int):
         else:
             messages.success(
                 request,
-                _(
-                    "%(to)s has taken over %(grid)s from %(from)s; "
-                    "%(needs)d open needs were handed over."
+                ngettext(
+                    "%(to)s has taken over %(grid)s from %(from)s; %(needs)d open need was handed over.",
+                    "%(to)s has taken over %(grid)s from %(from)s; %(needs)d open needs were handed over.",
+                    result.needs_moved,
                 )
                 % {
                     "to": form.cleaned_data["to_person"],

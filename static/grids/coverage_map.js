@@ -65,7 +65,7 @@
         showNote(labels.empty);
       }
       if (data.grids_without_boundary && data.grids_without_boundary.length) {
-        showNote((note.hidden ? "" : note.textContent + " ") + labels.no_boundary + data.grids_without_boundary.join("、"));
+        showNote((note.hidden ? "" : note.textContent + " ") + labels.no_boundary + " " + data.grids_without_boundary.join("、"));
       }
     })
     .catch(function () {

@@ -619,5 +619,7 @@ def test_cadres_see_the_coverage_state_on_their_home_page(
     home = client.get(reverse("home")).content.decode()
     assert "bi-shield-exclamation" in home
 
+    # The coverage card is for cadres; a grid worker's home leads with their visits instead.
     worker_home = login(Client(), grid_worker).get(reverse("home")).content.decode()
-    assert reverse("grids:coverage") not in worker_home
+    assert "bi-shield-" not in worker_home
+    assert reverse("grids:visits-due") in worker_home

@@ -256,7 +256,7 @@ def test_staffing_page_hands_over_and_shows_the_history(
     )
     page = response.content.decode()
     assert response.redirect_chain == [(staffing, 302)]
-    assert "1 open needs were handed over" in page
+    assert "1 open need was handed over" in page
     assert _people_in(page, "current-row") == [new_worker.get_full_name()]
     assert _people_in(page, "past-row") == [grid_worker.get_full_name()]
 
