@@ -443,7 +443,7 @@ def test_household_with_a_new_room_creates_its_dwelling(client, grid_worker, bui
     assert (household.dwelling.building, household.dwelling.room) == (building_a, "301")
     page = _page(client, reverse("grids:building-detail", args=[building_a.pk]))
     assert (
-        "330381-NEW-3" in page and "Room 301" in page
+        "330381-NEW-3" in page and "Unit 2, room 301" in page
     )  # the tests set the English language cookie
 
 
