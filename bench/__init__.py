@@ -1,0 +1,1 @@
+"""Manual benchmarks (not part of `make test`); see bench/README.md."""

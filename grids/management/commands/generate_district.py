@@ -1,0 +1,617 @@
+"""`manage.py generate_district --residents N`: a county-level city at district scale, for load tests.
+
+The city has several streets (街道); each street five to nine communities; each community four
+to nine base grids of 150–500 households (never over the grid's cap) and a dedicated grid
+(a school, hospital or market with a few staff households). Households, people, ages, names,
+ID numbers, phones and 一老一幼一特 tags come from the demo street's generators (grids/demo.py),
+so they look like 温州: ~2.6 residents a household, a fifth over sixty, renters from other
+provinces. Every grid but a few has a full-time grid worker (an account without a usable
+password), and residents on a visiting cadence have a history of visits: most on time, some
+overdue, some never visited — realistic input for grids/cadence.py.
+
+Fast: each community is planned in Python and written with bulk_create in batches, the
+encrypted ID numbers and phones still going through the model field (so their blind-index
+hashes are filled). 200,000 residents take a few minutes on two cores. The whole run is one
+transaction: a failed run leaves nothing behind.
+
+Safe to run again: a city that already has streets is refused unless --append, which adds new
+streets after the existing ones; --city-code makes another city. ID numbers already in the
+database are never issued twice, whatever the city. --seed makes the run reproducible (on the
+same day: ages count from today). With DEBUG off it asks for --force: made-up people have no
+place in a real registry.
+"""
+
+import random
+import time
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from grids import demo, demo_names
+from grids.models import (
+    Building,
+    Dwelling,
+    Grid,
+    GridAssignment,
+    Household,
+    Region,
+    Resident,
+    ResidentTag,
+    Visit,
+)
+from grids.services import grid_assign
+from portal.roles import Role
+from portal.validators import citizen_id_make
+
+BATCH = 2000
+GRIDS_FROM = date(2024, 1, 1)
+DEFAULT_CITY_CODE = "330382"
+CITY_NAMES = {"330381": "瑞安市", "330382": "乐清市", "330383": "龙港市"}
+
+# fmt: off
+STREET_WORDS = [
+    "城东", "城南", "城西", "城北", "乐成", "白石", "石帆", "天成", "盐盆", "翁垟", "东山", "新城",
+    "江滨", "锦湖", "安阳", "玉海", "云周", "潘岱", "上望", "莘塍", "汀田", "飞云", "仙降", "南滨",
+]
+COMMUNITY_WORDS = [
+    "东门", "西门", "南门", "北门", "湖滨", "江滨", "锦绣", "新华", "人民", "解放", "虹桥", "清江",
+    "柳川", "望江", "凤凰", "万松", "松鹤", "梅园", "桂园", "兰亭", "华侨", "前进", "胜利", "和平",
+    "长安", "丰和", "宝瑞", "瑞丰", "龙山", "云江", "塘下", "海城", "林垟", "阁巷", "新湖", "金丰",
+    "双桥", "石马", "白鹭", "翠微", "芙蓉", "雁荡", "丹霞", "玉苍", "月湖", "荷花", "桃源", "杏林",
+    "乐湖", "盘谷", "仙溪", "清和", "永安", "康宁", "福泽", "嘉禾", "银泰", "宁康", "晨光", "东瓯",
+]
+ESTATE_SUFFIXES = ["新村", "花园", "小区", "苑", "家园", "嘉园", "公寓", "名苑", "雅苑", "华庭"]
+ROAD_SUFFIXES = ["路", "街", "大道", "巷"]
+DEDICATED_SITES = ["中学", "实验小学", "人民医院", "农贸市场", "商业街", "工业园", "养老院", "客运站"]
+NUMERALS = "一二三四五六七八九十"
+# County codes (GB/T 2260) of where most people who moved to 温州 come from: 贵州, 江西, 安徽,
+# 河南, 四川, 湖北, 湖南, 云南, 重庆, 福建.
+ORIGIN_AREA_CODES = [
+    "522601", "522427", "520221", "522323", "362330", "360724", "361127", "342222", "341221",
+    "341623", "412724", "411527", "411425", "511381", "511622", "513721", "421087", "422822",
+    "431102", "431224", "530381", "532128", "500229", "500236", "350583", "350628",
+]
+FINDINGS = [
+    "身体状况良好，生活能自理。", "血压偏高，已提醒按时服药。", "家中整洁，子女每周回来探望。",
+    "腿脚不便，行动需人搀扶。", "情绪稳定，参加社区老年活动。", "居家安全检查无隐患。",
+    "反映楼道灯损坏，已报物业。", "孩子在校表现良好，监护人在家。", "低保材料已协助递交。",
+    "近期感冒，已就医，恢复中。", "独自在家，已约定每日电话问候。", "煤气灶老化，建议更换。",
+]
+# fmt: on
+VISIT_MODES = {
+    Visit.Mode.HOME: 70,
+    Visit.Mode.PHONE: 20,
+    Visit.Mode.VIDEO: 3,
+    Visit.Mode.THIRD_PARTY: 3,
+    Visit.Mode.OFFICE: 4,
+}
+# The state of a household's visiting at generation time (shares of households on a cadence).
+VISIT_STATES = {"on_time": 72, "overdue": 18, "never": 10}
+TAG_TIERS = {code: tier for code, _name, _group, tier, _age in demo.TAG_DEFS}
+
+
+def _numeral(number: int) -> str:
+    """Chinese numeral for 1–99 (第十二网格)."""
+    tens, ones = divmod(number, 10)
+    if number <= 10:
+        return NUMERALS[number - 1]
+    return (NUMERALS[tens - 1] if tens > 1 else "") + "十" + (NUMERALS[ones - 1] if ones else "")
+
+
+class _Names:
+    """Names of streets, communities, estates and roads, unique where they must be."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.used: set[str] = set()
+
+    def _unique(self, words: list[str], suffixes: list[str]) -> str:
+        for _attempt in range(50):
+            name = self.rng.choice(words) + self.rng.choice(suffixes)
+            if name not in self.used:
+                self.used.add(name)
+                return name
+        number = 2
+        while f"{name}{number}" in self.used:
+            number += 1
+        self.used.add(f"{name}{number}")
+        return f"{name}{number}"
+
+    def street(self) -> str:
+        return self._unique(STREET_WORDS, ["街道"])
+
+    def community(self) -> str:
+        return self._unique(COMMUNITY_WORDS, ["社区"])
+
+    def estate(self) -> str:
+        return self._unique(COMMUNITY_WORDS, ESTATE_SUFFIXES)
+
+    def road(self) -> str:
+        return self._unique(COMMUNITY_WORDS, ROAD_SUFFIXES)
+
+
+class _DistrictPlanner(demo._StreetPlanner):
+    """The demo street's planner, with the generated city's household numbers and ID numbers.
+
+    `household()` is the demo's, copied because the demo numbers households after its own four
+    communities; `_finish_person()` keeps the demo's people and replaces their ID number: locals
+    carry the city's area code, migrants their home county's, and numbers already in the
+    database (hashes in `taken_hashes`) are never issued again.
+    """
+
+    def __init__(self, rng: random.Random, today: date, *, city_code: str, taken_hashes: set):
+        super().__init__(rng, today)
+        self.city_code = city_code
+        self.taken_hashes = taken_hashes
+        self.issued_ids: set[str] = set()
+        self.id_hash = Resident._meta.get_field("id_number").hash_of
+        self.community_code = ""
+        self.address_prefix = ""
+        self.sequence = 0
+        self.area_code = city_code
+
+    def household(self, community: int, *, kind: str) -> demo.HouseholdPlan:
+        rng = self.rng
+        local = kind == Household.Kind.REGISTERED or rng.random() < 0.3
+        template = demo._weighted(rng, demo.LOCAL_TEMPLATES if local else demo.MIGRANT_TEMPLATES)
+        plan = demo.HouseholdPlan(
+            kind=kind,
+            template=template,
+            members=demo._household_members(rng, template, local=local),
+        )
+        self.sequence += 1
+        plan.number = f"HH{self.community_code}{self.sequence:06d}"
+        migrant_type = (
+            Resident.PopulationType.FLOATING
+            if rng.random() < 0.65
+            else Resident.PopulationType.RESIDENT
+        )
+        self.area_code = self.city_code if local else rng.choice(ORIGIN_AREA_CODES)
+        for person in plan.members:
+            self._finish_person(person, plan, local, migrant_type)
+        return plan
+
+    def _finish_person(self, person, household, local, migrant_type) -> None:
+        super()._finish_person(person, household, local, migrant_type)
+        while True:
+            sequence = self.rng.randrange(0, 500) * 2 + (1 if person.sex == "male" else 0)
+            number = citizen_id_make(
+                area_code=self.area_code, birth_date=person.birth_date, sequence=sequence
+            )
+            if number in self.issued_ids:
+                continue
+            digest = self.id_hash(number)
+            if digest in self.taken_hashes:
+                continue
+            self.issued_ids.add(number)
+            self.taken_hashes.add(digest)
+            person.id_number = number
+            return
+
+    def _building(self, building: demo.BuildingPlan) -> demo.BuildingPlan:
+        building.address = f"{self.address_prefix}{building.name}"
+        return building
+
+    def fill_grid(
+        self, *, estate: str, road: str | None, target: int, room_for: int
+    ) -> tuple[list[demo.BuildingPlan], int]:
+        """Buildings holding `target` households (estate blocks and street houses), stopping
+        early once `room_for` residents are placed. Returns the buildings and residents placed.
+
+        Follows the demo's `_StreetPlanner.grid()`, with our own names and the residents' limit.
+        """
+        rng = self.rng
+        buildings: list[demo.BuildingPlan] = []
+        estate_no, road_no, households, residents = 0, rng.choice([1, 2]), 0, 0
+        while households < target and residents < room_for:
+            if road and rng.random() < 0.35:
+                road_no += rng.choice([2, 2, 4])
+                building = self._building(self.street_house(0, 0, road, road_no))
+            else:
+                estate_no += 1
+                building = self._building(self.estate_building(0, 0, estate, estate_no))
+            for count, dwelling in enumerate(building.dwellings):
+                if households >= target or residents >= room_for:
+                    del building.dwellings[count:]  # the grid's last building is a small one
+                    break
+                self._occupy(0, dwelling)
+                if dwelling.household is not None:
+                    members = dwelling.household.members
+                    del members[room_for - residents :]  # the very last household may be cut
+                    households += 1
+                    residents += len(members)
+            if building.dwellings:
+                buildings.append(building)
+        return buildings, residents
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate a district-scale registry for load tests: a county-level city with streets, "
+        "communities, grids of 150-500 households, residents, tags, grid workers and visits."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--residents", type=int, required=True, help="how many residents to create"
+        )
+        parser.add_argument("--seed", type=int, default=20261128, help="random seed")
+        parser.add_argument(
+            "--city-code",
+            default=DEFAULT_CITY_CODE,
+            help=f"6-digit GB/T 2260 code of the county-level city (default {DEFAULT_CITY_CODE})",
+        )
+        parser.add_argument("--city-name", default="", help="name of the city if it is new")
+        parser.add_argument(
+            "--append",
+            action="store_true",
+            help="add new streets to a city that already has some",
+        )
+        parser.add_argument("--batch-size", type=int, default=BATCH, help="rows per INSERT")
+        parser.add_argument(
+            "--force", action="store_true", help="run with DEBUG off (a throwaway database only)"
+        )
+
+    def handle(
+        self, *, residents, seed, city_code, city_name, append, batch_size, force, **options
+    ):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "Refusing to write made-up residents with DEBUG off: this may be a real "
+                "registry. Use --force on a throwaway database only."
+            )
+        if residents < 1:
+            raise CommandError("--residents must be at least 1")
+        if len(city_code) != 6 or not city_code.isascii() or not city_code.isdigit():
+            raise CommandError("--city-code must be six digits (GB/T 2260)")
+        self.verbosity = options.get("verbosity", 1)
+        self.batch = max(1, batch_size)
+        started = time.monotonic()
+        with transaction.atomic():
+            city = self._city(city_code, city_name)
+            streets = Region.objects.filter(parent=city, level=Region.Level.STREET)
+            if streets.exists() and not append:
+                held = Resident.objects.filter(household__grid__community__parent__parent=city)
+                raise CommandError(
+                    f"{city.name} ({city.code}) already has {streets.count()} street(s) and "
+                    f"{held.count():,} residents. Use --append to add streets to it, or "
+                    "--city-code to generate another city."
+                )
+            first_street = 1 + max(
+                (int(code[6:9]) for code in streets.values_list("code", flat=True)), default=0
+            )
+            self._generate(city, first_street=first_street, residents=residents, seed=seed)
+        self._analyze()
+        elapsed = time.monotonic() - started
+        totals = self.totals
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Generated {totals['residents']:,} residents in {totals['households']:,} "
+                f"households, {totals['grids']} grids, {totals['communities']} communities, "
+                f"{totals['streets']} streets of {city.name} ({city.code}); "
+                f"{totals['tags']:,} tags, {totals['visits']:,} visits, "
+                f"{totals['workers']} grid workers in {elapsed:.1f}s "
+                f"({totals['residents'] / max(elapsed, 0.001):,.0f} residents/s)."
+            )
+        )
+
+    # --- the city, street by street ------------------------------------------------------
+
+    def _city(self, code: str, name: str) -> Region:
+        city, _created = Region.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name or CITY_NAMES.get(code, f"{code}市"),
+                "level": Region.Level.CITY,
+            },
+        )
+        if city.level != Region.Level.CITY:
+            raise CommandError(f"region {code} is a {city.level}, not a county-level city")
+        return city
+
+    def _generate(self, city: Region, *, first_street: int, residents: int, seed: int) -> None:
+        # A string seed is hashed deterministically; appending draws other people than the
+        # first run did.
+        self.rng = rng = random.Random(f"{seed}:{city.code}:{first_street}")  # noqa: S311 - reproducible, not secret
+        self.today = timezone.localdate()
+        self.now = timezone.now()
+        self.names = _Names(rng)
+        self.names.used.update(
+            Region.objects.filter(code__startswith=city.code).values_list("name", flat=True)
+        )
+        self.tag_defs = demo._tag_defs()
+        self.planner = _DistrictPlanner(
+            rng,
+            self.today,
+            city_code=city.code,
+            taken_hashes=set(Resident.objects.values_list("id_number_hash", flat=True)),
+        )
+        self.started = time.monotonic()
+        self.target = residents
+        self.totals = dict.fromkeys(
+            [
+                "streets",
+                "communities",
+                "grids",
+                "households",
+                "residents",
+                "tags",
+                "visits",
+                "workers",
+            ],
+            0,
+        )
+        number = first_street
+        while self.totals["residents"] < residents:
+            if number > 999:
+                raise CommandError(f"{city.name} has no street codes left")
+            street = Region.objects.create(
+                code=f"{city.code}{number:03d}000",
+                name=self.names.street(),
+                level=Region.Level.STREET,
+                parent=city,
+            )
+            self.totals["streets"] += 1
+            for index in range(1, rng.randint(5, 9) + 1):
+                if self.totals["residents"] >= residents:
+                    break
+                community = Region.objects.create(
+                    code=f"{street.code[:9]}{index:03d}",
+                    name=self.names.community(),
+                    level=Region.Level.COMMUNITY,
+                    parent=street,
+                )
+                self._community(city, street, community)
+            number += 1
+
+    def _community(self, city: Region, street: Region, community: Region) -> None:
+        rng, planner = self.rng, self.planner
+        planner.community_code = community.code
+        planner.address_prefix = f"{city.name}{street.name}"
+        planner.sequence = 0
+        plans = []  # (Grid, [BuildingPlan])
+        base_grids = rng.randint(4, 9)
+        for number in range(1, base_grids + 2):
+            room_for = self.target - self.totals["residents"]
+            if room_for <= 0:
+                break
+            if number <= base_grids:
+                cap = rng.choice([300, 300, 400, 500])
+                target = rng.randint(max(150, int(cap * 0.55)), cap)
+                grid = Grid(
+                    code=f"{community.code}{number:03d}",
+                    community=community,
+                    name=f"{community.name}第{_numeral(number)}网格",
+                    kind=Grid.Kind.BASE,
+                    household_cap=cap,
+                    valid_from=GRIDS_FROM,
+                )
+                estate, road = self.names.estate(), self.names.road()
+            else:  # the dedicated grid: a school, hospital or market, and its staff housing
+                site = rng.choice(DEDICATED_SITES)
+                cap, target = 150, rng.randint(0, 60)
+                grid = Grid(
+                    code=f"{community.code}{number:03d}",
+                    community=community,
+                    name=f"{community.name}{site}专属网格",
+                    kind=Grid.Kind.DEDICATED,
+                    household_cap=cap,
+                    valid_from=GRIDS_FROM,
+                )
+                estate, road = f"{community.name.removesuffix('社区')}{site}宿舍", None
+            buildings, placed = planner.fill_grid(
+                estate=estate, road=road, target=target, room_for=room_for
+            )
+            self.totals["residents"] += placed
+            plans.append((grid, buildings))
+        self._write(community, plans)
+        self.totals["communities"] += 1
+        if self.verbosity >= 1:
+            elapsed = time.monotonic() - self.started
+            done = self.totals["residents"]
+            self.stdout.write(
+                f"  {street.name} {community.name}: {len(plans)} grids · "
+                f"{done:,}/{self.target:,} residents ({100 * done / self.target:.0f}%) · "
+                f"{elapsed:.1f}s"
+            )
+
+    # --- writing one community -----------------------------------------------------------
+
+    def _write(self, community: Region, plans) -> None:
+        batch = self.batch
+        grids = Grid.objects.bulk_create([grid for grid, _buildings in plans], batch_size=batch)
+        self.totals["grids"] += len(grids)
+
+        buildings, building_plans = [], []
+        for grid, plan_list in plans:
+            for plan in plan_list:
+                buildings.append(
+                    Building(community=community, grid=grid, name=plan.name, address=plan.address)
+                )
+                building_plans.append(plan)
+        Building.objects.bulk_create(buildings, batch_size=batch)
+
+        dwellings, dwelling_plans = [], []
+        for building, plan in zip(buildings, building_plans, strict=True):
+            for item in plan.dwellings:
+                dwellings.append(
+                    Dwelling(building=building, unit=item.unit, room=item.room, use=item.use)
+                )
+                dwelling_plans.append(item)
+        Dwelling.objects.bulk_create(dwellings, batch_size=batch)
+
+        households, household_plans = [], []
+        for dwelling, item in zip(dwellings, dwelling_plans, strict=True):
+            if item.household is not None:
+                households.append(
+                    Household(
+                        number=item.household.number,
+                        dwelling=dwelling,
+                        grid=dwelling.building.grid,
+                        kind=item.household.kind,
+                    )
+                )
+                household_plans.append(item.household)
+        Household.objects.bulk_create(households, batch_size=batch)
+        self.totals["households"] += len(households)
+
+        rng, now = self.rng, self.now
+        residents, resident_of = [], {}
+        for household, plan in zip(households, household_plans, strict=True):
+            for person in plan.members:
+                resident = Resident(
+                    name=person.name,
+                    id_type=Resident.IdType.CITIZEN_ID,
+                    id_number=person.id_number,
+                    sex=person.sex,
+                    birth_date=person.birth_date,
+                    phone=person.phone,
+                    ethnicity=person.ethnicity,
+                    household=household,
+                    relation_to_head=person.relation,
+                    population_type=person.population_type,
+                    separated=person.separated,
+                    political_status=person.political_status,
+                    data_source="generate_district",
+                    verified_date=person.verified_date,
+                    created_at=now - timedelta(days=rng.randint(200, 1000)),
+                )
+                residents.append(resident)
+                resident_of[id(person)] = resident
+        # bulk_create runs each field's pre_save: ID numbers and phones are normalised,
+        # encrypted, and their blind-index hashes filled, as with save().
+        Resident.objects.bulk_create(residents, batch_size=batch)
+
+        # Every household's first member is its head (户主): one UPDATE for the community.
+        Household.objects.filter(grid__community=community).update(
+            head=Subquery(
+                Resident.objects.filter(household=OuterRef("pk"), relation_to_head="户主")
+                .order_by("pk")
+                .values("pk")[:1]
+            )
+        )
+
+        intervals: dict[int, int] = {}  # id(person) -> shortest visit interval in days
+        tags = []
+        for person, code, extra in demo._tag_plan(rng, household_plans, self.today):
+            tags.append(
+                ResidentTag(resident=resident_of[id(person)], tag=self.tag_defs[code], **extra)
+            )
+            days = settings.VISIT_INTERVAL_DAYS[TAG_TIERS[code]]
+            intervals[id(person)] = min(days, intervals.get(id(person), days))
+        ResidentTag.objects.bulk_create(tags, batch_size=batch)
+        self.totals["tags"] += len(tags)
+
+        workers = self._workers([grid for grid, _buildings in plans])
+        visits = []
+        for household, plan in zip(households, household_plans, strict=True):
+            worker = workers.get(household.grid_id)
+            cadenced = [
+                (resident_of[id(person)], intervals[id(person)])
+                for person in plan.members
+                if id(person) in intervals
+            ]
+            if worker is not None and cadenced:
+                visits.extend(self._visits(household, cadenced, worker))
+        Visit.objects.bulk_create(visits, batch_size=batch)
+        self.totals["visits"] += len(visits)
+
+    def _workers(self, grids: list[Grid]) -> dict[int, object]:
+        """A full-time grid worker for every grid but a few (a vacant post is a coverage gap)."""
+        rng = self.rng
+        staffed = [grid for grid in grids if rng.random() >= 0.03]
+        User = get_user_model()
+        users = []
+        for grid in staffed:
+            sex = rng.choice(["male", "female"])
+            surname = demo._weighted(rng, demo_names.LOCAL_SURNAMES)
+            birth_year = self.today.year - rng.randint(24, 50)
+            users.append(
+                User(
+                    username=f"gw{grid.code}",
+                    role=Role.GRID_WORKER,
+                    full_name=surname + demo._given_name(rng, sex, birth_year),
+                    password=make_password(None),  # no usable password until an admin sets one
+                )
+            )
+        User.objects.bulk_create(users, batch_size=self.batch)
+        for grid, user in zip(staffed, users, strict=True):
+            grid_assign(
+                actor=None,
+                person=user,
+                grid=grid,
+                post=GridAssignment.Post.FULL_TIME,
+                start_date=GRIDS_FROM,
+            )
+        self.totals["workers"] += len(users)
+        return {grid.pk: user for grid, user in zip(staffed, users, strict=True)}
+
+    def _visits(self, household: Household, cadenced, worker) -> list[Visit]:
+        """A household's visiting history: on time, overdue, or never visited.
+
+        The household is visited as a whole, or each resident on a cadence on the same day;
+        the latest visit sits before or after the household's shortest interval from now.
+        """
+        rng, now = self.rng, self.now
+        state = demo._weighted(rng, VISIT_STATES)
+        if state == "never":
+            return []
+        interval = min(days for _resident, days in cadenced)
+        if state == "on_time":
+            age = interval * rng.uniform(0.05, 0.95)
+        else:
+            age = interval * rng.uniform(1.05, 2.5)
+        registered = min(resident.created_at for resident, _days in cadenced)
+        whole_household = len(cadenced) > 1 and rng.random() < 0.4
+        visits = []
+        for number in range(rng.randint(1, 4)):
+            when = self._daytime(
+                now - timedelta(days=age + number * interval * rng.uniform(0.8, 1.0))
+            )
+            if when < registered:
+                break
+            major_event = ""
+            if number == 0 and rng.random() < 0.015:
+                major_event = rng.choice(["hospital", "bereavement", "accident"])
+            risk_flags = [rng.choice(Visit.RiskFlag.values)] if rng.random() < 0.05 else []
+            common = {
+                "household": household,
+                "visitor": worker,
+                "mode": demo._weighted(rng, VISIT_MODES),
+                "visited_at": when,
+                "findings": rng.choice(FINDINGS),
+                "risk_flags": risk_flags,
+                "major_event": major_event,
+                "created_at": min(now, when + timedelta(minutes=rng.randint(5, 600))),
+            }
+            if whole_household:
+                visits.append(Visit(resident=None, **common))
+            else:
+                visits.extend(Visit(resident=resident, **common) for resident, _days in cadenced)
+        return visits
+
+    def _daytime(self, moment):
+        """The same day between 8:00 and 18:00 local time, never in the future."""
+        local = timezone.localtime(moment).replace(
+            hour=self.rng.randint(8, 17), minute=self.rng.randint(0, 59), second=0, microsecond=0
+        )
+        while local > self.now:
+            local -= timedelta(days=1)
+        return local
+
+    def _analyze(self) -> None:
+        """Fresh planner statistics after a bulk load, so searches pick their indexes at once."""
+        if connection.vendor != "postgresql":
+            return
+        tables = [
+            model._meta.db_table
+            for model in (Building, Dwelling, Household, Resident, ResidentTag, Visit)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
