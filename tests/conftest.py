@@ -166,3 +166,30 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def people(
+    street_admin,
+    street_cadre,
+    community_cadre,
+    grid_leader,
+    grid_worker,
+    other_grid_worker,
+    partner_staff,
+    party_officer,
+    outsider,
+):
+    """Everyone of STYLE.md, by name, plus the anonymous visitor: the rows of an access matrix."""
+    return {
+        "street_admin": street_admin,
+        "street_cadre": street_cadre,
+        "community_cadre": community_cadre,
+        "grid_leader": grid_leader,
+        "grid_worker": grid_worker,
+        "other_grid_worker": other_grid_worker,
+        "partner_staff": partner_staff,
+        "party_officer": party_officer,
+        "outsider": outsider,
+        "anonymous": None,
+    }

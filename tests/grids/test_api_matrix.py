@@ -45,32 +45,6 @@ GRID_STAFF = ("grid_leader", "grid_worker")
 NO_REGISTRY = ("partner_staff", "party_officer", "outsider")
 
 
-@pytest.fixture
-def people(
-    street_admin,
-    street_cadre,
-    community_cadre,
-    grid_leader,
-    grid_worker,
-    other_grid_worker,
-    partner_staff,
-    party_officer,
-    outsider,
-):
-    return {
-        "street_admin": street_admin,
-        "street_cadre": street_cadre,
-        "community_cadre": community_cadre,
-        "grid_leader": grid_leader,
-        "grid_worker": grid_worker,
-        "other_grid_worker": other_grid_worker,
-        "partner_staff": partner_staff,
-        "party_officer": party_officer,
-        "outsider": outsider,
-        "anonymous": None,
-    }
-
-
 def tag_def(code, name, group=TagDef.Group.ELDERLY, tier=TagDef.Tier.KEY):
     tag, _ = TagDef.objects.get_or_create(
         code=code, defaults={"name": name, "group": group, "visit_tier": tier}

@@ -30,32 +30,6 @@ pytestmark = pytest.mark.django_db
 NEW_ID = "11010519491231002X"  # a woman born 1949-12-31
 
 
-@pytest.fixture
-def people(
-    street_admin,
-    street_cadre,
-    community_cadre,
-    grid_leader,
-    grid_worker,
-    other_grid_worker,
-    partner_staff,
-    party_officer,
-    outsider,
-):
-    return {
-        "street_admin": street_admin,
-        "street_cadre": street_cadre,
-        "community_cadre": community_cadre,
-        "grid_leader": grid_leader,
-        "grid_worker": grid_worker,
-        "other_grid_worker": other_grid_worker,
-        "partner_staff": partner_staff,
-        "party_officer": party_officer,
-        "outsider": outsider,
-        "anonymous": None,
-    }
-
-
 @pytest.fixture(autouse=True)
 def _english(client):
     """Messages are asserted in their English source (pages are Chinese by default)."""

@@ -22,32 +22,6 @@ NEW_RESIDENT = {
 }
 
 
-@pytest.fixture
-def people(
-    street_admin,
-    street_cadre,
-    community_cadre,
-    grid_leader,
-    grid_worker,
-    other_grid_worker,
-    partner_staff,
-    party_officer,
-    outsider,
-):
-    return {
-        "street_admin": street_admin,
-        "street_cadre": street_cadre,
-        "community_cadre": community_cadre,
-        "grid_leader": grid_leader,
-        "grid_worker": grid_worker,
-        "other_grid_worker": other_grid_worker,
-        "partner_staff": partner_staff,
-        "party_officer": party_officer,
-        "outsider": outsider,
-        "anonymous": None,
-    }
-
-
 def test_resident_api_matrix(people, resident_a, resident_b):
     detail = reverse("resident-detail", args=[resident_a.pk])
     actions = {
