@@ -292,6 +292,17 @@ VISIT_DUE_SOON_DAYS = env_int("VISIT_DUE_SOON_DAYS", 3, minimum=0)
 VISIT_ESCALATE_LEADER_DAYS = env_int("VISIT_ESCALATE_LEADER_DAYS", 3, minimum=0)
 VISIT_ESCALATE_COMMUNITY_DAYS = env_int("VISIT_ESCALATE_COMMUNITY_DAYS", 7, minimum=0)
 
+# --- Referrals: days allowed at each stage before the referral escalates -------------------
+REFERRAL_STAGE_DAYS = {
+    "submitted": env_int("REFERRAL_SUBMITTED_DAYS", 2, minimum=1),  # street reviews
+    "approved": env_int("REFERRAL_APPROVED_DAYS", 2, minimum=1),  # a partner is chosen
+    "assigned": env_int("REFERRAL_ASSIGNED_DAYS", 3, minimum=1),  # the partner answers
+    "accepted": env_int("REFERRAL_ACCEPTED_DAYS", 5, minimum=1),  # service starts
+    "in_service": env_int("REFERRAL_IN_SERVICE_DAYS", 30, minimum=1),  # service completes
+    "completed": env_int("REFERRAL_COMPLETED_DAYS", 7, minimum=1),  # follow-up visit
+}
+GUARDIAN_CONSENT_UNDER_AGE = env_int("GUARDIAN_CONSENT_UNDER_AGE", 14, minimum=1)
+
 # --- Imports -----------------------------------------------------------------------------
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000, minimum=1)
 IMPORT_INLINE_ROWS = env_int(

@@ -10,9 +10,11 @@ from rest_framework.routers import DefaultRouter
 from grids import api as grids_api
 from portal import views
 from portal.forms import LoginForm
+from services import api as services_api
 
 api_router = DefaultRouter()
 grids_api.register(api_router)
+services_api.register(api_router)
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -10,19 +10,25 @@ class ServicesConfig(AppConfig):
         from portal.hooks import demo_data_register
         from portal.roles import Role, role_permissions_register
 
+        def perms(actions, models):
+            return [f"services.{a}_{m}" for a in actions for m in models]
+
         role_permissions_register(
             {
-                Role.STREET_ADMIN: [
-                    "services.view_partner",
-                    "services.add_partner",
-                    "services.change_partner",
-                ],
-                Role.STREET_CADRE: [
-                    "services.view_partner",
-                    "services.add_partner",
-                    "services.change_partner",
-                ],
-                Role.PARTNER_STAFF: ["services.view_partner"],
+                Role.STREET_ADMIN: perms(
+                    ["view", "add", "change"], ["partner", "serviceitem", "referral"]
+                ),
+                Role.STREET_CADRE: perms(
+                    ["view", "add", "change"], ["partner", "serviceitem", "referral"]
+                ),
+                Role.COMMUNITY_CADRE: perms(["view"], ["partner", "serviceitem"])
+                + perms(["view", "add", "change"], ["referral"]),
+                Role.GRID_LEADER: perms(["view"], ["partner", "serviceitem"])
+                + perms(["view", "add", "change"], ["referral"]),
+                Role.GRID_WORKER: perms(["view"], ["partner", "serviceitem"])
+                + perms(["view", "add", "change"], ["referral"]),
+                Role.PARTNER_STAFF: perms(["view"], ["partner", "serviceitem"])
+                + perms(["view", "change"], ["referral"]),
             }
         )
         demo_data_register(30, "services", _load_demo)
