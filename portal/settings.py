@@ -273,6 +273,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "GridKindEnum": "grids.models.Grid.Kind",
         "HouseholdKindEnum": "grids.models.Household.Kind",
+        "PartnerKindEnum": "services.models.Partner.Kind",
     },
 }
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 365, minimum=1)
