@@ -33,6 +33,18 @@ class ServicesConfig(AppConfig):
         )
         demo_data_register(30, "services", _load_demo)
 
+        from portal.hooks import PeriodicSchedule, periodic_schedule_register
+
+        periodic_schedule_register(
+            PeriodicSchedule(
+                name="services: overdue referrals",
+                task="services.referrals_escalate_overdue",
+                crontab={"minute": "13", "hour": "*"},
+                description="Escalates referrals whose stage deadline passed back to the "
+                "street; each once.",
+            )
+        )
+
 
 def _load_demo(ctx):
     from services.demo import load

@@ -3,8 +3,12 @@ catalogue of DOMAIN.md provided by them."""
 
 from datetime import date
 
+from django.conf import settings
+
 from portal.validators import uscc_make
-from services.models import Partner, ServiceItem
+from services import referrals as flow
+from services.eligibility import resident_is_eligible
+from services.models import Partner, Referral, ServiceItem
 from services.services import partner_create, partner_staff_bind, service_item_create
 
 DEMO_PARTNERS = [
@@ -75,3 +79,99 @@ def load(ctx: dict) -> None:
     partner_staff_bind(actor=None, person=users["partner2"], partner=partners[1])
     ctx["partners"] = partners
     ctx["service_items"] = _catalogue(partners)
+    if not Referral.objects.exists():  # written once: a second load adds no referrals
+        for partner, staff in ((partners[0], users["partner"]), (partners[1], users["partner2"])):
+            _referrals(ctx, partner=partner, staff=staff)
+
+
+# The stage each demo referral is left in, for each of the two demo partners. Every step goes
+# through services/referrals.py, so history, audit and notifications are the real ones.
+# "declined" ends back in approved (partner cleared); "escalated" is a street cadre escalating
+# an assigned referral by hand; "cancelled" is consent withdrawn after assignment.
+DEMO_REFERRAL_STAGES = [
+    "draft", "submitted", "approved", "assigned", "accepted", "in_service", "completed",
+    "followed_up", "closed", "declined", "cancelled", "escalated",
+]  # fmt: skip
+_PATHS = {
+    "draft": [],
+    "submitted": ["submit"],
+    "approved": ["submit", "approve"],
+    "assigned": ["submit", "approve", "assign"],
+    "accepted": ["submit", "approve", "assign", "accept"],
+    "in_service": ["submit", "approve", "assign", "accept", "start"],
+    "completed": ["submit", "approve", "assign", "accept", "start", "complete"],
+    "followed_up": ["submit", "approve", "assign", "accept", "start", "complete", "follow_up"],
+    "closed": [
+        "submit", "approve", "assign", "accept", "start", "complete", "follow_up", "close",
+    ],
+    "declined": ["submit", "approve", "assign", "decline"],
+    "cancelled": ["submit", "approve", "assign", "cancel"],
+    "escalated": ["submit", "approve", "assign", "escalate"],
+}  # fmt: skip
+
+
+def _candidates(ctx, partner, count):
+    """(resident, item) pairs: residents of the worker's grid eligible for an item of `partner`."""
+    from grids.models import Resident
+
+    items = [item for item in ctx["service_items"] if partner in item.partners.all()]
+    pairs = []
+    # The worker's grid (ctx["grids"][0]); the living only.
+    residents = (
+        Resident.objects.visible_to(ctx["users"]["worker"])
+        .filter(deceased_date__isnull=True)
+        .order_by("pk")
+    )
+    for resident in residents.iterator(chunk_size=500):
+        item = next(
+            (i for i in items if resident_is_eligible(resident=resident, rule=i.eligibility_rule)),
+            None,
+        )
+        if item is not None:
+            pairs.append((resident, item))
+            if len(pairs) == count:
+                break
+    if not pairs:
+        raise RuntimeError(f"no resident of the first grid is eligible for {partner.name}")
+    return [pairs[index % len(pairs)] for index in range(count)]
+
+
+def _referrals(ctx, *, partner, staff):
+    users = ctx["users"]
+    worker, cadre = users["worker"], users["cadre"]
+    actors = {
+        "submit": worker,
+        "approve": cadre,
+        "assign": cadre,
+        "escalate": cadre,
+        "accept": staff,
+        "decline": staff,
+        "start": staff,
+        "complete": staff,
+        "follow_up": worker,
+        "close": worker,
+        "cancel": worker,
+    }
+    arguments = {
+        "assign": {"partner": partner},
+        "decline": {"reason": flow.DeclineReason.CAPACITY, "note": "本周人手已满"},
+        "complete": {"note": "服务已按计划完成"},
+        "follow_up": {"note": "电话回访，居民对服务满意"},
+        "close": {"outcome": "需求已解决", "satisfaction": 5},
+        "cancel": {"reason": flow.CancelReason.CONSENT_WITHDRAWN},
+        "escalate": {"note": "合作机构三天未回复"},
+    }
+    pairs = _candidates(ctx, partner, len(DEMO_REFERRAL_STAGES))
+    for stage, (resident, item) in zip(DEMO_REFERRAL_STAGES, pairs, strict=True):
+        referral = flow.referral_create(
+            actor=worker, resident=resident, service_item=item, description=f"{item.name}需求"
+        )
+        if flow.resident_age(resident) < settings.GUARDIAN_CONSENT_UNDER_AGE:
+            consent = {"consent_by": Referral.ConsentBy.GUARDIAN, "guardian_name": "监护人"}
+        else:
+            consent = {"consent_by": Referral.ConsentBy.RESIDENT}
+        referral = flow.referral_record_consent(actor=worker, referral=referral, **consent)
+        for name in _PATHS[stage]:
+            referral = flow.TRANSITION_FUNCTIONS[name](
+                actor=actors[name], referral=referral, **arguments.get(name, {})
+            )

@@ -19,6 +19,8 @@ from grids.visit_forms import NeedFormSet, VisitForm
 @login_required
 def visits_due(request):
     """Who to visit next, most urgent first: overdue (red), then due within VISIT_DUE_SOON_DAYS."""
+    if not request.user.has_perm("grids.add_visit"):
+        raise PermissionDenied
     now = timezone.now()
     queryset = selectors.visits_due_list(actor=request.user, now=now)
     page = Paginator(queryset, 20).get_page(request.GET.get("page"))
@@ -90,6 +92,8 @@ def _subject(request):
 
 @login_required
 def visit_list(request):
+    if not request.user.has_perm("grids.view_visit"):
+        raise PermissionDenied
     queryset = selectors.visit_list(actor=request.user)
     grid = request.GET.get("grid")
     if grid and grid.isdigit():

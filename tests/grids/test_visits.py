@@ -150,14 +150,15 @@ def test_visit_pages_matrix(people_for_visits, due_a, grid_worker):
     }
     yes = {"due": 200, "list": 200, "detail": 200, "form": 200}
     out = {"due": 200, "list": 200, "detail": 404, "form": 404}
+    no_registry = {"due": 403, "list": 403, "detail": 404, "form": 404}
     expected = {
         "street_admin": yes,
         "community_cadre": yes,
         "grid_leader": yes,
         "grid_worker": yes,
         "other_grid_worker": out,
-        "partner_staff": out,
-        "outsider": out,
+        "partner_staff": no_registry,
+        "outsider": no_registry,
         "anonymous": {"due": 302, "list": 302, "detail": 302, "form": 302},
     }
     assert_access_matrix(

@@ -135,3 +135,24 @@ def test_the_demo_has_visiting_work_for_the_worker(demo_street):
     visible = Resident.objects.visible_to(worker)
     assert residents_overdue(visible).exists()
     assert 0 < residents_due(visible).count() < visible.count()
+
+
+def test_both_demo_partners_have_referrals_in_many_stages_and_see_only_theirs(demo_street):
+    from services.models import Referral, ReferralEvent
+
+    users = {u.username: u for u in User.objects.filter(username__in=["partner", "partner2"])}
+    seen = {}
+    for username, staff in users.items():
+        (partner,) = get_objects_for_user(staff, "services.act_for_partner")
+        visible = Referral.objects.visible_to(staff)
+        assert set(visible.values_list("partner", flat=True)) == {partner.pk}, username
+        assert set(visible) == set(Referral.objects.filter(partner=partner)), username
+        assert visible.values("status").distinct().count() >= 8, username
+        # Unassigned stages (draft, submitted, approved, declined back) are for its items too.
+        mine = Referral.objects.filter(service_item__partners=partner).distinct()
+        assert {"draft", "submitted", "approved"} <= set(mine.values_list("status", flat=True))
+        assert ReferralEvent.objects.filter(
+            referral__service_item__partners=partner, from_status="assigned", to_status="approved"
+        ).exists(), username  # a decline sent one back to the street
+        seen[username] = set(visible.values_list("pk", flat=True))
+    assert seen["partner"] and seen["partner2"] and not seen["partner"] & seen["partner2"]

@@ -246,3 +246,13 @@ def test_api_clients_may_ask_for_english(api_client_for, grid_worker):
     )
     assert response.status_code == 400
     assert response.json()["name"] == ["This field may not be blank."]
+
+
+def test_refusals_and_missing_pages_speak_chinese(client, partner_staff):
+    from tests.helpers import login
+
+    login(client, partner_staff)
+    refused = client.get(reverse("grids:resident-list"))
+    missing = client.get("/no-such-page/")
+    assert refused.status_code == 403 and "无权访问" in refused.content.decode()
+    assert missing.status_code == 404 and "未找到" in missing.content.decode()
