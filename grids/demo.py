@@ -704,6 +704,65 @@ def _tag_defs() -> dict[str, TagDef]:
     return tags
 
 
+def write_registry(buildings, building_plans, *, batch: int, data_source: str, created_at=None):
+    """Write the dwellings, households and residents planned for saved buildings, in bulk.
+
+    Shared by the demo street and `generate_district`. `created_at`, if given, is called once
+    per resident for its registration time. Returns the households, their plans and a map
+    from id(planned person) to the Resident written (heads and tags are the caller's).
+    """
+    dwellings, dwelling_plans = [], []
+    for building, plan in zip(buildings, building_plans, strict=True):
+        for item in plan.dwellings:
+            dwellings.append(
+                Dwelling(building=building, unit=item.unit, room=item.room, use=item.use)
+            )
+            dwelling_plans.append(item)
+    Dwelling.objects.bulk_create(dwellings, batch_size=batch)
+
+    households, household_plans = [], []
+    for dwelling, item in zip(dwellings, dwelling_plans, strict=True):
+        if item.household is not None:
+            households.append(
+                Household(
+                    number=item.household.number,
+                    dwelling=dwelling,
+                    grid=dwelling.building.grid,
+                    kind=item.household.kind,
+                )
+            )
+            household_plans.append(item.household)
+    Household.objects.bulk_create(households, batch_size=batch)
+
+    residents, resident_of = [], {}
+    for household, plan in zip(households, household_plans, strict=True):
+        for person in plan.members:
+            resident = Resident(
+                name=person.name,
+                id_type=Resident.IdType.CITIZEN_ID,
+                id_number=person.id_number,
+                sex=person.sex,
+                birth_date=person.birth_date,
+                phone=person.phone,
+                ethnicity=person.ethnicity,
+                household=household,
+                relation_to_head=person.relation,
+                population_type=person.population_type,
+                separated=person.separated,
+                political_status=person.political_status,
+                data_source=data_source,
+                verified_date=person.verified_date,
+            )
+            if created_at is not None:
+                resident.created_at = created_at()
+            residents.append(resident)
+            resident_of[id(person)] = resident
+    # bulk_create runs each field's pre_save: ID numbers and phones are normalised,
+    # encrypted, and their blind-index hashes filled, as with save().
+    Resident.objects.bulk_create(residents, batch_size=batch)
+    return households, household_plans, resident_of
+
+
 def _registry(
     rng: random.Random, today: date, communities: list[Region], grids: list[Grid], tag_defs
 ) -> None:
@@ -726,51 +785,9 @@ def _registry(
     ]
     Building.objects.bulk_create(buildings, batch_size=BATCH)
 
-    dwellings, dwelling_plans = [], []
-    for building, plan in zip(buildings, planner.buildings, strict=True):
-        for item in plan.dwellings:
-            dwellings.append(
-                Dwelling(building=building, unit=item.unit, room=item.room, use=item.use)
-            )
-            dwelling_plans.append(item)
-    Dwelling.objects.bulk_create(dwellings, batch_size=BATCH)
-
-    households, household_plans = [], []
-    for dwelling, item in zip(dwellings, dwelling_plans, strict=True):
-        if item.household is not None:
-            households.append(
-                Household(
-                    number=item.household.number,
-                    dwelling=dwelling,
-                    grid=dwelling.building.grid,
-                    kind=item.household.kind,
-                )
-            )
-            household_plans.append(item.household)
-    Household.objects.bulk_create(households, batch_size=BATCH)
-
-    residents, resident_of = [], {}
-    for household, plan in zip(households, household_plans, strict=True):
-        for person in plan.members:
-            resident = Resident(
-                name=person.name,
-                id_type=Resident.IdType.CITIZEN_ID,
-                id_number=person.id_number,
-                sex=person.sex,
-                birth_date=person.birth_date,
-                phone=person.phone,
-                ethnicity=person.ethnicity,
-                household=household,
-                relation_to_head=person.relation,
-                population_type=person.population_type,
-                separated=person.separated,
-                political_status=person.political_status,
-                data_source="demo",
-                verified_date=person.verified_date,
-            )
-            residents.append(resident)
-            resident_of[id(person)] = resident
-    Resident.objects.bulk_create(residents, batch_size=BATCH)
+    households, household_plans, resident_of = write_registry(
+        buildings, planner.buildings, batch=BATCH, data_source="demo"
+    )
 
     for household, plan in zip(households, household_plans, strict=True):
         household.head = resident_of[id(plan.members[0])]

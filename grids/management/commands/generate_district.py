@@ -437,56 +437,15 @@ class Command(BaseCommand):
                 building_plans.append(plan)
         Building.objects.bulk_create(buildings, batch_size=batch)
 
-        dwellings, dwelling_plans = [], []
-        for building, plan in zip(buildings, building_plans, strict=True):
-            for item in plan.dwellings:
-                dwellings.append(
-                    Dwelling(building=building, unit=item.unit, room=item.room, use=item.use)
-                )
-                dwelling_plans.append(item)
-        Dwelling.objects.bulk_create(dwellings, batch_size=batch)
-
-        households, household_plans = [], []
-        for dwelling, item in zip(dwellings, dwelling_plans, strict=True):
-            if item.household is not None:
-                households.append(
-                    Household(
-                        number=item.household.number,
-                        dwelling=dwelling,
-                        grid=dwelling.building.grid,
-                        kind=item.household.kind,
-                    )
-                )
-                household_plans.append(item.household)
-        Household.objects.bulk_create(households, batch_size=batch)
-        self.totals["households"] += len(households)
-
         rng, now = self.rng, self.now
-        residents, resident_of = [], {}
-        for household, plan in zip(households, household_plans, strict=True):
-            for person in plan.members:
-                resident = Resident(
-                    name=person.name,
-                    id_type=Resident.IdType.CITIZEN_ID,
-                    id_number=person.id_number,
-                    sex=person.sex,
-                    birth_date=person.birth_date,
-                    phone=person.phone,
-                    ethnicity=person.ethnicity,
-                    household=household,
-                    relation_to_head=person.relation,
-                    population_type=person.population_type,
-                    separated=person.separated,
-                    political_status=person.political_status,
-                    data_source="generate_district",
-                    verified_date=person.verified_date,
-                    created_at=now - timedelta(days=rng.randint(200, 1000)),
-                )
-                residents.append(resident)
-                resident_of[id(person)] = resident
-        # bulk_create runs each field's pre_save: ID numbers and phones are normalised,
-        # encrypted, and their blind-index hashes filled, as with save().
-        Resident.objects.bulk_create(residents, batch_size=batch)
+        households, household_plans, resident_of = demo.write_registry(
+            buildings,
+            building_plans,
+            batch=batch,
+            data_source="generate_district",
+            created_at=lambda: now - timedelta(days=rng.randint(200, 1000)),
+        )
+        self.totals["households"] += len(households)
 
         # Every household's first member is its head (户主): one UPDATE for the community.
         Household.objects.filter(grid__community=community).update(
