@@ -310,9 +310,6 @@ IMPORT_INLINE_ROWS = env_int(
     "IMPORT_INLINE_ROWS", 500, minimum=1
 )  # larger files run as a Celery job
 
-# --- Audit --------------------------------------------------------------------------------
-AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 183, minimum=183)
-
 # --- Logging ------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
