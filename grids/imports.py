@@ -302,11 +302,15 @@ def file_extension(filename: str) -> str:
     return PurePath(filename or "").suffix.lower()
 
 
-def read_sheet(fileobj, *, filename: str, max_rows: int | None = None) -> list[SheetRow]:
+def read_sheet(
+    fileobj, *, filename: str, max_rows: int | None = None, columns: tuple | list | None = None
+) -> list[SheetRow]:
     """Rows of an .xlsx (first sheet) or .csv file; ValidationError for a file that won't do.
 
-    The header row is the first of the top rows that holds the layout's headers (a title row
-    above it is fine); blank rows are skipped, but row numbers stay those the user sees.
+    `columns` is the layout (a list of Column; this module's registry layout by default — the
+    meal-log import of services/ passes its own). The header row is the first of the top rows
+    that holds the layout's headers (a title row above it is fine); blank rows are skipped, but
+    row numbers stay those the user sees.
     """
     extension = file_extension(filename)
     if extension == ".xlsx":
@@ -318,7 +322,7 @@ def read_sheet(fileobj, *, filename: str, max_rows: int | None = None) -> list[S
             _("Upload an Excel workbook (.xlsx) or a CSV file (.csv)."), code="extension"
         )
     with contextlib.closing(raw):
-        return _rows_from(raw, max_rows=max_rows)
+        return _rows_from(raw, max_rows=max_rows, columns=columns or COLUMNS)
 
 
 def _xlsx_rows(fileobj) -> Iterator[tuple[int, tuple]]:
@@ -362,7 +366,9 @@ def _header(value) -> str:
     return re.sub(r"[\s*＊]", "", str(value)) if value is not None else ""
 
 
-def _rows_from(raw: Iterable[tuple[int, Iterable]], *, max_rows: int | None) -> list[SheetRow]:
+def _rows_from(
+    raw: Iterable[tuple[int, Iterable]], *, max_rows: int | None, columns
+) -> list[SheetRow]:
     index: dict[int, str] | None = None
     rows: list[SheetRow] = []
     for number, cells in raw:
@@ -370,7 +376,7 @@ def _rows_from(raw: Iterable[tuple[int, Iterable]], *, max_rows: int | None) -> 
         if index is None:
             if number > HEADER_SEARCH_ROWS:
                 break
-            index = _header_index(cells)
+            index = _header_index(cells, columns)
             continue
         values = {key: cells[i] for i, key in index.items() if i < len(cells)}
         if all(_blank(v) for v in values.values()):
@@ -385,7 +391,7 @@ def _rows_from(raw: Iterable[tuple[int, Iterable]], *, max_rows: int | None) -> 
     if index is None:
         raise ValidationError(
             _("No header row found: the first rows must hold the template's headers (%(h)s).")
-            % {"h": "、".join(c.header for c in COLUMNS if c.required)},
+            % {"h": "、".join(c.header for c in columns if c.required)},
             code="no_header",
         )
     if not rows:
@@ -393,19 +399,21 @@ def _rows_from(raw: Iterable[tuple[int, Iterable]], *, max_rows: int | None) -> 
     return rows
 
 
-def _header_index(cells: tuple) -> dict[int, str] | None:
+def _header_index(cells: tuple, columns) -> dict[int, str] | None:
     """Column position → key, when `cells` is the header row; None for a row above it."""
-    found = [(i, HEADER_KEYS[h]) for i, c in enumerate(cells) if (h := _header(c)) in HEADER_KEYS]
+    header_keys = {c.header: c.key for c in columns}
+    headers = {c.key: c.header for c in columns}
+    found = [(i, header_keys[h]) for i, c in enumerate(cells) if (h := _header(c)) in header_keys]
     if len(found) < 2:
         return None
     keys = [key for _i, key in found]
-    twice = sorted({column_header(k) for k in keys if keys.count(k) > 1})
+    twice = sorted({headers[k] for k in keys if keys.count(k) > 1})
     if twice:
         raise ValidationError(
             _("These columns appear more than once: %(h)s.") % {"h": "、".join(twice)},
             code="duplicate_header",
         )
-    missing = [c.header for c in COLUMNS if c.required and c.key not in keys]
+    missing = [c.header for c in columns if c.required and c.key not in keys]
     if missing:
         raise ValidationError(
             _("The file lacks these columns: %(h)s.") % {"h": "、".join(missing)},
@@ -418,7 +426,7 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
     """A cell as text: numbers without a spurious '.0', dates as YYYY-MM-DD."""
     if value is None:
         return ""
@@ -595,7 +603,7 @@ class _Check:
     # -- one row on its own ---------------------------------------------------------------
 
     def _read(self, sheet_row: SheetRow) -> _Row:
-        cells = {c.key: _text(sheet_row.values.get(c.key)) for c in COLUMNS}
+        cells = {c.key: cell_text(sheet_row.values.get(c.key)) for c in COLUMNS}
         row = _Row(sheet_row.number, cells["household_number"], {}, {})
         for key, column in COLUMN_BY_KEY.items():
             if column.required and not cells[key]:

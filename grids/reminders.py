@@ -39,7 +39,6 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -48,6 +47,7 @@ from grids.cadence import residents_overdue
 from grids.models import GridAssignment, Region, RegionUserObjectPermission, Resident
 from portal.models import Notification
 from portal.roles import Role
+from portal.services import notifications_send_many
 
 WORKER = "worker"
 LEADER = "leader"
@@ -67,7 +67,7 @@ def visit_reminders_send(*, now=None, batch_size: int = BATCH_SIZE) -> dict:
     community_from = now - timedelta(days=settings.VISIT_ESCALATE_COMMUNITY_DAYS)
 
     workers, leaders = _grid_staff(today)
-    cadres, community_names = _community_cadres()
+    cadres, community_names = community_cadres()
 
     sent = dict.fromkeys(LEVELS, 0)
     pending: list[tuple[str, Notification]] = []
@@ -190,7 +190,7 @@ def _grid_staff(today) -> tuple[dict[int, set], dict[int, set]]:
     return workers, leaders
 
 
-def _community_cadres() -> tuple[dict[int, list], dict[int, str]]:
+def community_cadres() -> tuple[dict[int, list], dict[int, str]]:
     """Community cadres per community (their `grids.work_in_region` grants), from one query.
 
     Only people in the community-cadre role: integrations hold the same grant and get no mail.
@@ -210,23 +210,10 @@ def _community_cadres() -> tuple[dict[int, list], dict[int, str]]:
 
 
 def _write(pending: list[tuple[str, Notification]]) -> dict[str, int]:
-    """Insert the notifications whose key is new; returns how many per level.
-
-    One query finds the keys already sent, one inserts the rest. `ignore_conflicts` leaves the
-    final word to the unique constraint when two runs race (each then counts the rows it tried).
-    """
-    if not pending:
-        return {}
-    recipients = {n.recipient_id for _level, n in pending}
-    keys = {n.dedup_key for _level, n in pending}
-    existing = set(
-        Notification.objects.filter(
-            Q(recipient_id__in=recipients), Q(dedup_key__in=keys)
-        ).values_list("recipient_id", "dedup_key")
-    )
-    new = [(level, n) for level, n in pending if (n.recipient_id, n.dedup_key) not in existing]
-    Notification.objects.bulk_create([n for _level, n in new], ignore_conflicts=True)
+    """Insert the notifications whose key is new (two queries); returns how many per level."""
+    new = {id(n) for n in notifications_send_many([n for _level, n in pending])}
     counts: dict[str, int] = defaultdict(int)
-    for level, _n in new:
-        counts[level] += 1
+    for level, notification in pending:
+        if id(notification) in new:
+            counts[level] += 1
     return counts

@@ -97,3 +97,34 @@ def resident_probable_duplicates(
     if exclude_pk is not None:
         queryset = queryset.exclude(pk=exclude_pk)
     return queryset.select_related("household__grid").order_by("name", "id")[:limit]
+
+
+def grid_current_workers(*, grid_ids, on) -> dict[int, int]:
+    """Each grid's worker on `on` (user id), in one query: full-time before part-time,
+    longest-serving first. The choice is made in Python, so it runs on SQLite too."""
+    from grids.models import GridAssignment
+
+    if not grid_ids:
+        return {}
+    rows = (
+        GridAssignment.objects.current(on=on)
+        .filter(
+            grid_id__in=grid_ids,
+            post__in=[GridAssignment.Post.FULL_TIME, GridAssignment.Post.PART_TIME],
+            person__is_active=True,
+        )
+        .order_by("grid_id", "post", "start_date", "pk")
+        .values_list("grid_id", "person_id")
+    )
+    workers: dict[int, int] = {}
+    for grid_id, person_id in rows:
+        workers.setdefault(grid_id, person_id)
+    return workers
+
+
+def grid_current_worker(*, grid_id: int | None, on):
+    """The grid's worker on `on` (see grid_current_workers), as a user, or None."""
+    from portal.models import User
+
+    person_id = grid_current_workers(grid_ids={grid_id}, on=on).get(grid_id) if grid_id else None
+    return User.objects.get(pk=person_id) if person_id else None

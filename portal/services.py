@@ -51,6 +51,32 @@ def notification_send(
     return notification, created
 
 
+def notifications_send_many(notifications: list[Notification]) -> list[Notification]:
+    """Insert many unsaved notifications, each at most once per (recipient, dedup_key).
+
+    For reminder jobs that build hundreds of notifications: one query finds the keys already
+    sent, one inserts the rest — two queries whatever the number. `ignore_conflicts` leaves the
+    final word to the unique constraint when two runs race. Returns the ones that were new.
+    """
+    if not notifications:
+        return []
+    recipients = {n.recipient_id for n in notifications}
+    keys = {n.dedup_key for n in notifications}
+    existing = set(
+        Notification.objects.filter(recipient_id__in=recipients, dedup_key__in=keys).values_list(
+            "recipient_id", "dedup_key"
+        )
+    )
+    new, seen = [], set(existing)
+    for notification in notifications:
+        identity = (notification.recipient_id, notification.dedup_key)
+        if identity not in seen:
+            seen.add(identity)
+            new.append(notification)
+    Notification.objects.bulk_create(new, ignore_conflicts=True)
+    return new
+
+
 def _notification_email(notification_pk: int) -> None:
     notification = Notification.objects.select_related("recipient").get(pk=notification_pk)
     send_mail(

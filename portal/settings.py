@@ -274,6 +274,8 @@ SPECTACULAR_SETTINGS = {
         "GridKindEnum": "grids.models.Grid.Kind",
         "HouseholdKindEnum": "grids.models.Household.Kind",
         "PartnerKindEnum": "services.models.Partner.Kind",
+        "FunderKindEnum": "services.models.Funder.Kind",
+        "ServiceGroupEnum": "services.models.ServiceItem.Group",
     },
 }
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 365, minimum=1)
@@ -303,6 +305,13 @@ REFERRAL_STAGE_DAYS = {
     "completed": env_int("REFERRAL_COMPLETED_DAYS", 7, minimum=1),  # follow-up visit
 }
 GUARDIAN_CONSENT_UNDER_AGE = env_int("GUARDIAN_CONSENT_UNDER_AGE", 14, minimum=1)
+# Who must act on a referral hears this many hours before its stage deadline.
+REFERRAL_DEADLINE_REMINDER_HOURS = env_int("REFERRAL_DEADLINE_REMINDER_HOURS", 24, minimum=1)
+# Follow-ups (回访) are due at the end of the "completed" stage above; the community hears of
+# one this many days after it was due and not done.
+FOLLOW_UP_ESCALATE_DAYS = env_int("FOLLOW_UP_ESCALATE_DAYS", 3, minimum=0)
+# Family-doctor contracts: the clinic and the grid hear this many days before a term ends.
+FAMILY_DOCTOR_EXPIRY_REMINDER_DAYS = env_int("FAMILY_DOCTOR_EXPIRY_REMINDER_DAYS", 30, minimum=1)
 
 # --- Imports -----------------------------------------------------------------------------
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000, minimum=1)

@@ -7,31 +7,42 @@ class ServicesConfig(AppConfig):
     verbose_name = _("Services for the elderly, children and people in hardship")
 
     def ready(self):
-        from portal.hooks import demo_data_register
+        from portal.hooks import demo_data_register, home_cards_register
         from portal.roles import Role, role_permissions_register
+        from services import home
 
         def perms(actions, models):
             return [f"services.{a}_{m}" for a in actions for m in models]
 
+        catalogue = ["partner", "serviceitem"]
+        everything = [
+            *catalogue, "referral", "followuptask", "delivery", "meallog", "mealimport",
+            "familydoctorcontract", "funder", "aidbundle", "aidbundleline", "aidcase",
+            "disbursement", "activity",
+        ]  # fmt: skip
+        local = (
+            perms(["view"], [*catalogue, "delivery", "meallog", "familydoctorcontract"])
+            + perms(["view"], ["funder", "aidbundle", "aidbundleline", "aidcase", "disbursement"])
+            + perms(["view", "add", "change"], ["referral", "followuptask", "activity"])
+        )
         role_permissions_register(
             {
-                Role.STREET_ADMIN: perms(
-                    ["view", "add", "change"], ["partner", "serviceitem", "referral"]
-                ),
-                Role.STREET_CADRE: perms(
-                    ["view", "add", "change"], ["partner", "serviceitem", "referral"]
-                ),
-                Role.COMMUNITY_CADRE: perms(["view"], ["partner", "serviceitem"])
-                + perms(["view", "add", "change"], ["referral"]),
-                Role.GRID_LEADER: perms(["view"], ["partner", "serviceitem"])
-                + perms(["view", "add", "change"], ["referral"]),
-                Role.GRID_WORKER: perms(["view"], ["partner", "serviceitem"])
-                + perms(["view", "add", "change"], ["referral"]),
-                Role.PARTNER_STAFF: perms(["view"], ["partner", "serviceitem"])
-                + perms(["view", "change"], ["referral"]),
+                Role.STREET_ADMIN: perms(["view", "add", "change"], everything),
+                Role.STREET_CADRE: perms(["view", "add", "change"], everything),
+                # The community applies for aid for its households; the street pays it out.
+                Role.COMMUNITY_CADRE: local + perms(["add", "change"], ["aidcase"]),
+                Role.GRID_LEADER: local,
+                Role.GRID_WORKER: local,
+                # Partners log what they delivered, clinics sign contracts, teams record
+                # their activities; they see nothing of aid.
+                Role.PARTNER_STAFF: perms(["view"], catalogue)
+                + perms(["view", "change"], ["referral"])
+                + perms(["view", "add"], ["delivery", "meallog", "mealimport"])
+                + perms(["view", "add", "change"], ["familydoctorcontract", "activity"]),
             }
         )
         demo_data_register(30, "services", _load_demo)
+        home_cards_register(home.cards)
 
         from portal.hooks import PeriodicSchedule, periodic_schedule_register
 
@@ -42,6 +53,24 @@ class ServicesConfig(AppConfig):
                 crontab={"minute": "13", "hour": "*"},
                 description="Escalates referrals whose stage deadline passed back to the "
                 "street; each once.",
+            )
+        )
+        periodic_schedule_register(
+            PeriodicSchedule(
+                name="services: family-doctor contracts",
+                task="services.family_doctor_contracts_daily",
+                crontab={"minute": "30", "hour": "6"},
+                description="Lapses contracts whose term ended, then reminds clinics and grid "
+                "workers of contracts ending within 30 days; once a day.",
+            )
+        )
+        periodic_schedule_register(
+            PeriodicSchedule(
+                name="services: deadline and follow-up reminders",
+                task="services.reminders_send",
+                crontab={"minute": "17", "hour": "*"},
+                description="Reminds who must act before a referral's stage deadline, and "
+                "the grid worker of follow-ups due; each once per subject and date.",
             )
         )
 

@@ -82,6 +82,9 @@ def load(ctx: dict) -> None:
     if not Referral.objects.exists():  # written once: a second load adds no referrals
         for partner, staff in ((partners[0], users["partner"]), (partners[1], users["partner2"])):
             _referrals(ctx, partner=partner, staff=staff)
+    from services import demo_more
+
+    demo_more.load(ctx)
 
 
 # The stage each demo referral is left in, for each of the two demo partners. Every step goes
@@ -175,3 +178,7 @@ def _referrals(ctx, *, partner, staff):
             referral = flow.TRANSITION_FUNCTIONS[name](
                 actor=actors[name], referral=referral, **arguments.get(name, {})
             )
+            if name == "start":  # the partner serves, and logs it, before completing
+                from services.demo_more import referral_delivery_log
+
+                referral_delivery_log(referral=referral, staff=staff)

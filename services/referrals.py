@@ -30,7 +30,13 @@ from django.utils.translation import pgettext_lazy
 from portal.audit import audit_record
 from portal.roles import STREET_ROLES, Role
 from portal.services import jurisdiction_holds, notification_send
-from services.models import Partner, PartnerUserObjectPermission, Referral, ServiceItem
+from services.models import (
+    FollowUpTask,
+    Partner,
+    PartnerUserObjectPermission,
+    Referral,
+    ServiceItem,
+)
 
 Status = Referral.Status
 LOCAL_ROLES = frozenset({Role.COMMUNITY_CADRE, Role.GRID_LEADER, Role.GRID_WORKER})
@@ -122,8 +128,11 @@ TRANSITIONS: dict[str, Transition] = {
     "decline": Transition(frozenset({Status.ASSIGNED}), Status.APPROVED, is_assigned_partner),
     "start": Transition(frozenset({Status.ACCEPTED}), Status.IN_SERVICE, is_assigned_partner),
     "complete": Transition(frozenset({Status.IN_SERVICE}), Status.COMPLETED, is_assigned_partner),
-    "follow_up": Transition(frozenset({Status.COMPLETED}), Status.FOLLOWED_UP, is_local_staff),
-    "close": Transition(frozenset({Status.FOLLOWED_UP}), Status.CLOSED, is_local_staff),
+    # The follow-up is the grid's task, but a street cadre who calls the resident may record it.
+    "follow_up": Transition(
+        frozenset({Status.COMPLETED}), Status.FOLLOWED_UP, is_local_staff_or_street
+    ),
+    "close": Transition(frozenset({Status.FOLLOWED_UP}), Status.CLOSED, is_local_staff_or_street),
     "cancel": Transition(OPEN_STATES, Status.CANCELLED, is_local_staff_or_street),
     "escalate": Transition(
         frozenset(
@@ -133,7 +142,6 @@ TRANSITIONS: dict[str, Transition] = {
                 Status.ASSIGNED,
                 Status.ACCEPTED,
                 Status.IN_SERVICE,
-                Status.COMPLETED,
             }
         ),
         Status.ESCALATED,
@@ -197,6 +205,7 @@ def _transition(
             raise PermissionDenied(_("You may not do this to this referral."))
         if check is not None:
             check(locked)
+        partner_before = locked.partner_id
         changed = apply(locked) if apply is not None else []
         now = timezone.now()
         days = settings.REFERRAL_STAGE_DAYS.get(transition.target)
@@ -209,6 +218,7 @@ def _transition(
             from_status=previous,
             to_status=transition.target,
             actor=actor,
+            partner_id=locked.partner_id or partner_before,
             reason=reason,
             note=note,
             at=now,
@@ -452,8 +462,26 @@ def referral_start(*, actor, referral: Referral) -> Referral:
 
 
 def referral_complete(*, actor, referral: Referral, note: str = "") -> Referral:
-    """The partner marks the service completed; a follow-up is now due."""
-    return _transition(name="complete", actor=actor, referral=referral, note=note)
+    """The partner marks the service completed; a follow-up task (回访) opens for the grid.
+
+    The task is due at the end of the completed stage (REFERRAL_STAGE_DAYS["completed"]) and
+    goes to the resident's grid worker, or to whoever created the referral if the grid has none.
+    A missed follow-up is reminded (services/reminders.py), not escalated: the service was given.
+    """
+    from grids.selectors import grid_current_worker
+
+    with transaction.atomic():
+        completed = _transition(name="complete", actor=actor, referral=referral, note=note)
+        today = timezone.localdate()
+        household = completed.resident.household
+        grid_id = household.grid_id if household else None
+        worker = grid_current_worker(grid_id=grid_id, on=today)
+        FollowUpTask.objects.create(
+            referral=completed,
+            due_on=timezone.localdate(completed.stage_deadline),
+            assignee=worker or completed.created_by,
+        )
+    return completed
 
 
 def referral_follow_up(*, actor, referral: Referral, note: str) -> Referral:
@@ -482,7 +510,12 @@ def referral_close(*, actor, referral: Referral, outcome: str, satisfaction: int
         locked.satisfaction = satisfaction
         return ["outcome", "satisfaction"]
 
-    return _transition(name="close", actor=actor, referral=referral, apply=apply)
+    with transaction.atomic():
+        closed = _transition(name="close", actor=actor, referral=referral, apply=apply)
+        FollowUpTask.objects.filter(referral=closed, done_at__isnull=True).update(
+            done_at=closed.updated_at, done_by=actor
+        )
+    return closed
 
 
 def referral_cancel(*, actor, referral: Referral, reason: str, note: str = "") -> Referral:

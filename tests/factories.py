@@ -1,14 +1,23 @@
 """factory_boy factories shared by every module's tests."""
 
 from datetime import date, timedelta
+from functools import cache
 
 import factory
+from django.contrib.auth.hashers import make_password
 
 from grids.models import Grid, Household, Region, Resident
 from portal.models import User
 from portal.roles import Role
 from portal.validators import citizen_id_make, uscc_make
 from services.models import Partner
+
+TEST_PASSWORD = "Portal-Test-2026"
+
+
+@cache
+def _test_password_hash() -> str:
+    return make_password(TEST_PASSWORD)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -20,7 +29,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     full_name = factory.Sequence(lambda n: f"测试用户{n}")
     role = Role.GRID_WORKER
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
-    password = factory.django.Password("Portal-Test-2026")
+    # One real Argon2 hash per test run, shared by every factory user: hashing costs ~0.5 s,
+    # and a test suite creating thousands of users should not pay it each time.
+    password = factory.LazyFunction(lambda: _test_password_hash())
 
 
 class RegionFactory(factory.django.DjangoModelFactory):

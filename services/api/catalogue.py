@@ -1,10 +1,8 @@
 """Partners and the service catalogue under /api/v1/, read-only.
 
 - `GET /api/v1/partners/` — partner organisations in scope (`Partner.objects.visible_to`):
-  street roles all of them, partner staff only their own; another organisation is a 404.
-  Community and grid staff hold `services.view_partner` but `PartnerQuerySet` gives them no
-  rows today, so their list is empty (200) and a detail is a 404. Letting them pick
-  providers needs `PartnerQuerySet.scoped_for` widened in services/models.py (no migration).
+  street, community and grid staff all of them (they refer residents to them), partner staff
+  only their own; another organisation is a 404 to them.
 - `GET /api/v1/service-items/` — the catalogue, the same for every role with
   `services.view_serviceitem`. Filters: `group`, `category`, `unit`, `active`, `partner`
   (a partner in scope) and `eligible_for=<resident id>` (a resident in scope; only items whose

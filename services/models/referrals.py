@@ -1,121 +1,13 @@
-"""Partner organisations that serve residents (the rest of services/ builds on them)."""
+"""Referrals (转介) and their history; the state machine lives in services/referrals.py."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from guardian.models import UserObjectPermissionBase
 
-from portal.querysets import ScopedQuerySet, objects_granted
+from portal.querysets import ScopedQuerySet
 from portal.roles import STREET_ROLES, Role
-from portal.validators import uscc_normalize, validate_uscc
-
-
-class PartnerQuerySet(ScopedQuerySet):
-    """Street roles see every partner; partner staff only their own organisation."""
-
-    def scoped_for(self, user):
-        if user.role in STREET_ROLES:
-            return self.all()
-        if user.role == Role.PARTNER_STAFF:
-            return self.filter(pk__in=objects_granted(user, "services.act_for_partner", self.model))
-        return self.none()
-
-
-class Partner(models.Model):
-    """合作单位 — an outside organisation that delivers services under an agreement."""
-
-    class Kind(models.TextChoices):
-        CLINIC = "clinic", _("Hospital or clinic")
-        HOUSEKEEPING = "housekeeping", _("Housekeeping firm")
-        SOCIAL_ORG = "social_org", _("Social organisation")
-        FOUNDATION = "foundation", _("Charity foundation")
-        SCHOOL = "school", _("School")
-        VOLUNTEER_TEAM = "volunteer_team", _("Volunteer team")
-        COUNSELLING = "counselling", _("Counselling organisation")
-
-    name = models.CharField(_("name"), max_length=100)
-    uscc = models.CharField(
-        _("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc]
-    )
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    agreement_start = models.DateField(_("agreement from"), null=True, blank=True)
-    agreement_end = models.DateField(_("agreement to"), null=True, blank=True)
-    dpa_signed = models.BooleanField(_("data-processing agreement signed"), default=False)
-
-    objects = PartnerQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("partner organisation")
-        verbose_name_plural = _("partner organisations")
-        ordering = ["name"]
-        permissions = [("act_for_partner", _("Acts for this partner organisation"))]
-
-    def __str__(self):
-        return self.name
-
-    def clean(self):
-        if self.uscc:
-            self.uscc = uscc_normalize(self.uscc)
-
-
-class PartnerUserObjectPermission(UserObjectPermissionBase):
-    """A partner staff member's grant on their organisation."""
-
-    content_object = models.ForeignKey(Partner, on_delete=models.CASCADE)
-
-
-class ServiceItem(models.Model):
-    """服务目录 — one service the street can broker, who may have it, and who provides it."""
-
-    class Group(models.TextChoices):
-        ELDERLY = "elderly", _("Elderly (一老)")
-        CHILD = "child", _("Children (一幼)")
-        SPECIAL = "special", _("Special hardship (一特)")
-
-    class Category(models.TextChoices):
-        FAMILY_DOCTOR = "family_doctor", _("Family doctor contract")
-        MEAL = "meal", _("Meal assistance")
-        CLEANING = "cleaning", _("Cleaning assistance")
-        SCIENCE_CLASS = "science_class", _("Science class")
-        HOMEWORK_HELP = "homework_help", _("Homework help")
-        COUNSELLING = "counselling", _("Counselling")
-        AID = "aid", _("Targeted aid")
-        ACTIVITY = "activity", _("Volunteer activity")
-
-    class Unit(models.TextChoices):
-        VISIT = "visit", _("visit")
-        MEAL = "meal", _("meal")
-        HOUR = "hour", _("hour")
-        YUAN = "yuan", _("yuan")
-
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    group = models.CharField(_("group"), max_length=16, choices=Group.choices)
-    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
-    unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices)
-    eligibility_rule = models.CharField(
-        _("eligibility rule"),
-        max_length=300,
-        blank=True,
-        help_text=_(
-            "Tag codes joined with and / or / not and parentheses, e.g. elderly_80 or (living_alone and dibao)."
-        ),
-    )
-    subsidy = models.DecimalField(
-        _("subsidy per unit (yuan)"), max_digits=8, decimal_places=2, default=0
-    )
-    partners = models.ManyToManyField(
-        Partner, verbose_name=_("provided by"), related_name="service_items", blank=True
-    )
-    active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        verbose_name = _("service item")
-        verbose_name_plural = _("service items")
-        ordering = ["group", "category", "name"]
-
-    def __str__(self):
-        return self.name
+from services.models.partners import Partner, ServiceItem, partners_of, residents_in_scope
 
 
 class ReferralQuerySet(ScopedQuerySet):
@@ -123,14 +15,11 @@ class ReferralQuerySet(ScopedQuerySet):
     partner staff: referrals addressed to their organisation, and only those."""
 
     def scoped_for(self, user):
-        from grids.models import Resident
-
         if user.role in STREET_ROLES:
             return self.all()
         if user.role == Role.PARTNER_STAFF:
-            partners = objects_granted(user, "services.act_for_partner", Partner)
-            return self.filter(partner__in=partners)
-        return self.filter(resident__in=Resident.objects.scoped_for(user).values("pk"))
+            return self.filter(partner__in=partners_of(user))
+        return self.filter(resident__in=residents_in_scope(user))
 
 
 class Referral(models.Model):
@@ -236,6 +125,15 @@ class ReferralEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    partner = models.ForeignKey(
+        Partner,
+        verbose_name=_("partner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The partner the referral was with at this step (who declined, who accepted)."),
+    )
     reason = models.CharField(_("reason"), max_length=32, blank=True)
     note = models.TextField(_("note"), blank=True)
     at = models.DateTimeField(_("at"), default=timezone.now)
@@ -247,3 +145,62 @@ class ReferralEvent(models.Model):
 
     def __str__(self):
         return f"{self.referral_id}: {self.from_status} → {self.to_status}"
+
+
+class FollowUpTaskQuerySet(ScopedQuerySet):
+    """Follow-ups are the local staff's work: the street sees all, partners none."""
+
+    def scoped_for(self, user):
+        if user.role in STREET_ROLES:
+            return self.all()
+        if user.role == Role.PARTNER_STAFF:
+            return self.none()
+        return self.filter(referral__resident__in=residents_in_scope(user))
+
+
+class FollowUpTask(models.Model):
+    """回访任务 — checking with the resident after a completed service, due by a date.
+
+    Opened when the partner completes the referral, assigned to the resident's grid worker,
+    done when the referral is closed with its outcome and the resident's satisfaction.
+    """
+
+    referral = models.OneToOneField(
+        Referral, verbose_name=_("referral"), on_delete=models.CASCADE, related_name="follow_up"
+    )
+    due_on = models.DateField(_("due on"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = FollowUpTaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follow-up task")
+        verbose_name_plural = _("follow-up tasks")
+        ordering = ["done_at", "due_on", "id"]
+        indexes = [
+            models.Index(
+                fields=["due_on"],
+                name="followup_due_open",
+                condition=models.Q(done_at__isnull=True),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.referral} · {self.due_on}"

@@ -1,0 +1,142 @@
+"""Partner organisations, their staff grants and the service catalogue."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermissionBase
+
+from portal.querysets import ScopedQuerySet, objects_granted
+from portal.roles import STREET_ROLES, Role
+from portal.validators import uscc_normalize, validate_uscc
+
+
+class PartnerQuerySet(ScopedQuerySet):
+    """Partner staff see only their own organisation; the street and local staff (who refer
+    residents to them) see every partner — organisations, not people."""
+
+    def scoped_for(self, user):
+        if user.role == Role.PARTNER_STAFF:
+            return self.filter(pk__in=objects_granted(user, "services.act_for_partner", self.model))
+        return self.all()
+
+
+class Partner(models.Model):
+    """合作单位 — an outside organisation that delivers services under an agreement."""
+
+    class Kind(models.TextChoices):
+        CLINIC = "clinic", _("Hospital or clinic")
+        HOUSEKEEPING = "housekeeping", _("Housekeeping firm")
+        SOCIAL_ORG = "social_org", _("Social organisation")
+        FOUNDATION = "foundation", _("Charity foundation")
+        SCHOOL = "school", _("School")
+        VOLUNTEER_TEAM = "volunteer_team", _("Volunteer team")
+        COUNSELLING = "counselling", _("Counselling organisation")
+
+    name = models.CharField(_("name"), max_length=100)
+    uscc = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc]
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    agreement_start = models.DateField(_("agreement from"), null=True, blank=True)
+    agreement_end = models.DateField(_("agreement to"), null=True, blank=True)
+    dpa_signed = models.BooleanField(_("data-processing agreement signed"), default=False)
+
+    objects = PartnerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("partner organisation")
+        verbose_name_plural = _("partner organisations")
+        ordering = ["name"]
+        permissions = [("act_for_partner", _("Acts for this partner organisation"))]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.uscc:
+            self.uscc = uscc_normalize(self.uscc)
+
+
+class PartnerUserObjectPermission(UserObjectPermissionBase):
+    """A partner staff member's grant on their organisation."""
+
+    content_object = models.ForeignKey(Partner, on_delete=models.CASCADE)
+
+
+class ServiceItem(models.Model):
+    """服务目录 — one service the street can broker, who may have it, and who provides it."""
+
+    class Group(models.TextChoices):
+        ELDERLY = "elderly", _("Elderly (一老)")
+        CHILD = "child", _("Children (一幼)")
+        SPECIAL = "special", _("Special hardship (一特)")
+
+    class Category(models.TextChoices):
+        FAMILY_DOCTOR = "family_doctor", _("Family doctor contract")
+        MEAL = "meal", _("Meal assistance")
+        CLEANING = "cleaning", _("Cleaning assistance")
+        SCIENCE_CLASS = "science_class", _("Science class")
+        HOMEWORK_HELP = "homework_help", _("Homework help")
+        COUNSELLING = "counselling", _("Counselling")
+        AID = "aid", _("Targeted aid")
+        ACTIVITY = "activity", _("Volunteer activity")
+
+    class Unit(models.TextChoices):
+        VISIT = "visit", _("visit")
+        MEAL = "meal", _("meal")
+        HOUR = "hour", _("hour")
+        YUAN = "yuan", _("yuan")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    group = models.CharField(_("group"), max_length=16, choices=Group.choices)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices)
+    eligibility_rule = models.CharField(
+        _("eligibility rule"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Tag codes joined with and / or / not and parentheses, e.g. elderly_80 or (living_alone and dibao)."
+        ),
+    )
+    subsidy = models.DecimalField(
+        _("subsidy per unit (yuan)"), max_digits=8, decimal_places=2, default=0
+    )
+    partners = models.ManyToManyField(
+        Partner, verbose_name=_("provided by"), related_name="service_items", blank=True
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("service item")
+        verbose_name_plural = _("service items")
+        ordering = ["group", "category", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+def partners_of(user):
+    """The partner organisations a partner-staff user acts for (a subquery, no query of its own)."""
+    return objects_granted(user, "services.act_for_partner", Partner)
+
+
+def residents_in_scope(user):
+    """Primary keys of the residents in a community or grid user's jurisdiction (a subquery)."""
+    from grids.models import Resident
+
+    return Resident.objects.scoped_for(user).values("pk")
+
+
+class ResidentServiceQuerySet(ScopedQuerySet):
+    """Rows about one resident served by one partner: the street sees all; partner staff the
+    rows of their own organisation; community and grid staff the rows of their residents."""
+
+    partner_path = "partner"
+    resident_path = "resident"
+
+    def scoped_for(self, user):
+        if user.role in STREET_ROLES:
+            return self.all()
+        if user.role == Role.PARTNER_STAFF:
+            return self.filter(**{f"{self.partner_path}__in": partners_of(user)})
+        return self.filter(**{f"{self.resident_path}__in": residents_in_scope(user)})

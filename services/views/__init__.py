@@ -1,0 +1,1 @@
+"""Pages of services/, one module per concern; services/urls.py gathers their urlpatterns."""
