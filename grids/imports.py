@@ -1042,29 +1042,35 @@ def _chunks(values: Iterable, size: int = LOOKUP_CHUNK) -> Iterator[list]:
 # --- The template download --------------------------------------------------------------
 
 
-def template_workbook() -> bytes:
-    """An .xlsx with the headers and one example row; code and number columns are text."""
+def template_workbook(
+    *, columns=None, text_keys: tuple = TEXT_KEYS, title: str = "居民导入"
+) -> bytes:
+    """An .xlsx with the headers and one example row; code and number columns are text.
+
+    `columns`, `text_keys` and `title` describe another layout (the meal-log import's).
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    columns = columns or COLUMNS
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "居民导入"
-    sheet.append([c.header for c in COLUMNS])
-    sheet.append([c.example for c in COLUMNS])
-    for position, column in enumerate(COLUMNS, start=1):
+    sheet.title = title
+    sheet.append([c.header for c in columns])
+    sheet.append([c.example for c in columns])
+    for position, column in enumerate(columns, start=1):
         letter = get_column_letter(position)
         sheet.column_dimensions[letter].width = max(10, len(column.example) * 1.3 + 2)
         header = sheet.cell(row=1, column=position)
         header.font = Font(bold=True, color="C00000" if column.required else "000000")
-        if column.key in TEXT_KEYS:
+        if column.key in text_keys:
             for row in range(2, 1001):  # so Excel keeps what is typed there as text
                 sheet.cell(row=row, column=position).number_format = "@"
     sheet.freeze_panes = "A2"
     notes = workbook.create_sheet("填写说明")  # only the first sheet is read
     notes.append([_("Header"), _("Required"), _("Format"), _("Example")])
-    for column in COLUMNS:
+    for column in columns:
         notes.append([column.header, column.required_text, str(column.format), column.example])
     notes.column_dimensions["C"].width = 80
     buffer = io.BytesIO()

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import io
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -47,6 +46,7 @@ from grids.imports import (
     file_extension,
     read_sheet,
 )
+from grids.imports import template_workbook as registry_template_workbook
 from grids.models import Resident
 from portal.audit import audit_record
 from portal.validators import citizen_id_normalize, validate_citizen_id
@@ -701,29 +701,4 @@ def _write(plan: MealPlan, *, meal_import: MealImport, actor) -> None:
 
 def template_workbook() -> bytes:
     """An .xlsx with the headers and one example row; the ID column is text."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "助餐记录"
-    sheet.append([c.header for c in COLUMNS])
-    sheet.append([c.example for c in COLUMNS])
-    for position, column in enumerate(COLUMNS, start=1):
-        letter = get_column_letter(position)
-        sheet.column_dimensions[letter].width = max(10, len(column.example) * 1.3 + 2)
-        header = sheet.cell(row=1, column=position)
-        header.font = Font(bold=True, color="C00000" if column.required else "000000")
-        if column.key in TEXT_KEYS:
-            for row in range(2, 1001):  # so Excel keeps what is typed there as text
-                sheet.cell(row=row, column=position).number_format = "@"
-    sheet.freeze_panes = "A2"
-    notes = workbook.create_sheet("填写说明")  # only the first sheet is read
-    notes.append([_("Header"), _("Required"), _("Format"), _("Example")])
-    for column in COLUMNS:
-        notes.append([column.header, column.required_text, str(column.format), column.example])
-    notes.column_dimensions["C"].width = 80
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return registry_template_workbook(columns=COLUMNS, text_keys=TEXT_KEYS, title="助餐记录")
