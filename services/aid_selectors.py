@@ -61,15 +61,16 @@ def bundle_repeats_an_item():
 
 
 def overlapping_case_shares_an_item():
-    """EXISTS: another open case of the outer case's household overlaps it in time, and its
-    bundle has a line for an item the outer case's bundle also has (way (b))."""
+    """EXISTS: another open or closed case of the outer case's household overlaps it in time,
+    and its bundle has a line for an item the outer case's bundle also has (way (b)). A closed
+    case still funded its period; only a cancelled one funded nothing."""
     items_of_outer_bundle = AidBundleLine.objects.filter(
         bundle=OuterRef(OuterRef("bundle"))
     ).values("item")
     return Exists(
         AidCase.objects.filter(
             household=OuterRef("household"),
-            status=Status.OPEN,
+            status__in=COMMITTING,
             period_start__lte=OuterRef("period_end"),
             period_end__gte=OuterRef("period_start"),
             bundle__lines__item__in=items_of_outer_bundle,
@@ -78,9 +79,9 @@ def overlapping_case_shares_an_item():
 
 
 def double_funded_expression():
-    """A boolean column for AidCase querysets: this open case funds an item twice."""
+    """A boolean column for AidCase querysets: this (open or closed) case funds an item twice."""
     return ExpressionWrapper(
-        Q(status=Status.OPEN) & (bundle_repeats_an_item() | overlapping_case_shares_an_item()),
+        Q(status__in=COMMITTING) & (bundle_repeats_an_item() | overlapping_case_shares_an_item()),
         output_field=BooleanField(),
     )
 
@@ -221,7 +222,7 @@ class DoubleFunding:
     """One item funded twice for one household in overlapping periods.
 
     `lines` are the case's own lines for the item; `other_case` and `other_lines` name the
-    other open case of the household for way (b), and are empty for way (a) (two lines of the
+    other open or closed case of the household for way (b), and are empty for way (a) (two lines of the
     case's own bundle). `period_start`/`period_end` are the days funded twice.
     """
 
@@ -286,10 +287,11 @@ def double_funding_among(
     flagged_ids = set(flagged.values_list("pk", flat=True))
     if not flagged_ids:
         return []
-    # Every open case of the flagged households: the flagged ones and whoever they clash with.
+    # Every committing case of the flagged households: the flagged ones and whoever they clash
+    # with.
     candidates = list(
         visible.filter(
-            status=Status.OPEN,
+            status__in=COMMITTING,
             household__in=visible.filter(pk__in=flagged_ids).values("household"),
         )
         .select_related("household", "bundle")

@@ -300,10 +300,10 @@ def test_the_same_bundle_twice_for_one_household_is_double_funding(bundle, house
 
 
 @pytest.mark.parametrize(
-    "situation", ["periods_apart", "other_items", "other_household", "closed", "cancelled"]
+    "situation", ["periods_apart", "other_items", "other_household", "cancelled"]
 )
 def test_no_false_flag(situation, bundle, civil, firm, household_a, street_admin):
-    """Back-to-back periods, different items, another household, or a case no longer open."""
+    """Back-to-back periods, different items, another household, or a cancelled case."""
     other_bundle = (
         bundle_with_lines((MEDICAL, "900", civil), name="医疗包")
         if situation == "other_items"
@@ -322,10 +322,30 @@ def test_no_false_flag(situation, bundle, civil, firm, household_a, street_admin
         bundle=other_bundle,
         period_start=date(2025, 7, 1) if situation == "periods_apart" else date(2025, 3, 1),
         period_end=date(2025, 12, 31),
-        status={"closed": Status.CLOSED, "cancelled": Status.CANCELLED}.get(situation, Status.OPEN),
+        status=Status.CANCELLED if situation == "cancelled" else Status.OPEN,
     )
     assert flagged(first, second) == {first.pk: False, second.pk: False}
     assert selectors.aid_double_funding(actor=street_admin) == []
+
+
+def test_a_closed_case_still_counts_for_its_period(bundle, firm, household_a, street_admin):
+    """Closed means paid and done, not undone: living costs for the same months twice."""
+    paid = AidCaseFactory(
+        household=household_a,
+        bundle=bundle,
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 6, 30),
+        status=Status.CLOSED,
+    )
+    again = AidCaseFactory(
+        household=household_a,
+        bundle=bundle_with_lines((LIVING, "500", firm), name="生活包"),
+        period_start=date(2025, 3, 1),
+        period_end=date(2025, 12, 31),
+    )
+    assert flagged(paid, again) == {paid.pk: True, again.pk: True}
+    conflicts = selectors.aid_double_funding(actor=street_admin, cases=[again])
+    assert [(c.case.pk, c.item) for c in conflicts] == [(again.pk, LIVING)]
 
 
 def test_opening_a_case_that_double_funds_is_allowed_and_recorded(
