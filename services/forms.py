@@ -78,20 +78,37 @@ class ReferralFilter(RegistryFilterSet):
     overdue = django_filters.BooleanFilter(
         label=_("Only overdue"), method="only_overdue", widget=forms.CheckboxInput
     )
+    follow_up = django_filters.ChoiceFilter(
+        label=_("Follow-up (回访)"),
+        choices=[("due", _("Not done yet")), ("mine", _("Mine, not done yet"))],
+        method="follow_up_open",
+        empty_label=ALL,
+    )
 
     class Meta:
         model = Referral
-        fields = ["q", "status", "service_item", "partner", "overdue"]
+        fields = ["q", "status", "service_item", "partner", "overdue", "follow_up"]
 
     def __init__(self, *args, request, **kwargs):
         super().__init__(*args, request=request, **kwargs)
         # Choosing the partner is the street's business; partner staff only have their own.
         if request.user.role not in STREET_ROLES and not request.user.is_superuser:
             del self.filters["partner"]
+        if request.user.role == Role.PARTNER_STAFF:
+            del self.filters["follow_up"]  # the follow-up is the grid's and the street's work
 
     def search(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(resident__name__startswith=value) if value else queryset
+
+    def follow_up_open(self, queryset, name, value):
+        """Referrals whose follow-up task (回访) is not done; "mine": assigned to me."""
+        if not value:
+            return queryset
+        queryset = queryset.filter(follow_up__isnull=False, follow_up__done_at__isnull=True)
+        if value == "mine":
+            queryset = queryset.filter(follow_up__assignee=self.request.user)
+        return queryset.order_by("follow_up__due_on", "pk")
 
     def only_overdue(self, queryset, name, value):
         # An unticked box means "all referrals", not "only those on time".

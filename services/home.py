@@ -80,10 +80,19 @@ def cards(user) -> list[HomeCard]:
             if counts["draft"]
             else _overdue_note(counts),
         ),
-        HomeCard(
-            _("Follow-ups due"),
-            str(counts["completed"]),
-            url=f"{url}?status=completed",
-            icon="bi-telephone",
-        ),
+        _follow_up_card(user, url),
     ]
+
+
+def _follow_up_card(user, url) -> HomeCard:
+    """Follow-ups (回访) not done in the user's scope; the late ones in the note (one query)."""
+    tasks = selectors.follow_up_counts(actor=user)
+    return HomeCard(
+        _("Follow-ups to do"),
+        str(tasks["open"]),
+        url=f"{url}?follow_up=due",
+        icon="bi-telephone",
+        note=ngettext("%(n)d late", "%(n)d late", tasks["late"]) % {"n": tasks["late"]}
+        if tasks["late"]
+        else "",
+    )

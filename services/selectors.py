@@ -24,7 +24,13 @@ from django.utils import timezone
 
 from portal.querysets import model_perm
 from services.eligibility import resident_tag_codes, rule_evaluate
-from services.models import Partner, PartnerUserObjectPermission, Referral, ServiceItem
+from services.models import (
+    FollowUpTask,
+    Partner,
+    PartnerUserObjectPermission,
+    Referral,
+    ServiceItem,
+)
 from services.referrals import OPEN_STATES
 
 Status = Referral.Status
@@ -91,6 +97,16 @@ def referral_counts(*, actor, now=None) -> dict[str, int]:
         assigned=Count("pk", filter=Q(status=Status.ASSIGNED)),
         serving=Count("pk", filter=Q(status__in=[Status.ACCEPTED, Status.IN_SERVICE])),
         completed=Count("pk", filter=Q(status=Status.COMPLETED)),
+    )
+
+
+def follow_up_counts(*, actor, today=None) -> dict[str, int]:
+    """Follow-up tasks (回访) not done in the actor's scope, and how many are past due."""
+    today = today or timezone.localdate()
+    return (
+        FollowUpTask.objects.visible_to(actor)
+        .filter(done_at__isnull=True)
+        .aggregate(open=Count("pk"), late=Count("pk", filter=Q(due_on__lt=today)))
     )
 
 

@@ -188,3 +188,29 @@ def test_the_beat_task_runs_both_reminders(in_service, resident_a, partner_staff
     result = reminders_send.apply().get()
 
     assert set(result) == {"deadlines", "follow_ups"}
+
+
+def test_the_follow_up_list_and_home_card_show_what_is_not_done(
+    client, in_service, resident_a, partner_staff, grid_worker, grid_leader
+):
+    from django.test import Client
+
+    from tests.helpers import login
+
+    done = flow.referral_complete(actor=partner_staff, referral=in_service(resident_a))
+    done = flow.referral_follow_up(actor=grid_worker, referral=done, note="上门回访")
+    flow.referral_close(actor=grid_worker, referral=done, outcome="好", satisfaction=5)
+    late = flow.referral_complete(actor=partner_staff, referral=in_service(resident_a))
+    FollowUpTask.objects.filter(referral=late).update(due_on=timezone.localdate() - timedelta(1))
+    flow.referral_complete(actor=partner_staff, referral=in_service(resident_a))
+
+    worker = login(Client(), grid_worker)
+    page = worker.get("/services/referrals/?follow_up=mine").content.decode()
+    home = worker.get("/").content.decode()
+
+    assert page.count('data-testid="referral-row"') == 2  # the closed one is done
+    assert "?follow_up=due" in home and "1 项已逾期" in home
+    leader = login(Client(), grid_leader).get("/services/referrals/?follow_up=mine")
+    assert leader.content.decode().count('data-testid="referral-row"') == 0  # not the leader's
+    partner = login(Client(), partner_staff).get("/services/referrals/?follow_up=due")
+    assert partner.status_code == 200  # the filter does not exist for partners: ignored
