@@ -117,9 +117,11 @@ def funder_list(*, actor):
 
 
 def aid_bundle_list(*, actor):
-    """Bundles with their lines (and funders) prefetched and how many cases use each: 2 queries."""
+    """Bundles with their lines (and funders) prefetched and how many of the actor's cases use
+    each (a community counts its own, not the street's): 2 queries."""
     cases = (
-        AidCase.objects.filter(bundle=OuterRef("pk"))
+        AidCase.objects.visible_to(actor)
+        .filter(bundle=OuterRef("pk"))
         .exclude(status=Status.CANCELLED)
         .order_by()
         .values("bundle")

@@ -427,30 +427,18 @@ class _Check:
         for row in rows:
             if not row.id_hash:
                 continue
-            if row.id_hash not in found:
+            pk, name, deceased = found.get(row.id_hash, (None, "", None))
+            unknown = pk is None
+            other_name = bool(row.cells["name"]) and _squeeze(row.cells["name"]) != _squeeze(name)
+            gone = deceased is not None and row.date is not None and row.date > deceased
+            if unknown or other_name or gone:
+                # One answer for all three, so a spreadsheet cannot be used to learn who is
+                # registered, under which name, or who has died.
                 self.error(
                     row,
                     "id_number",
-                    _("No resident of the street is registered with this ID number."),
-                    "no_such_resident",
-                )
-                continue
-            pk, name, deceased = found[row.id_hash]
-            if row.cells["name"] and _squeeze(row.cells["name"]) != _squeeze(name):
-                # The registered name is never shown: only that the two disagree.
-                self.error(
-                    row,
-                    "name",
-                    _("The name does not agree with the ID number."),
-                    "name_mismatch",
-                )
-                continue
-            if deceased is not None and row.date is not None and row.date > deceased:
-                self.error(
-                    row,
-                    "id_number",
-                    _("This resident is no longer registered in the street."),
-                    "not_in_street",
+                    _("No resident of the street matches this ID number and name on this date."),
+                    "no_matching_resident",
                 )
                 continue
             row.resident_id = pk

@@ -1,6 +1,7 @@
 """Visits under /api/v1/visits/: file a visit (with its needs), read visits, and who is due."""
 
 from django.utils import timezone
+from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -62,12 +63,25 @@ class DueResidentSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "household", "grid", "last_visit_at", "due_at", "is_overdue"]
 
 
+class VisitFilter(filters.FilterSet):
+    # Ids as plain numbers, as on the registry's resources: an id outside the scope lists
+    # nothing, exactly like a missing one (a model choice filter would answer 400 for one and
+    # 200 for the other, telling which ids exist).
+    household = filters.NumberFilter()
+    resident = filters.NumberFilter()
+    visitor = filters.NumberFilter()
+
+    class Meta:
+        model = Visit
+        fields = ["mode", "major_event"]
+
+
 class VisitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Visits in your scope. Visits are records: they are filed, not edited or deleted."""
 
     queryset = Visit.objects.all()
     serializer_class = VisitSerializer
-    filterset_fields = ["household", "resident", "visitor", "mode", "major_event"]
+    filterset_class = VisitFilter
     ordering_fields = ["visited_at"]
 
     def selector_queryset(self):
@@ -82,7 +96,7 @@ class VisitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
 
     @extend_schema(responses=DueResidentSerializer(many=True))
     @action(
-        detail=False, methods=["get"], serializer_class=DueResidentSerializer, filterset_fields=[]
+        detail=False, methods=["get"], serializer_class=DueResidentSerializer, filterset_class=None
     )
     def due(self, request):
         """Residents overdue or due within VISIT_DUE_SOON_DAYS, most urgent first."""

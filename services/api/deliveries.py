@@ -34,6 +34,7 @@ from rest_framework.response import Response
 from grids.models import Resident
 from portal.api.fields import ScopedPrimaryKeyRelatedField
 from portal.api.viewsets import ScopedViewSetMixin
+from portal.roles import Role
 from services.deliveries import delivery_list, delivery_log
 from services.models import Delivery, Partner, Referral, ServiceItem
 from services.statements import Month, deliveries_in_month, partner_statement
@@ -86,6 +87,15 @@ class DeliverySerializer(serializers.ModelSerializer):
         if missing:
             raise serializers.ValidationError(missing)
         return attrs
+
+
+class DeliveryPartnerSerializer(DeliverySerializer):
+    """What partner staff read of a delivery: the resident by name only, never the registry id
+    (they log deliveries through the referral, which names the resident)."""
+
+    resident = ScopedPrimaryKeyRelatedField(
+        queryset=Resident.objects.all(), required=False, write_only=True
+    )
 
 
 class StatementLineSerializer(serializers.Serializer):
@@ -166,6 +176,11 @@ class DeliveryViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
 
     def get_queryset(self):
         return delivery_list(actor=self.request.user)
+
+    def get_serializer_class(self):
+        if getattr(self.request.user, "role", None) == Role.PARTNER_STAFF:
+            return DeliveryPartnerSerializer
+        return DeliverySerializer
 
     def perform_create(self, serializer):
         data = serializer.validated_data

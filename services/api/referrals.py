@@ -10,6 +10,7 @@ A transition that the referral's current state no longer allows (someone else wa
 answers 409 with {"detail": ...}; bad input answers 400 with field errors.
 """
 
+from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
@@ -145,12 +146,25 @@ TRANSITION_INPUT = {
 }
 
 
+class ReferralFilter(filters.FilterSet):
+    # Ids as plain numbers: an id outside the scope lists nothing, exactly like a missing one
+    # (a model choice filter would answer 400 for one and 200 for the other — an oracle on
+    # which residents and partners exist).
+    partner = filters.NumberFilter()
+    service_item = filters.NumberFilter()
+    resident = filters.NumberFilter()
+
+    class Meta:
+        model = Referral
+        fields = ["status"]
+
+
 class ReferralViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Referrals in your scope; partner staff see only those addressed to their organisation."""
 
     queryset = Referral.objects.all()
     serializer_class = ReferralSerializer
-    filterset_fields = ["status", "partner", "service_item", "resident"]
+    filterset_class = ReferralFilter
     ordering_fields = ["created_at", "stage_deadline"]
     extra_action_perms = dict.fromkeys([*TRANSITION_INPUT, "consent"], "change")
 
@@ -219,7 +233,13 @@ class ReferralViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
         return self._respond(referral)
 
     def _respond(self, referral) -> Response:
-        fresh = self.selector_queryset().get(pk=referral.pk)
+        """The referral as it is now, read through the scope: a partner who just declined no
+        longer sees it, and gets only its id and new status (no name, phone or address)."""
+        fresh = self.get_queryset().filter(pk=referral.pk).first()
+        if fresh is None:
+            status_now = Referral.objects.values_list("status", flat=True).get(pk=referral.pk)
+            return Response({"id": referral.pk, "status": status_now})
+        self._audit_partner_view([fresh])
         return Response(self.get_serializer(fresh).data)
 
     @action(detail=True, methods=["post"])

@@ -398,7 +398,8 @@ def test_api_create_on_a_referral(api_client_for, partner_staff, referral_p):
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["partner"] == referral_p.partner_id
-    assert body["resident"] == referral_p.resident_id
+    assert "resident" not in body  # partner staff get the name, never the registry id
+    assert body["resident_name"] == referral_p.resident.name
     assert body["subsidy"] == "30.00"
     assert Delivery.objects.get().referral == referral_p
 
