@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import services
 from portal.models import ApiToken, AuditEvent, Notification, ScheduledRun, User
+from portal.two_factor import two_factor_admin_install
 
 admin.site.site_header = _("Street-office portal administration")
 admin.site.site_title = _("Street-office portal")
@@ -122,3 +123,7 @@ class ScheduledRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# Two-factor devices: viewed and reset (never added or edited) here; see portal/two_factor.py.
+two_factor_admin_install(admin.site)

@@ -17,6 +17,17 @@ class PortalConfig(AppConfig):
         role_permissions_register(
             {Role.STREET_ADMIN: ["portal.view_auditevent", "portal.export_unmasked"]}
         )
+        # The street administrator resets a colleague's lost two-factor device in the admin.
+        role_permissions_register(
+            {
+                Role.STREET_ADMIN: [
+                    "otp_totp.view_totpdevice",
+                    "otp_totp.delete_totpdevice",
+                    "otp_static.view_staticdevice",
+                    "otp_static.delete_staticdevice",
+                ]
+            }
+        )
         registry_roles = [
             Role.STREET_ADMIN,
             Role.STREET_CADRE,

@@ -1,10 +1,11 @@
-"""Request-wide context for the audit trail, and the portal's language choice."""
+"""Request-wide context for the audit trail, the portal's language choice, two-factor gate."""
 
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
 from portal.request_context import request_meta_from, reset_request_meta, set_request_meta
+from portal.two_factor import two_factor_gate
 
 
 class RequestContextMiddleware:
@@ -37,3 +38,17 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class TwoFactorMiddleware:
+    """Administrators who have not given their second factor see only the two-factor pages.
+
+    After django_otp's OTPMiddleware, which tells whether the session is verified; the policy
+    itself is portal.two_factor.two_factor_gate.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return two_factor_gate(request) or self.get_response(request)

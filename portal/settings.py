@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_celery_beat",
     "django_celery_results",
     "portal",
@@ -60,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "portal.middleware.TwoFactorMiddleware",
     "portal.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -158,6 +163,16 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The two-factor page posts `code`: failed attempts are stored without it.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+
+# Two-factor login for administrators (portal/two_factor.py). Required in production, so every
+# administrator enrols; off under DEBUG so `make run`'s demo admin logs in with a password.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", not DEBUG)
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = env_str("TWO_FACTOR_ISSUER", "街道办事处门户")
+# No one, not even a superuser, reads another person's TOTP secret or backup codes in the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Guardian: no anonymous user row; object grants are checked through visible_to().
 ANONYMOUS_USER_NAME = None

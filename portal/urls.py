@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from grids import api as grids_api
-from portal import views
+from portal import two_factor, views
 from portal.forms import LoginForm
 from services import api as services_api
 
@@ -26,6 +26,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/setup/", two_factor.setup_page, name="two-factor-setup"),
+    path("accounts/two-factor/verify/", two_factor.verify_page, name="two-factor-verify"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notifications_mark_read, name="notifications-read"),
     path("healthz", views.healthz, name="healthz"),
