@@ -86,27 +86,22 @@ def double_funded_expression():
     )
 
 
+def _total(rows, *, per: str, field: str = "amount", output=MONEY):
+    """A correlated subquery: the sum of `field` over `rows` (already tied to the outer row
+    with OuterRef), grouped by `per`; zero when there are none. `Count` when field is None."""
+    aggregate = Count("pk") if field is None else Sum(field)
+    total = rows.order_by().values(per).annotate(total=aggregate).values("total")
+    zero = Value(0) if field is None else Value(ZERO)
+    return Coalesce(Subquery(total, output_field=output), zero, output_field=output)
+
+
 def _bundle_amount():
     """The sum of the lines of the outer case's bundle: what one case of it commits."""
-    total = (
-        AidBundleLine.objects.filter(bundle=OuterRef("bundle"))
-        .order_by()
-        .values("bundle")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return Coalesce(Subquery(total, output_field=MONEY), Value(ZERO), output_field=MONEY)
+    return _total(AidBundleLine.objects.filter(bundle=OuterRef("bundle")), per="bundle")
 
 
 def _case_disbursed():
-    total = (
-        Disbursement.objects.filter(case=OuterRef("pk"))
-        .order_by()
-        .values("case")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return Coalesce(Subquery(total, output_field=MONEY), Value(ZERO), output_field=MONEY)
+    return _total(Disbursement.objects.filter(case=OuterRef("pk")), per="case")
 
 
 # --- Lists ------------------------------------------------------------------------------------
@@ -123,16 +118,10 @@ def aid_bundle_list(*, actor):
         AidCase.objects.visible_to(actor)
         .filter(bundle=OuterRef("pk"))
         .exclude(status=Status.CANCELLED)
-        .order_by()
-        .values("bundle")
-        .annotate(n=Count("pk"))
-        .values("n")
     )
     return (
         AidBundle.objects.visible_to(actor)
-        .annotate(
-            case_count=Coalesce(Subquery(cases, output_field=IntegerField()), Value(0)),
-        )
+        .annotate(case_count=_total(cases, per="bundle", field=None, output=IntegerField()))
         .prefetch_related(
             Prefetch(
                 "lines", queryset=AidBundleLine.objects.select_related("funder").order_by("pk")
@@ -422,57 +411,35 @@ def aid_totals(*, actor, period: tuple[date | None, date | None] | None = None) 
     counted_ids = counted.values("pk")
 
     # One row per (line, counted case of its bundle): the join itself multiplies the amounts.
-    funder_committed = (
-        AidBundleLine.objects.filter(funder=OuterRef("pk"), bundle__cases__in=counted_ids)
-        .order_by()
-        .values("funder")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    funder_disbursed = (
-        Disbursement.objects.filter(line__funder=OuterRef("pk"), case__in=counted_ids)
-        .order_by()
-        .values("line__funder")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
     funders = (
         Funder.objects.visible_to(actor)
         .annotate(
-            committed=Coalesce(Subquery(funder_committed, output_field=MONEY), Value(ZERO)),
-            disbursed=Coalesce(Subquery(funder_disbursed, output_field=MONEY), Value(ZERO)),
+            committed=_total(
+                AidBundleLine.objects.filter(funder=OuterRef("pk"), bundle__cases__in=counted_ids),
+                per="funder",
+            ),
+            disbursed=_total(
+                Disbursement.objects.filter(line__funder=OuterRef("pk"), case__in=counted_ids),
+                per="line__funder",
+            ),
         )
         .filter(Q(committed__gt=0) | Q(disbursed__gt=0))
         .order_by("name")
     )
-
-    bundle_cases = (
-        AidCase.objects.filter(bundle=OuterRef("pk"), pk__in=counted_ids)
-        .order_by()
-        .values("bundle")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    bundle_line_total = (
-        AidBundleLine.objects.filter(bundle=OuterRef("pk"))
-        .order_by()
-        .values("bundle")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    bundle_disbursed = (
-        Disbursement.objects.filter(case__bundle=OuterRef("pk"), case__in=counted_ids)
-        .order_by()
-        .values("case__bundle")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
     bundles = (
         AidBundle.objects.visible_to(actor)
         .annotate(
-            counted_cases=Coalesce(Subquery(bundle_cases, output_field=IntegerField()), Value(0)),
-            line_total=Coalesce(Subquery(bundle_line_total, output_field=MONEY), Value(ZERO)),
-            disbursed=Coalesce(Subquery(bundle_disbursed, output_field=MONEY), Value(ZERO)),
+            counted_cases=_total(
+                AidCase.objects.filter(bundle=OuterRef("pk"), pk__in=counted_ids),
+                per="bundle",
+                field=None,
+                output=IntegerField(),
+            ),
+            line_total=_total(AidBundleLine.objects.filter(bundle=OuterRef("pk")), per="bundle"),
+            disbursed=_total(
+                Disbursement.objects.filter(case__bundle=OuterRef("pk"), case__in=counted_ids),
+                per="case__bundle",
+            ),
         )
         .annotate(
             committed=ExpressionWrapper(F("line_total") * F("counted_cases"), output_field=MONEY)
