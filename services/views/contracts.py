@@ -308,25 +308,13 @@ def contract_renew(request, pk: int):
         raise PermissionDenied
     initial = {"end_date": shortest_term_end(contract.end_date + timedelta(days=1))}
     form = RenewForm(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            new = flow.family_doctor_contract_renew(
-                actor=request.user, contract=contract, **form.cleaned_data
-            )
-        except flow.ContractConflict as exc:
-            messages.error(request, str(exc))
-            return redirect("services:contract-detail", contract.pk)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("The contract is renewed."))
-            return redirect("services:contract-detail", new.pk)
-    return _form_page(
+    return _successor_page(
         request,
+        contract,
         form,
+        service=flow.family_doctor_contract_renew,
+        done=_("The contract is renewed."),
         title=_("Renew the contract"),
-        contract=contract,
-        cancel_url=reverse("services:contract-detail", args=[contract.pk]),
     )
 
 
@@ -341,23 +329,33 @@ def contract_switch(request, pk: int):
         contract=contract,
         initial={"start_date": timezone.localdate()},
     )
+    return _successor_page(
+        request,
+        contract,
+        form,
+        service=flow.family_doctor_contract_switch,
+        done=_("The resident is switched to another clinic."),
+        title=_("Switch to another clinic"),
+    )
+
+
+def _successor_page(request, contract, form, *, service, done, title):
+    """Renew and switch: a form whose valid POST makes the contract that follows this one."""
     if request.method == "POST" and form.is_valid():
         try:
-            new = flow.family_doctor_contract_switch(
-                actor=request.user, contract=contract, **form.cleaned_data
-            )
+            new = service(actor=request.user, contract=contract, **form.cleaned_data)
         except flow.ContractConflict as exc:
             messages.error(request, str(exc))
             return redirect("services:contract-detail", contract.pk)
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            messages.success(request, _("The resident is switched to another clinic."))
+            messages.success(request, done)
             return redirect("services:contract-detail", new.pk)
     return _form_page(
         request,
         form,
-        title=_("Switch to another clinic"),
+        title=title,
         contract=contract,
         cancel_url=reverse("services:contract-detail", args=[contract.pk]),
     )
