@@ -82,6 +82,7 @@ def load(ctx: dict) -> None:
     if not Referral.objects.exists():  # written once: a second load adds no referrals
         for partner, staff in ((partners[0], users["partner"]), (partners[1], users["partner2"])):
             _referrals(ctx, partner=partner, staff=staff)
+        _spread_history()
     from services import demo_more
 
     demo_more.load(ctx)
@@ -182,3 +183,37 @@ def _referrals(ctx, *, partner, staff):
                 from services.demo_more import referral_delivery_log
 
                 referral_delivery_log(referral=referral, staff=staff)
+
+
+def _spread_history() -> None:
+    """Give the demo's instant history a working week's pace, so the dashboard has something to
+    show: each partner answer comes some hours after its assignment (everything before the
+    answer moves back by those hours; nothing after it moves), and the referrals still waiting
+    for a partner's answer were assigned four days ago — past their deadline, so the hourly
+    escalation picks them up under `make run`. The audit trail, append-only, keeps the real
+    times of the demo load."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from services.models import ReferralEvent
+
+    for index, referral in enumerate(Referral.objects.order_by("pk")):
+        events = list(referral.events.order_by("at", "pk"))
+        answer = next(
+            (e for e in events if e.from_status == Referral.Status.ASSIGNED and e.partner_id),
+            None,
+        )
+        if answer is not None:
+            lag = timedelta(hours=2 + (index * 7) % 40)
+        elif referral.status == Referral.Status.ASSIGNED:
+            lag = timedelta(days=4)
+        else:
+            continue
+        earlier = [e.pk for e in events if answer is None or e.at < answer.at or e.pk < answer.pk]
+        for event in ReferralEvent.objects.filter(pk__in=earlier):
+            ReferralEvent.objects.filter(pk=event.pk).update(at=event.at - lag)
+        changes = {"created_at": referral.created_at - lag}
+        if answer is None:  # still waiting for the partner: its deadline has passed
+            changes["stage_deadline"] = timezone.now() - timedelta(hours=2)
+        Referral.objects.filter(pk=referral.pk).update(**changes)
