@@ -649,7 +649,9 @@ class ServicesData:
         ReferralEvent.objects.bulk_create(rows, batch_size=5000)
         FollowUpTask.objects.bulk_create(follow_ups, batch_size=2000)
         self.referrals = referrals
-        self.moments = {r.pk: moments for r, (_e, moments, _w) in zip(referrals, histories)}  # noqa: B905
+        self.moments = {
+            r.pk: moments for r, (_e, moments, _w) in zip(referrals, histories, strict=True)
+        }
         self.counts["referrals"] = len(referrals)
         self.counts["referral events"] = len(rows)
         self.counts["follow-up tasks"] = len(follow_ups)

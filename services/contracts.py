@@ -28,7 +28,6 @@ sends the expiry reminders set-wise: a constant number of queries however many c
 soon, one notification per recipient, contract and end date (the dedup key).
 """
 
-from collections import defaultdict
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -48,9 +47,9 @@ from portal.services import jurisdiction_holds, notifications_send_many, schedul
 from services.models import (
     FamilyDoctorContract,
     Partner,
-    PartnerUserObjectPermission,
     Referral,
     ServiceItem,
+    partner_staff_ids,
 )
 
 Status = FamilyDoctorContract.Status
@@ -474,7 +473,7 @@ def family_doctor_contract_reminders_send(
     )
     if not contracts:
         return {"expiring": 0, "sent": 0}
-    staff = _clinic_staff({row[3] for row in contracts})
+    staff = partner_staff_ids({row[3] for row in contracts})
     workers = grid_current_workers(
         grid_ids={row[6] for row in contracts if row[6] is not None}, on=today
     )
@@ -519,20 +518,6 @@ def family_doctor_contract_reminders_send(
                     pending.clear()
         sent += len(notifications_send_many(pending))
     return {"expiring": len(contracts), "sent": sent}
-
-
-def _clinic_staff(partner_ids: set[int]) -> dict[int, list[int]]:
-    """Active partner-staff users per clinic, from one query (integrations get no mail)."""
-    staff: dict[int, list[int]] = defaultdict(list)
-    grants = PartnerUserObjectPermission.objects.filter(
-        permission__codename="act_for_partner",
-        content_object_id__in=partner_ids,
-        user__is_active=True,
-        user__role=Role.PARTNER_STAFF,
-    ).values_list("content_object_id", "user_id")
-    for partner_id, user_id in grants:
-        staff[partner_id].append(user_id)
-    return staff
 
 
 def family_doctor_contracts_daily(*, today: date) -> dict:

@@ -16,7 +16,6 @@ memory and written by portal.services.notifications_send_many (two queries). A r
 inserts nothing.
 """
 
-from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
@@ -28,7 +27,7 @@ from grids.reminders import community_cadres
 from portal.models import Notification, User
 from portal.roles import STREET_ROLES
 from portal.services import notifications_send_many
-from services.models import FollowUpTask, PartnerUserObjectPermission, Referral
+from services.models import FollowUpTask, Referral, partner_staff_ids
 
 Status = Referral.Status
 PARTNER_STAGES = (Status.ASSIGNED, Status.ACCEPTED, Status.IN_SERVICE)
@@ -48,14 +47,9 @@ def referral_deadline_reminders_send(*, now=None) -> dict:
     )
     if not referrals:
         return {"due": 0, "sent": 0}
-    partner_staff = defaultdict(list)
-    grants = PartnerUserObjectPermission.objects.filter(
-        permission__codename="act_for_partner",
-        content_object__in={partner for _pk, _s, partner, _d, _n in referrals if partner},
-        user__is_active=True,
-    ).values_list("content_object_id", "user_id")
-    for partner_id, user_id in grants:
-        partner_staff[partner_id].append(user_id)
+    partner_staff = partner_staff_ids(
+        {partner for _pk, _s, partner, _d, _n in referrals if partner}
+    )
     street = list(
         User.objects.filter(role__in=STREET_ROLES, is_active=True).values_list("pk", flat=True)
     )
@@ -63,7 +57,7 @@ def referral_deadline_reminders_send(*, now=None) -> dict:
     with translation.override(settings.LANGUAGE_CODE):
         for pk, status, partner_id, deadline, item in referrals:
             local = timezone.localtime(deadline)
-            recipients = partner_staff[partner_id] if status in PARTNER_STAGES else street
+            recipients = partner_staff.get(partner_id, []) if status in PARTNER_STAGES else street
             title = _("Referral deadline %(deadline)s: %(item)s") % {
                 "deadline": local.strftime("%m-%d %H:%M"),
                 "item": item,

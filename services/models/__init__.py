@@ -18,6 +18,7 @@ from services.models.partners import (
     PartnerUserObjectPermission,
     ResidentServiceQuerySet,
     ServiceItem,
+    partner_staff_ids,
     partners_of,
     residents_in_scope,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "ReferralQuerySet",
     "ResidentServiceQuerySet",
     "ServiceItem",
+    "partner_staff_ids",
     "partners_of",
     "residents_in_scope",
 ]

@@ -120,6 +120,20 @@ def partners_of(user):
     return objects_granted(user, "services.act_for_partner", Partner)
 
 
+def partner_staff_ids(partner_ids) -> dict[int, list[int]]:
+    """Active partner-staff users (ids) per partner, from one query — whom reminders go to."""
+    staff: dict[int, list[int]] = {}
+    grants = PartnerUserObjectPermission.objects.filter(
+        permission__codename="act_for_partner",
+        content_object_id__in=partner_ids,
+        user__is_active=True,
+        user__role=Role.PARTNER_STAFF,
+    ).values_list("content_object_id", "user_id")
+    for partner_id, user_id in grants.order_by("content_object_id", "user_id"):
+        staff.setdefault(partner_id, []).append(user_id)
+    return staff
+
+
 def residents_in_scope(user):
     """Primary keys of the residents in a community or grid user's jurisdiction (a subquery)."""
     from grids.models import Resident
