@@ -192,10 +192,10 @@ def make_clients(sessions: int) -> dict:
     from django.contrib.sessions.backends.db import SessionStore
 
     from grids.models import Region
-    from grids.services import region_staff_grant
+    from grids.writes import region_staff_grant
     from portal.models import User
     from portal.roles import Role
-    from portal.services import api_token_issue
+    from portal.writes import api_token_issue
 
     street = Region.objects.filter(parent__code=CITY_CODE).order_by("code").first()
     if street is None:

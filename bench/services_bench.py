@@ -318,12 +318,12 @@ class ServicesData:
 
         from grids.models import Grid, Region
         from grids.selectors import grid_current_workers
-        from grids.services import region_staff_grant
+        from grids.writes import region_staff_grant
         from portal.models import User
         from portal.roles import Role
         from portal.validators import uscc_make
+        from services.catalogue.writes import partner_create, partner_staff_bind
         from services.models import Partner
-        from services.services import partner_create, partner_staff_bind
 
         log("  people and partners")
         unusable = make_password(None)
@@ -414,9 +414,9 @@ class ServicesData:
         self.Partner = Partner
 
     def _catalogue(self) -> None:
+        from services.catalogue.writes import service_item_create
         from services.demo import DEMO_CATALOGUE
         from services.models import ServiceItem
-        from services.services import service_item_create
 
         existing = {item.name: item for item in ServiceItem.objects.all()}
         items = []
@@ -447,7 +447,7 @@ class ServicesData:
         """Living residents with their grid, birth date and the items they are eligible for."""
         from grids.cadence import current_tags
         from grids.models import Household, Resident
-        from services.eligibility import rule_evaluate
+        from services.catalogue.eligibility import rule_evaluate
 
         rows = list(
             Resident.objects.filter(deceased_date__isnull=True, household__isnull=False)
@@ -788,8 +788,8 @@ class ServicesData:
     # --- family-doctor contracts
 
     def _contracts(self) -> None:
+        from services.contracts.models import shortest_term_end
         from services.models import FamilyDoctorContract
-        from services.models.contracts import shortest_term_end
 
         log("  family-doctor contracts")
         rng, today = self.rng, self.today
@@ -1118,7 +1118,7 @@ def make_overdue(count: int, now):
     from django.db.models import F
 
     from services.models import Referral
-    from services.referrals import TRANSITIONS
+    from services.referrals.writes import TRANSITIONS
 
     def setup():
         sources = TRANSITIONS["escalate"].sources
@@ -1387,7 +1387,7 @@ def try_rewrites(requests: list[dict], who: dict) -> list[dict]:
     from django.utils import timezone
 
     from services.models import Delivery, Referral, ReferralEvent, partners_of
-    from services.selectors import referral_partner_list
+    from services.referrals.selectors import referral_partner_list
 
     grid, partner, street = who["grid"], who["partner"], who["street"]
     Status = Referral.Status
@@ -1512,7 +1512,7 @@ def dataset() -> dict:
         ReferralEvent,
         ServiceItem,
     )
-    from services.referrals import OPEN_STATES
+    from services.referrals.writes import OPEN_STATES
 
     now = datetime.now().astimezone()
     return {
@@ -1983,17 +1983,20 @@ def run_requests(who: dict, repeat: int) -> list[dict]:
 def run_jobs(repeat: int, overdue: int) -> list[dict]:
     from django.utils import timezone
 
-    from services.contracts import family_doctor_contract_reminders_send
-    from services.deadlines import referrals_escalate_overdue
-    from services.reminders import follow_up_reminders_send, referral_deadline_reminders_send
+    from services.contracts.writes import family_doctor_contract_reminders_send
+    from services.referrals.deadlines import referrals_escalate_overdue
+    from services.referrals.reminders import (
+        follow_up_reminders_send,
+        referral_deadline_reminders_send,
+    )
 
     now, today = timezone.now(), timezone.localdate()
     rows = []
     jobs = [
-        ("services.reminders.follow_up_reminders_send", lambda: follow_up_reminders_send(today=today), None, repeat),
-        ("services.reminders.referral_deadline_reminders_send", lambda: referral_deadline_reminders_send(now=now), None, repeat),
-        ("services.contracts.family_doctor_contract_reminders_send", lambda: family_doctor_contract_reminders_send(today=today), None, repeat),
-        ("services.deadlines.referrals_escalate_overdue", lambda: referrals_escalate_overdue(now=now), make_overdue(overdue, now), escalation_runs(repeat)),
+        ("services.referrals.reminders.follow_up_reminders_send", lambda: follow_up_reminders_send(today=today), None, repeat),
+        ("services.referrals.reminders.referral_deadline_reminders_send", lambda: referral_deadline_reminders_send(now=now), None, repeat),
+        ("services.contracts.writes.family_doctor_contract_reminders_send", lambda: family_doctor_contract_reminders_send(today=today), None, repeat),
+        ("services.referrals.deadlines.referrals_escalate_overdue", lambda: referrals_escalate_overdue(now=now), make_overdue(overdue, now), escalation_runs(repeat)),
     ]  # fmt: skip
     for name, function, setup, times in jobs:
         result = measure_job(function, times, setup=setup)

@@ -35,7 +35,7 @@ from grids.models import (
     TagDef,
     Visit,
 )
-from grids.services import grid_assign, region_staff_grant
+from grids.writes import grid_assign, region_staff_grant
 from portal.validators import citizen_id_make
 
 BATCH = 500

@@ -2,7 +2,7 @@
 
 Every form takes the user (`user=`) and limits its related-object querysets with
 `visible_to(user)`, so an object outside the user's scope is "not a valid choice", exactly as
-if it did not exist. Forms validate and prepare; the writes go through grids.services.
+if it did not exist. Forms validate and prepare; the writes go through grids.writes.
 """
 
 from django import forms
@@ -22,7 +22,7 @@ from grids.models import (
     ResidentTag,
     TagDef,
 )
-from grids.services.registry import BUILDING_EDITABLE, GRID_EDITABLE
+from grids.writes.registry import BUILDING_EDITABLE, GRID_EDITABLE
 from portal.models import User
 from portal.roles import GRID_ROLES
 from portal.validators import (
@@ -495,7 +495,7 @@ class ResidentTagForm(ScopedFormMixin, forms.ModelForm):
 
 
 class HandoverForm(ScopedFormMixin, forms.Form):
-    """Hand a grid over from one worker to another on a date (grids.services.grid_handover)."""
+    """Hand a grid over from one worker to another on a date (grids.writes.grid_handover)."""
 
     from_person = forms.ModelChoiceField(label=_("Handed over by"), queryset=User.objects.none())
     to_person = forms.ModelChoiceField(label=_("Taken over by"), queryset=User.objects.none())

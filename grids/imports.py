@@ -7,7 +7,7 @@ per resident; a household's columns repeat on each of its members' rows.
 `read_sheet()` turns an .xlsx or .csv file into rows. `import_check()` is pure: it reads the
 database inside the uploader's scope and returns an `ImportPlan` — what would be created and
 what updated, and every bad row as (row number as the spreadsheet shows it, column header,
-reason). Writing a plan is the job of grids.services.imports, which calls the check again
+reason). Writing a plan is the job of grids.writes.imports, which calls the check again
 inside its transaction.
 
 Matching: residents by the blind index of their ID number, households by 户号, buildings by

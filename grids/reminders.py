@@ -47,7 +47,7 @@ from grids.cadence import residents_overdue
 from grids.models import GridAssignment, Region, RegionUserObjectPermission, Resident
 from portal.models import Notification
 from portal.roles import Role
-from portal.services import notifications_send_many
+from portal.writes import notifications_send_many
 
 WORKER = "worker"
 LEADER = "leader"

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from portal import services
+from portal import writes
 from portal.models import ApiToken, AuditEvent, Notification, ScheduledRun, User
 from portal.two_factor import two_factor_admin_install
 
@@ -95,7 +95,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke selected tokens"))
     def revoke(self, request, queryset):
         for token in queryset:
-            services.api_token_revoke(actor=request.user, token=token)
+            writes.api_token_revoke(actor=request.user, token=token)
         self.message_user(request, _("Tokens revoked."), messages.SUCCESS)
 
 

@@ -76,10 +76,6 @@ def decrypt(token: str, *, context: str) -> str:
         raise DecryptionError("stored value failed authentication") from exc
 
 
-def key_id_of(token: str) -> str:
-    return token.partition(":")[0]
-
-
 def blind_index(value: str, *, context: str) -> str:
     """Keyed hash of a normalised value, for exact-match search on encrypted columns."""
     if settings.BLIND_INDEX_KEY:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import ApiToken, User
 from portal.roles import Role
-from portal.services import notification_send, scheduled_run_once
+from portal.writes import notification_send, scheduled_run_once
 
 
 def sessions_clear_expired(*, slot: str) -> dict:

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.roles import Role
+from portal.roles import GRID_ROLES, STREET_ROLES, Role
 
 
 class User(AbstractUser):
@@ -41,6 +41,54 @@ class User(AbstractUser):
 
     def get_short_name(self):
         return self.full_name or self.username
+
+    # --- Role predicates: the only place a role is compared (policy gates and querysets ask
+    # these, never `user.role == ...`). Superusers are not any role: gates let them through
+    # explicitly where they should.
+
+    @property
+    def is_street_staff(self) -> bool:
+        """Street administrator or street cadre: the whole street in view."""
+        return self.role in STREET_ROLES
+
+    @property
+    def is_community_cadre(self) -> bool:
+        return self.role == Role.COMMUNITY_CADRE
+
+    @property
+    def is_grid_staff(self) -> bool:
+        """Grid leader or grid worker."""
+        return self.role in GRID_ROLES
+
+    @property
+    def is_grid_leader(self) -> bool:
+        return self.role == Role.GRID_LEADER
+
+    @property
+    def is_local_staff(self) -> bool:
+        """Community and grid staff: the side that knows the resident and raises a referral."""
+        return self.is_community_cadre or self.is_grid_staff
+
+    @property
+    def is_partner_staff(self) -> bool:
+        return self.role == Role.PARTNER_STAFF
+
+    @property
+    def is_party_officer(self) -> bool:
+        return self.role == Role.PARTY_OFFICER
+
+    @property
+    def is_integration(self) -> bool:
+        """A district integration: an API client, never a person at a browser."""
+        return self.role == Role.INTEGRATION
+
+    def acts_for(self, partner) -> bool:
+        """Whether this is a partner-staff account bound to `partner` (its one organisation)."""
+        if not self.is_partner_staff or partner is None:
+            return False
+        from portal.querysets import jurisdiction_holds
+
+        return jurisdiction_holds(user=self, perm="services.act_for_partner", obj=partner)
 
 
 class AuditQuerySet(models.QuerySet):

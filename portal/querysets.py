@@ -17,6 +17,7 @@ from functools import cache
 
 from django.db import models
 from guardian.models import UserObjectPermissionBase
+from guardian.utils import get_user_obj_perms_model
 
 ACTIONS = ("view", "add", "change", "delete")
 
@@ -44,6 +45,13 @@ def objects_granted(user, perm: str, model) -> models.QuerySet:
         )
         .values("content_object")
     )
+
+
+def jurisdiction_holds(*, user, perm: str, obj) -> bool:
+    """Whether `user` holds the object permission `perm` on `obj` itself (no superuser shortcut)."""
+    codename = perm.split(".", 1)[-1]
+    grants = get_user_obj_perms_model(obj).objects.filter(user=user, permission__codename=codename)
+    return grants.filter(content_object=obj).exists()
 
 
 @cache

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from portal import selectors, services
+from portal import selectors, writes
 from portal.hooks import home_cards_for
 from portal.roles import Role
 
@@ -60,7 +60,7 @@ def notification_list(request):
 @require_POST
 def notifications_mark_read(request):
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
-    services.notifications_mark_read(user=request.user, ids=ids)
+    writes.notifications_mark_read(user=request.user, ids=ids)
     return redirect("notifications")
 
 

@@ -9,7 +9,7 @@ class ServicesConfig(AppConfig):
     def ready(self):
         from portal.hooks import demo_data_register, home_cards_register
         from portal.roles import Role, role_permissions_register
-        from services import home
+        from services.dashboards import home
 
         def perms(actions, models):
             return [f"services.{a}_{m}" for a in actions for m in models]

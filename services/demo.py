@@ -6,10 +6,10 @@ from datetime import date
 from django.conf import settings
 
 from portal.validators import uscc_make
-from services import referrals as flow
-from services.eligibility import resident_is_eligible
+from services.catalogue.eligibility import resident_is_eligible
+from services.catalogue.writes import partner_create, partner_staff_bind, service_item_create
 from services.models import Partner, Referral, ServiceItem
-from services.services import partner_create, partner_staff_bind, service_item_create
+from services.referrals import writes as flow
 
 DEMO_PARTNERS = [
     # (name, kind, registration-authority code + division code + organisation code body)

@@ -10,12 +10,12 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from services.activities import activity_record
-from services.aid import aid_bundle_create, aid_case_open, disbursement_record, funder_create
-from services.contracts import family_doctor_contract_renew, family_doctor_contract_sign
-from services.deliveries import delivery_log
-from services.eligibility import resident_is_eligible
-from services.meal_import import meal_import_commit, meal_import_create
+from services.activities.writes import activity_record
+from services.aid.writes import aid_bundle_create, aid_case_open, disbursement_record, funder_create
+from services.catalogue.eligibility import resident_is_eligible
+from services.contracts.writes import family_doctor_contract_renew, family_doctor_contract_sign
+from services.deliveries.meal_import import meal_import_commit, meal_import_create
+from services.deliveries.writes import delivery_log
 from services.models import (
     Activity,
     AidBundle,

@@ -1,26 +1,7 @@
-"""Scheduled work of the services module. Thin shims: services.deadlines and
-services.reminders do the work."""
+"""Celery autodiscovers `services.tasks`: each room's tasks module is imported here so the
+worker knows every task of services/."""
 
-from celery import shared_task
-from django.utils import timezone
+from services.contracts.tasks import family_doctor_contracts_daily
+from services.referrals.tasks import referrals_escalate_overdue, reminders_send
 
-from services import (
-    contracts_tasks,  # noqa: F401  (registers its task with Celery)
-    deadlines,
-    reminders,
-)
-
-
-@shared_task(name="services.referrals_escalate_overdue")
-def referrals_escalate_overdue() -> dict:
-    """Escalate referrals whose stage deadline passed; each once, however often beat fires."""
-    return deadlines.referrals_escalate_overdue(now=timezone.now())
-
-
-@shared_task(name="services.reminders_send")
-def reminders_send() -> dict:
-    """Stage deadlines coming and follow-ups due; each reminder once per subject and date."""
-    return {
-        "deadlines": reminders.referral_deadline_reminders_send(now=timezone.now()),
-        "follow_ups": reminders.follow_up_reminders_send(today=timezone.localdate()),
-    }
+__all__ = ["family_doctor_contracts_daily", "referrals_escalate_overdue", "reminders_send"]

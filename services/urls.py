@@ -1,22 +1,20 @@
-"""Pages of services/: each views module brings its own urlpatterns."""
+"""Pages of services/: each room's views module brings its own urlpatterns."""
 
-from services.views import (
-    activities,
-    aid,
-    contracts,
-    dashboard,
-    deliveries,
-    partners,
-    referrals,
-)
+from services.activities import views as activities
+from services.aid import views as aid
+from services.catalogue import views as catalogue
+from services.contracts import views as contracts
+from services.dashboards import views as dashboards
+from services.deliveries import views as deliveries
+from services.referrals import views as referrals
 
 app_name = "services"
 urlpatterns = [
     *referrals.urlpatterns,
-    *partners.urlpatterns,
+    *catalogue.urlpatterns,
     *deliveries.urlpatterns,
     *contracts.urlpatterns,
     *aid.urlpatterns,
     *activities.urlpatterns,
-    *dashboard.urlpatterns,
+    *dashboards.urlpatterns,
 ]

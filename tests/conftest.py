@@ -10,10 +10,10 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from grids import services as grid_services
+from grids import writes as grid_services
 from grids.models import Region
 from portal.roles import Role
-from services.services import partner_staff_bind
+from services.catalogue.writes import partner_staff_bind
 from tests.factories import (
     GridFactory,
     HouseholdFactory,

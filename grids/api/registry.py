@@ -27,7 +27,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from grids import selectors, services
+from grids import selectors, writes
 from grids.cadence import current_tags
 from grids.models import (
     Building,
@@ -212,10 +212,10 @@ class GridViewSet(NoDeleteViewSet):
     scope_field = "community"
 
     def service_create(self, **data):
-        return services.grid_create(actor=self.request.user, **data), True
+        return writes.grid_create(actor=self.request.user, **data), True
 
     def service_update(self, obj, **data):
-        return services.grid_update(actor=self.request.user, grid=obj, **data)
+        return writes.grid_update(actor=self.request.user, grid=obj, **data)
 
 
 # --- Grid assignments -----------------------------------------------------------------------
@@ -279,7 +279,7 @@ class GridAssignmentViewSet(NoDeleteViewSet):
         already = GridAssignment.objects.filter(
             grid=data["grid"], person=data["person"], post=data["post"], end_date__isnull=True
         ).exists()
-        return services.grid_assign(actor=self.request.user, **data), not already
+        return writes.grid_assign(actor=self.request.user, **data), not already
 
     def partial_update(self, request, *args, **kwargs):
         assignment = self.get_object()
@@ -289,7 +289,7 @@ class GridAssignmentViewSet(NoDeleteViewSet):
             raise serializers.ValidationError({name: [message] for name in fixed})
         ending = GridAssignmentEndSerializer(assignment, data=request.data)
         ending.is_valid(raise_exception=True)
-        assignment = services.grid_assignment_end(
+        assignment = writes.grid_assignment_end(
             actor=request.user, assignment=assignment, end_date=ending.validated_data["end_date"]
         )
         return Response(self.get_serializer(assignment).data)
@@ -360,10 +360,10 @@ class BuildingViewSet(NoDeleteViewSet):
     scope_field = "community"
 
     def service_create(self, **data):
-        return services.building_create(actor=self.request.user, **data), True
+        return writes.building_create(actor=self.request.user, **data), True
 
     def service_update(self, obj, **data):
-        return services.building_update(actor=self.request.user, building=obj, **data)
+        return writes.building_update(actor=self.request.user, building=obj, **data)
 
     @action(detail=True, methods=["get", "post"], serializer_class=DwellingSerializer)
     def dwellings(self, request, pk=None):
@@ -374,7 +374,7 @@ class BuildingViewSet(NoDeleteViewSet):
                 raise exceptions.PermissionDenied()
             serializer = DwellingSerializer(data=request.data, context=context)
             serializer.is_valid(raise_exception=True)
-            dwelling = services.dwelling_create(
+            dwelling = writes.dwelling_create(
                 actor=request.user, building=building, **serializer.validated_data
             )
             return Response(
@@ -435,10 +435,10 @@ class HouseholdViewSet(NoDeleteViewSet):
     scope_field = "grid"
 
     def service_create(self, **data):
-        return services.household_create(actor=self.request.user, **data), True
+        return writes.household_create(actor=self.request.user, **data), True
 
     def service_update(self, obj, **data):
-        return services.household_update(actor=self.request.user, household=obj, **data)
+        return writes.household_update(actor=self.request.user, household=obj, **data)
 
 
 # --- Residents ------------------------------------------------------------------------------
@@ -554,10 +554,10 @@ class ResidentViewSet(ServiceModelViewSet):
         )
 
     def service_create(self, **data):
-        return services.resident_create(actor=self.request.user, **data), True
+        return writes.resident_create(actor=self.request.user, **data), True
 
     def service_update(self, obj, **data):
-        return services.resident_update(actor=self.request.user, resident=obj, **data)
+        return writes.resident_update(actor=self.request.user, resident=obj, **data)
 
     def perform_create(self, serializer):
         with self._registered_id_number_is_409(serializer.validated_data):
@@ -569,7 +569,7 @@ class ResidentViewSet(ServiceModelViewSet):
 
     def perform_destroy(self, instance):
         try:
-            services.resident_delete(actor=self.request.user, resident=instance)
+            writes.resident_delete(actor=self.request.user, resident=instance)
         except ProtectedError:
             raise ResidentHasRecords() from None
 
@@ -677,15 +677,15 @@ class ResidentTagViewSet(ServiceModelViewSet):
 
     def service_create(self, **data):
         already = ResidentTag.objects.filter(resident=data["resident"], tag=data["tag"]).exists()
-        return services.resident_tag_add(actor=self.request.user, **data), not already
+        return writes.resident_tag_add(actor=self.request.user, **data), not already
 
     def service_update(self, obj, **data):
-        return services.resident_tag_add(
+        return writes.resident_tag_add(
             actor=self.request.user, resident=obj.resident, tag=obj.tag, **data
         )
 
     def perform_destroy(self, instance):
-        services.resident_tag_remove(actor=self.request.user, resident_tag=instance)
+        writes.resident_tag_remove(actor=self.request.user, resident_tag=instance)
 
 
 def register(router) -> None:

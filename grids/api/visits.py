@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 
 from grids import selectors
 from grids.models import Household, Resident, Visit, VisitNeed
-from grids.services import visit_record
+from grids.writes import visit_record
 from portal.api.fields import ScopedPrimaryKeyRelatedField
 from portal.api.viewsets import ScopedViewSetMixin
 

@@ -7,7 +7,7 @@ second delivery of the same step does nothing.
 from celery import shared_task
 
 from grids.models import ImportJob
-from grids.services import imports
+from grids.writes import imports
 
 
 @shared_task(name="grids.import_job_check")

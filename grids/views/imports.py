@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from grids import imports
 from grids.models import Household, ImportJob
-from grids.services.imports import RUNNING, import_job_commit_start, import_job_create
+from grids.writes.imports import RUNNING, import_job_commit_start, import_job_create
 from portal.sensitive import EXPORT_UNMASKED_PERM, export_response
 from portal.validators import mask_citizen_id, mask_mobile
 

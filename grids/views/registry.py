@@ -3,7 +3,7 @@
 Function views in the style of grids/views/residents.py. Every object is fetched through
 `visible_to(user)` (out of scope: 404, as missing); a write also needs the object in
 `visible_to(user, "change")` or the role's add permission (else 403); writes go through
-grids.services. Lists are filtered with grids/filters.py, 20 to a page, and use the same
+grids.writes. Lists are filtered with grids/filters.py, 20 to a page, and use the same
 number of queries for 1 row and for 20.
 """
 
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from grids import selectors, services
+from grids import selectors, writes
 from grids.cadence import residents_due, residents_with_due
 from grids.filters import BuildingFilter, GridFilter, HouseholdFilter
 from grids.forms import (
@@ -119,7 +119,7 @@ def _form_page(request, form, *, title, cancel_url):
     """The form page; after a POST it is shown again only with errors: 400."""
     return render(
         request,
-        "grids/object_form.html",
+        "portal/form.html",
         {"form": form, "title": title, "cancel_url": cancel_url},
         status=400 if request.method == "POST" else 200,
     )
@@ -206,7 +206,7 @@ def grid_create(request):
     form = GridForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            grid = services.grid_create(actor=request.user, **form.cleaned_data)
+            grid = writes.grid_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -222,7 +222,7 @@ def grid_edit(request, pk: int):
     form = GridEditForm(request.POST or None, instance=grid, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            grid = services.grid_update(actor=request.user, grid=grid, **form.cleaned_data)
+            grid = writes.grid_update(actor=request.user, grid=grid, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -244,7 +244,7 @@ def micro_grid_create(request, pk: int):
     form = MicroGridForm(request.POST, user=request.user, prefix="micro")
     if form.is_valid():
         try:
-            services.micro_grid_create(actor=request.user, grid=grid, **form.cleaned_data)
+            writes.micro_grid_create(actor=request.user, grid=grid, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -293,7 +293,7 @@ def grid_handover(request, pk: int):
     form = HandoverForm(request.POST, user=request.user, grid=grid)
     if form.is_valid():
         try:
-            result = services.grid_handover(
+            result = writes.grid_handover(
                 actor=request.user,
                 grid=grid,
                 from_person=form.cleaned_data["from_person"],
@@ -382,7 +382,7 @@ def building_create(request):
     form = BuildingForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            building = services.building_create(actor=request.user, **form.cleaned_data)
+            building = writes.building_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -400,7 +400,7 @@ def building_edit(request, pk: int):
     form = BuildingEditForm(request.POST or None, instance=building, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            building = services.building_update(
+            building = writes.building_update(
                 actor=request.user, building=building, **form.cleaned_data
             )
         except ValidationError as exc:
@@ -469,7 +469,7 @@ def _dwelling_for(*, actor, building, unit: str, room: str):
         return None
     dwelling = Dwelling.objects.filter(building=building, unit=unit, room=room).first()
     if dwelling is None:
-        dwelling = services.dwelling_create(actor=actor, building=building, unit=unit, room=room)
+        dwelling = writes.dwelling_create(actor=actor, building=building, unit=unit, room=room)
     return dwelling
 
 
@@ -503,7 +503,7 @@ def household_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():  # the new dwelling and the household, or neither
-                household = services.household_create(
+                household = writes.household_create(
                     actor=request.user, **_household_fields(form, actor=request.user)
                 )
         except ValidationError as exc:
@@ -526,7 +526,7 @@ def household_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
-                household = services.household_update(
+                household = writes.household_update(
                     actor=request.user,
                     household=household,
                     **_household_fields(form, actor=request.user),

@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from grids import selectors, services
+from grids import selectors, writes
 from grids.filters import ResidentFilter
 from grids.forms import ResidentForm, ResidentTagForm
 from grids.models import Household, Resident, ResidentTag
@@ -158,7 +158,7 @@ def resident_create(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                resident = services.resident_create(actor=request.user, **form.service_fields())
+                resident = writes.resident_create(actor=request.user, **form.service_fields())
             except ValidationError as exc:
                 apply_errors(form, exc)
             except IntegrityError:
@@ -189,7 +189,7 @@ def resident_edit(request, pk: int):
     form = ResidentForm(request.POST or None, instance=resident, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            resident = services.resident_update(
+            resident = writes.resident_update(
                 actor=request.user, resident=resident, **form.service_fields()
             )
         except ValidationError as exc:
@@ -218,7 +218,7 @@ def resident_tag_add(request, pk: int):
     if form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            services.resident_tag_add(actor=request.user, resident=resident, **data)
+            writes.resident_tag_add(actor=request.user, resident=resident, **data)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -239,7 +239,7 @@ def resident_tag_remove(request, pk: int, tag_pk: int):
     )
     # Removing a tag changes the resident's record: the role's change permission on tags.
     access_change(request.user, ResidentTag.objects, resident_tag)
-    services.resident_tag_remove(actor=request.user, resident_tag=resident_tag)
+    writes.resident_tag_remove(actor=request.user, resident_tag=resident_tag)
     messages.success(request, _("Tag %(tag)s removed.") % {"tag": resident_tag.tag.name})
     return redirect("grids:resident-detail", resident.pk)
 

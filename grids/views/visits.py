@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from grids import selectors
 from grids.models import Household, Resident, Visit
-from grids.services import visit_record
 from grids.visit_forms import NeedFormSet, VisitForm
+from grids.writes import visit_record
 
 
 @login_required

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from grids.models import ResidentTag, TagDef, Visit, VisitNeed
-from grids.services import visit_record
+from grids.writes import visit_record
 from services.models import Delivery, FollowUpTask, Referral, ReferralEvent, ServiceItem
 from tests.browser.conftest import PHONE, log_in, screenshot
 from tests.factories import HouseholdFactory, ResidentFactory

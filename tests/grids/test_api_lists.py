@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from grids import services as grid_services
+from grids import writes as grid_services
 from grids.models import Building, Dwelling, ResidentTag, TagDef
 from tests.factories import (
     GridFactory,

@@ -21,7 +21,7 @@ from grids.models import (
     TagDef,
     Visit,
 )
-from grids.services import grid_assign, grid_assignment_end
+from grids.writes import grid_assign, grid_assignment_end
 from tests.factories import (
     GridFactory,
     HouseholdFactory,
@@ -309,7 +309,7 @@ def test_counts_respect_each_persons_scope(
 def test_a_case_shared_with_a_worker_does_not_bring_its_community_into_the_report(
     gaps_everywhere, grid_worker, community_b, grid_b, street_admin
 ):
-    from grids.services import resident_share
+    from grids.writes import resident_share
 
     resident_b = Resident.objects.get(household__grid=grid_b)
     resident_share(actor=street_admin, resident=resident_b, person=grid_worker)

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from grids import services
+from grids import writes
 from grids.cadence import residents_due
 from grids.models import GridAssignment, Resident, ResidentTag, TagDef, Visit, VisitNeed
 from portal.models import AuditEvent
@@ -33,7 +33,7 @@ def high_risk(db):
 
 
 def _needs(actor, resident, categories):
-    visit = services.visit_record(
+    visit = writes.visit_record(
         actor=actor,
         resident=resident,
         needs=[{"category": category} for category in categories],
@@ -42,7 +42,7 @@ def _needs(actor, resident, categories):
 
 
 def _hand_over(actor, grid, from_person, to_person, **kwargs):
-    return services.grid_handover(
+    return writes.grid_handover(
         actor=actor,
         grid=grid,
         from_person=from_person,
@@ -72,9 +72,9 @@ def test_handover_moves_open_needs_and_leaves_closed_ones(
     meal, cleaning, doctor, repair = _needs(
         grid_worker, resident_a, ["meal", "cleaning", "family_doctor", "repair"]
     )
-    services.visit_need_set_status(actor=grid_worker, need=cleaning, status="referred")
-    services.visit_need_set_status(actor=grid_worker, need=doctor, status="resolved")
-    services.visit_need_set_status(actor=grid_worker, need=repair, status="closed")
+    writes.visit_need_set_status(actor=grid_worker, need=cleaning, status="referred")
+    writes.visit_need_set_status(actor=grid_worker, need=doctor, status="resolved")
+    writes.visit_need_set_status(actor=grid_worker, need=repair, status="closed")
     # An open need of grid B that grid A's worker follows up stays with them.
     elsewhere = VisitNeed.objects.create(
         visit=Visit.objects.create(
@@ -116,7 +116,7 @@ def test_handover_moves_the_grid_and_its_due_visits_to_the_new_worker(
 def test_handover_of_one_post_leaves_the_others(
     street_admin, grid_a, grid_leader, new_worker, resident_a
 ):
-    services.grid_assign(
+    writes.grid_assign(
         actor=None, person=grid_leader, grid=grid_a, post="part_time", start_date=date(2025, 2, 1)
     )
     _hand_over(street_admin, grid_a, grid_leader, new_worker, post="part_time")
@@ -154,7 +154,7 @@ def test_bad_handover_changes_nothing(
     }[case]
     before = list(GridAssignment.objects.order_by("pk").values())
     with pytest.raises(ValidationError) as caught:
-        services.grid_handover(
+        writes.grid_handover(
             actor=street_admin,
             grid=grid_a,
             **({"from_person": grid_worker, "to_person": new_worker, "on_date": today} | kwargs),
@@ -172,7 +172,7 @@ def test_bad_handover_changes_nothing(
 @pytest.fixture
 def other_community_cadre(community_b):
     user = UserFactory(username="t_community2", role=Role.COMMUNITY_CADRE, full_name="社区干部乙")
-    services.region_staff_grant(actor=None, person=user, region=community_b)
+    writes.region_staff_grant(actor=None, person=user, region=community_b)
     return user
 
 

@@ -19,10 +19,10 @@ from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from grids import imports
-from grids import services as grid_services
+from grids import writes as grid_services
 from grids.models import Building, Dwelling, Household, ImportJob, Resident
-from grids.services import imports as import_services
-from grids.services.imports import import_job_commit_start, import_job_create
+from grids.writes import imports as import_services
+from grids.writes.imports import import_job_commit_start, import_job_create
 from portal.celery import app
 from portal.models import AuditEvent
 from portal.roles import Role

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from grids import services
+from grids import writes
 from grids.models import (
     Building,
     Grid,
@@ -621,7 +621,7 @@ def _household_hidden(page, resident):
 def test_a_shared_case_is_edited_without_seeing_or_moving_its_household(
     client, grid_worker, resident_b
 ):
-    services.resident_share(actor=None, resident=resident_b, person=grid_worker)
+    writes.resident_share(actor=None, resident=resident_b, person=grid_worker)
     login(client, grid_worker)
     edit = reverse("grids:resident-edit", args=[resident_b.pk])
     form = _page(client, edit)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
-from grids import services as grid_services
+from grids import writes as grid_services
 from grids.models import GridAssignment, Resident, ResidentTag, TagDef, Visit
 from grids.reminders import visit_reminders_send
 from portal.celery import app

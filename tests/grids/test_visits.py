@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grids.models import Resident, ResidentTag, TagDef, Visit, VisitNeed
-from grids.services import visit_record
+from grids.writes import visit_record
 from portal.models import AuditEvent
 from tests.factories import ResidentFactory
 from tests.helpers import Call, assert_access_matrix, assert_constant_queries, login, page_call

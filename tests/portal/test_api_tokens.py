@@ -12,10 +12,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from grids.models import Resident
-from grids.services import region_staff_grant
+from grids.writes import region_staff_grant
 from portal.models import ApiToken, AuditEvent
 from portal.roles import Role
-from portal.services import api_token_issue, api_token_revoke
+from portal.writes import api_token_issue, api_token_revoke
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from grids.models import Resident
-from grids.services import resident_create
+from grids.writes import resident_create
 from portal.audit import audit_record
 from portal.models import AuditEvent
 from tests.factories import UserFactory

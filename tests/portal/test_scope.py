@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from grids.models import Resident
-from grids.services import resident_share
+from grids.writes import resident_share
 from tests.helpers import Call, assert_access_matrix, login, page_call
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from portal.celery import app
 from portal.models import ApiToken, Notification, ScheduledRun
 from portal.roles import Role
 from portal.schedules import periodic_schedules_install
-from portal.services import api_token_issue
+from portal.writes import api_token_issue
 from tests.factories import UserFactory
 
 

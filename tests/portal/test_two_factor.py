@@ -16,15 +16,15 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from grids.services import region_staff_grant
+from grids.writes import region_staff_grant
 from portal.models import AuditEvent
 from portal.roles import Role
-from portal.services import api_token_issue
 from portal.two_factor import (
     two_factor_applies,
     two_factor_enrol,
     two_factor_enrolment_device,
 )
+from portal.writes import api_token_issue
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.helpers import count_queries, login
 from tests.portal.test_settings_env import run_python

@@ -7,8 +7,8 @@ import factory
 from django.utils import timezone
 
 from portal.roles import Role
+from services.contracts.models import shortest_term_end
 from services.models import Activity, FamilyDoctorContract, Partner, Referral, ServiceItem
-from services.models.contracts import shortest_term_end
 from tests.factories import PartnerFactory, RegionFactory, ResidentFactory, UserFactory
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.models import AuditEvent
-from services import activities as flow
+from services.activities import writes as flow
 from services.models import Activity, ActivityAttendance, ServiceItem
 from tests.factories import GridFactory, HouseholdFactory, ResidentFactory
 from tests.helpers import (

@@ -16,8 +16,8 @@ from django.db import connection
 from django.urls import reverse
 
 from portal.models import AuditEvent, Notification
-from services import aid as aid_services
-from services import aid_selectors as selectors
+from services.aid import selectors
+from services.aid import writes as aid_services
 from services.models import AidBundle, AidCase, AidItem, Disbursement, Funder
 from tests.factories import HouseholdFactory, ResidentFactory
 from tests.helpers import Call, assert_access_matrix, assert_constant_queries, login, page_call

@@ -12,14 +12,14 @@ from hypothesis import strategies as st
 
 from grids.models import ResidentTag, TagDef
 from portal.models import AuditEvent
-from services.eligibility import (
+from services.catalogue.eligibility import (
     resident_is_eligible,
     rule_evaluate,
     rule_tags,
     rule_validate,
 )
+from services.catalogue.writes import service_item_create, service_item_update
 from services.models import ServiceItem
-from services.services import service_item_create, service_item_update
 from tests.factories import PartnerFactory
 from tests.helpers import Call, assert_access_matrix, assert_constant_queries
 

@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from portal.models import AuditEvent, Notification, ScheduledRun
 from portal.roles import Role
-from services import contracts as flow
-from services import contracts_tasks
+from services.catalogue.writes import partner_staff_bind
+from services.contracts import tasks as contracts_tasks
+from services.contracts import writes as flow
+from services.contracts.models import shortest_term_end
 from services.models import FamilyDoctorContract, Partner, Referral
-from services.models.contracts import shortest_term_end
-from services.services import partner_staff_bind
 from tests.factories import GridFactory, HouseholdFactory, ResidentFactory, UserFactory
 from tests.helpers import (
     Call,
@@ -391,7 +391,7 @@ def test_reminders_take_constant_queries(clinics, partner_p, partner_q):
         partner_staff_bind(actor=None, person=user, partner=partner)
 
     def add(count):
-        from grids import services as grid_services
+        from grids import writes as grid_services
 
         for n in range(count):
             grid = GridFactory()

@@ -7,9 +7,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from services import dashboards
-from services import referrals as flow
+from services.dashboards import selectors as dashboards
 from services.models import Delivery, Referral, ReferralEvent, ServiceItem
+from services.referrals import writes as flow
 from tests.factories import HouseholdFactory, ResidentFactory
 from tests.helpers import count_queries, login
 

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from portal.models import AuditEvent, Notification
-from services import deadlines
 from services.models import Referral, ReferralEvent, ServiceItem
+from services.referrals import deadlines
 from tests.helpers import count_queries
 
 Status = Referral.Status

@@ -14,10 +14,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from portal.models import AuditEvent
-from services.deliveries import delivery_log
+from services.deliveries.statements import Month, partner_statement, statement_headers
+from services.deliveries.views import referral_deliveries_context
+from services.deliveries.writes import delivery_log
 from services.models import Delivery, MealLog, Referral
-from services.statements import Month, partner_statement, statement_headers
-from services.views.deliveries import referral_deliveries_context
 from tests.factories import HouseholdFactory, ResidentFactory
 from tests.helpers import Call, assert_access_matrix, assert_constant_queries, login, page_call
 from tests.services.factories_deliveries import (

@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from portal.models import Notification
-from services import referrals as flow
 from services.models import FollowUpTask, Referral, ServiceItem
-from services.reminders import follow_up_reminders_send, referral_deadline_reminders_send
+from services.referrals import writes as flow
+from services.referrals.reminders import follow_up_reminders_send, referral_deadline_reminders_send
 from services.tasks import reminders_send
 from tests.factories import HouseholdFactory, ResidentFactory
 from tests.helpers import count_queries
@@ -87,7 +87,7 @@ def test_closing_needs_outcome_and_satisfaction_and_marks_the_task_done(
 def test_a_completed_referral_is_not_escalated_when_its_follow_up_is_late(
     in_service, resident_a, partner_staff
 ):
-    from services.deadlines import referrals_escalate_overdue
+    from services.referrals.deadlines import referrals_escalate_overdue
 
     referral = flow.referral_complete(actor=partner_staff, referral=in_service(resident_a))
     later = referral.stage_deadline + timedelta(days=30)

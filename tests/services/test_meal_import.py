@@ -16,10 +16,10 @@ from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
 from portal.models import AuditEvent
-from services import meal_import
-from services.meal_import import COLUMNS, meal_import_commit, meal_import_create
+from services.deliveries import meal_import
+from services.deliveries.meal_import import COLUMNS, meal_import_commit, meal_import_create
+from services.deliveries.statements import partner_statement
 from services.models import Delivery, MealImport, MealLog
-from services.statements import partner_statement
 from tests.factories import HouseholdFactory, ResidentFactory
 from tests.helpers import Call, assert_access_matrix, login, page_call
 from tests.services.factories_deliveries import (

@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grids.models import Building, Dwelling, ResidentTag, TagDef, VisitNeed
-from grids.services import visit_record
+from grids.writes import visit_record
 from portal.models import AuditEvent
-from services import referrals as flow
 from services.models import Referral, ReferralEvent, ServiceItem
+from services.referrals import writes as flow
 from tests.browser.conftest import browser, phone_page  # noqa: F401 — the phone of tests/browser
 from tests.factories import HouseholdFactory, PartnerFactory, ResidentFactory
 from tests.helpers import Call, assert_access_matrix, assert_constant_queries, login, page_call
@@ -250,7 +250,7 @@ PAGE_STEPS = {
 
 
 def test_the_page_offers_every_transition_but_escalate():
-    from services.forms import ACTION_FORMS
+    from services.referrals.forms import ACTION_FORMS
 
     assert set(ACTION_FORMS) == {*flow.TRANSITIONS, "consent"} - {"escalate"}
     assert {name.replace("-", "_") for name in PAGE_STEPS} == set(flow.TRANSITIONS) - {"escalate"}
@@ -373,7 +373,7 @@ def test_a_race_lost_inside_the_service_shows_the_same_message(
 ):
     """The page saw `assigned`, but the row lock found it moved: the service's conflict."""
     referral = make_referral(Status.ACCEPTED)
-    monkeypatch.setattr("services.views.referrals.state_allows", lambda name, referral: True)
+    monkeypatch.setattr("services.referrals.views.state_allows", lambda name, referral: True)
     login(client, partner_staff)
 
     response = client.post(act_url(referral, "accept"), follow=True)

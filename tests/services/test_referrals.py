@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grids.models import VisitNeed
-from grids.services import visit_record
+from grids.writes import visit_record
 from portal.models import AuditEvent, Notification
-from services import referrals as flow
 from services.models import Referral, ReferralEvent, ServiceItem
+from services.referrals import writes as flow
 from tests.factories import HouseholdFactory, ResidentFactory
 from tests.helpers import Call, assert_access_matrix, assert_constant_queries
 
@@ -316,7 +316,7 @@ def test_partner_staff_cannot_create(partner_staff, resident_a, item):
 @pytest.mark.django_db(transaction=True)
 def test_two_accepts_at_once_one_wins(make_referral, partner_p):
     from portal.roles import Role
-    from services.services import partner_staff_bind
+    from services.catalogue.writes import partner_staff_bind
     from tests.factories import UserFactory
 
     staff = []

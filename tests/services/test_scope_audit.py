@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from grids.models import Resident
 from portal.validators import citizen_id_make
-from services.meal_import import COLUMNS, meal_import_create
+from services.contracts.models import shortest_term_end
+from services.deliveries.meal_import import COLUMNS, meal_import_create
 from services.models import (
     Activity,
     ActivityAttendance,
@@ -34,7 +35,6 @@ from services.models import (
     Partner,
     Referral,
 )
-from services.models.contracts import shortest_term_end
 from tests.factories import HouseholdFactory, ResidentFactory
 from tests.helpers import login
 from tests.services.factories_aid import AidCaseFactory, FunderFactory, bundle_with_lines

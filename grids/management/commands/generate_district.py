@@ -45,7 +45,7 @@ from grids.models import (
     ResidentTag,
     Visit,
 )
-from grids.services import grid_assign
+from grids.writes import grid_assign
 from portal.roles import Role
 from portal.validators import citizen_id_make
 

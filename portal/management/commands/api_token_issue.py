@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from portal import services
+from portal import writes
 from portal.models import User
 from portal.roles import Role
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{username!r} has role {client.role!r}; tokens are for role 'integration'"
             )
-        token, raw = services.api_token_issue(
+        token, raw = writes.api_token_issue(
             actor=None, client=client, name=name or username, days=days
         )
         self.stdout.write(

@@ -1,0 +1,57 @@
+"""Writes of the registry, one module per concern; import them from here.
+
+All are atomic, validated with full_clean(), audited, with keyword-only arguments.
+"""
+
+from grids.writes.registry import (
+    building_create,
+    building_update,
+    dwelling_create,
+    grid_create,
+    grid_update,
+    household_create,
+    household_update,
+    micro_grid_create,
+    resident_tag_add,
+    resident_tag_remove,
+)
+from grids.writes.residents import (
+    RESIDENT_EDITABLE,
+    resident_create,
+    resident_delete,
+    resident_share,
+    resident_update,
+)
+from grids.writes.staffing import (
+    POSTS_WITH_ACCESS,
+    grid_assign,
+    grid_assignment_end,
+    grid_handover,
+    region_staff_grant,
+)
+from grids.writes.visits import visit_need_set_status, visit_record
+
+__all__ = [
+    "POSTS_WITH_ACCESS",
+    "RESIDENT_EDITABLE",
+    "building_create",
+    "building_update",
+    "dwelling_create",
+    "grid_assign",
+    "grid_assignment_end",
+    "grid_create",
+    "grid_handover",
+    "grid_update",
+    "household_create",
+    "household_update",
+    "micro_grid_create",
+    "region_staff_grant",
+    "resident_create",
+    "resident_delete",
+    "resident_share",
+    "resident_tag_add",
+    "resident_tag_remove",
+    "resident_update",
+    "visit_need_set_status",
+    "visit_record",
+]

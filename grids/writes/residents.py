@@ -1,0 +1,53 @@
+"""Residents: registration, changes, sharing one case. Atomic, validated, audited."""
+
+from django.db import transaction
+
+from grids.models import Resident
+from portal.audit import audit_record
+from portal.writes import jurisdiction_grant
+
+RESIDENT_EDITABLE = (
+    "name", "id_type", "id_number", "sex", "birth_date", "phone", "ethnicity", "household",
+    "relation_to_head", "population_type", "separated", "political_status", "deceased_date",
+    "data_source", "verified_date",
+)  # fmt: skip
+
+
+def resident_create(*, actor, **fields) -> Resident:
+    """Register a resident after validating the ID number, sex/birth agreement and phone."""
+    with transaction.atomic():
+        resident = Resident(**{k: v for k, v in fields.items() if k in RESIDENT_EDITABLE})
+        resident.full_clean()
+        resident.save()
+        audit_record(actor=actor, action="resident.create", obj=resident)
+    return resident
+
+
+def resident_update(*, actor, resident: Resident, **fields) -> Resident:
+    """Change a resident's fields; the audit event lists which fields changed (not their values)."""
+    with transaction.atomic():
+        resident = Resident.objects.select_for_update().get(pk=resident.pk)
+        changed = [
+            k for k, v in fields.items() if k in RESIDENT_EDITABLE and getattr(resident, k) != v
+        ]
+        for key in changed:
+            setattr(resident, key, fields[key])
+        resident.full_clean()
+        hashes = [f"{k}_hash" for k in changed if k in ("id_number", "phone")]
+        resident.save(update_fields=[*changed, *hashes] or None)
+        audit_record(
+            actor=actor, action="resident.update", obj=resident, details={"fields": changed}
+        )
+    return resident
+
+
+def resident_delete(*, actor, resident: Resident) -> None:
+    """Delete a resident entered by mistake (a death is recorded with `deceased_date` instead)."""
+    with transaction.atomic():
+        audit_record(actor=actor, action="resident.delete", obj=resident)
+        resident.delete()
+
+
+def resident_share(*, actor, resident: Resident, person) -> None:
+    """Share one case with one person (a social worker, a cadre of another community)."""
+    jurisdiction_grant(actor=actor, user=person, perm="grids.view_resident", obj=resident)

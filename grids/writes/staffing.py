@@ -1,0 +1,149 @@
+"""Staffing: who works in which grid and community, and the grants that follow."""
+
+from datetime import date, timedelta
+from typing import NamedTuple
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import Grid, GridAssignment, Region, VisitNeed
+from portal.audit import audit_record
+from portal.roles import GRID_ROLES
+from portal.writes import jurisdiction_grant, jurisdiction_revoke
+
+# Posts that give their holder the grid as jurisdiction (instructors and micro-grid leaders
+# are volunteers or supervisors without access to the registry).
+POSTS_WITH_ACCESS = {
+    GridAssignment.Post.LEADER,
+    GridAssignment.Post.FULL_TIME,
+    GridAssignment.Post.PART_TIME,
+}
+
+
+def grid_assign(*, actor, person, grid: Grid, post: str, start_date: date) -> GridAssignment:
+    """Put `person` on `grid` in `post` from `start_date`, granting the grid when the post has access.
+
+    Assigning the same person to the same grid and post again returns the open assignment.
+    """
+    with transaction.atomic():
+        existing = GridAssignment.objects.filter(
+            grid=grid, person=person, post=post, end_date__isnull=True
+        ).first()
+        if existing is not None:
+            return existing
+        assignment = GridAssignment(grid=grid, person=person, post=post, start_date=start_date)
+        assignment.full_clean()
+        assignment.save()
+        if post in POSTS_WITH_ACCESS:
+            jurisdiction_grant(actor=actor, user=person, perm="grids.work_in_grid", obj=grid)
+        audit_record(actor=actor, action="grid_assignment.create", obj=assignment)
+    return assignment
+
+
+def grid_assignment_end(*, actor, assignment: GridAssignment, end_date: date) -> GridAssignment:
+    """End an assignment; the grid grant goes when the person holds no other open post there."""
+    with transaction.atomic():
+        assignment = GridAssignment.objects.select_for_update().get(pk=assignment.pk)
+        assignment.end_date = end_date
+        assignment.full_clean()
+        assignment.save(update_fields=["end_date"])
+        still_there = GridAssignment.objects.filter(
+            grid=assignment.grid_id,
+            person=assignment.person_id,
+            end_date__isnull=True,
+            post__in=POSTS_WITH_ACCESS,
+        ).exists()
+        if not still_there:
+            jurisdiction_revoke(
+                actor=actor, user=assignment.person, perm="grids.work_in_grid", obj=assignment.grid
+            )
+        audit_record(actor=actor, action="grid_assignment.end", obj=assignment)
+    return assignment
+
+
+def region_staff_grant(*, actor, person, region: Region) -> None:
+    """Give a community cadre (or an integration) a community or a whole street as jurisdiction."""
+    jurisdiction_grant(actor=actor, user=person, perm="grids.work_in_region", obj=region)
+
+
+class Handover(NamedTuple):
+    """What a handover did: the assignments ended and started, and how many needs moved."""
+
+    ended: list[GridAssignment]
+    started: list[GridAssignment]
+    needs_moved: int
+
+
+def grid_handover(
+    *, actor, grid: Grid, from_person, to_person, on_date: date, post: str | None = None
+) -> Handover:
+    """Hand a grid over from one worker to another in one step, keeping the history.
+
+    In one transaction: `from_person`'s open assignment(s) on the grid (only those in `post`
+    when given) end the day before `on_date` (grid_assignment_end, which takes the grid grant
+    back); `to_person` takes the same post(s) from `on_date` (grid_assign, which grants the
+    grid), so on any day exactly one of them holds the post;
+    and the open work moves: needs raised in visits to the grid's households, still open or
+    referred and assigned to `from_person`, are assigned to `to_person` (one bulk update,
+    audited with its count). Visits due need no moving: grids/cadence.py computes them per
+    grid, so they follow the grant to the new worker.
+    """
+    errors = {}
+    if to_person.pk == from_person.pk:
+        errors["to_person"] = _("Choose someone other than the person handing over.")
+    elif not to_person.is_active or to_person.role not in GRID_ROLES:
+        errors["to_person"] = _("Only an active grid worker or grid leader can take over a grid.")
+    if on_date > timezone.localdate():
+        errors["on_date"] = _("A handover cannot be dated in the future.")
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        # One handover of a grid at a time; rows locked grid first, then assignments by id.
+        Grid.objects.select_for_update().filter(pk=grid.pk).first()
+        handing_over = GridAssignment.objects.select_for_update().filter(
+            grid=grid, person=from_person, end_date__isnull=True
+        )
+        if post:
+            handing_over = handing_over.filter(post=post)
+        handing_over = list(handing_over.order_by("pk"))
+        if not handing_over:
+            raise ValidationError(
+                {"from_person": _("This person holds no open post in this grid to hand over.")}
+            )
+        if any(on_date <= assignment.start_date for assignment in handing_over):
+            raise ValidationError(
+                {"on_date": _("The handover date must be after the day the current post began.")}
+            )
+
+        posts = list(dict.fromkeys(assignment.post for assignment in handing_over))
+        ended = [
+            grid_assignment_end(
+                actor=actor, assignment=assignment, end_date=on_date - timedelta(days=1)
+            )
+            for assignment in handing_over
+        ]
+        started = [
+            grid_assign(actor=actor, person=to_person, grid=grid, post=p, start_date=on_date)
+            for p in posts
+        ]
+        needs_moved = VisitNeed.objects.filter(
+            assignee=from_person,
+            status__in=[VisitNeed.Status.OPEN, VisitNeed.Status.REFERRED],
+            visit__household__grid=grid,
+        ).update(assignee=to_person)
+        audit_record(
+            actor=actor,
+            action="grid.handover",
+            obj=grid,
+            details={
+                "from": from_person.username,
+                "to": to_person.username,
+                "posts": posts,
+                "on": on_date.isoformat(),
+                "needs_moved": needs_moved,
+            },
+        )
+    return Handover(ended=ended, started=started, needs_moved=needs_moved)

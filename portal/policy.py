@@ -1,0 +1,50 @@
+"""The shape of every gate, and the few helpers gates share.
+
+Each app's `policy.py` holds `access_<entity>_<verb>(actor, obj=None)`: the one place that
+decides whether `actor` may do that action (to that object). A gate returns None or raises
+`PermissionDenied`, one condition per line so coverage shows each branch tested. Every write
+function calls its gate on its first line; views, APIs and tasks never decide permission —
+they call the write (or ask `allowed()` which forms to offer) and translate what it raises:
+
+    PermissionDenied → 403 (an object outside the *view* scope never got this far: 404)
+    ValidationError  → the form again with its errors / 400 with field errors
+    a conflict       → a message and the page again / 409
+
+`actor=None` is the system itself (a Celery task, a management command, the demo loader):
+gates let it through where the system does that work, and say so.
+"""
+
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
+
+
+def deny_unless(condition: bool) -> None:
+    """Raise PermissionDenied unless `condition` holds (one line per condition in a gate)."""
+    if not condition:
+        raise PermissionDenied
+
+
+def require_active(actor) -> None:
+    """A person who may act at all: signed in and active."""
+    deny_unless(actor is not None and actor.is_authenticated and actor.is_active)
+
+
+def require_perm(actor, perm: str) -> None:
+    """The role's model permission (portal/roles.py), for an active user."""
+    require_active(actor)
+    deny_unless(actor.has_perm(perm))
+
+
+def require_in_scope(actor, queryset, obj, action: str = "change") -> None:
+    """`obj` in `queryset.visible_to(actor, action)`: the model's scope for that action."""
+    deny_unless(queryset.visible_to(actor, action).filter(pk=obj.pk).exists())
+
+
+def allowed(gate: Callable, actor, obj=None) -> bool:
+    """Ask a gate without acting: which buttons and forms a page offers."""
+    try:
+        gate(actor, obj)
+    except PermissionDenied:
+        return False
+    return True

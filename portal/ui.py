@@ -1,0 +1,184 @@
+"""The pages' kit: what every module's views and forms share (never borrowed from a module).
+
+- `form_errors(form, exc)`: a write's ValidationError on the form (fields, or above it);
+- `form_page(...)`: a form page, 400 when a POST comes back with errors;
+- `paginate(request, rows)` / `filtered_page(request, filterset)`: 20 to a page; the
+  pagination include (`portal/_pagination.html`) keeps the filters in the links;
+- `styled(form)`, `ScopedFormMixin`: Bootstrap classes, and forms that take `user=` and limit
+  their choices to what the user may see;
+- widgets for phones: `DateInput`, `TelInput`, `id_number_input()`, `search_widget()`;
+- `FilterSet`: the base of every list filter (small Bootstrap controls, `active`).
+"""
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+PAGE_SIZE = 20
+ALL = _("All")
+
+
+# --- Errors and form pages --------------------------------------------------------------------
+
+
+def form_errors(form, exc: ValidationError) -> None:
+    """Put a write's ValidationError on the form: on its fields, or above the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def form_page(
+    request,
+    form,
+    *,
+    title,
+    cancel_url,
+    template: str = "portal/form.html",
+    status: int | None = None,
+    **context,
+):
+    """The form page; after a POST it is shown again only with errors: 400."""
+    if status is None:
+        status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        template,
+        {"form": form, "title": title, "cancel_url": cancel_url, **context},
+        status=status,
+    )
+
+
+# --- Pagination -------------------------------------------------------------------------------
+
+
+def paginate(request, rows, per_page: int = PAGE_SIZE) -> Page:
+    """The requested page of `rows` (a bad or too-large page number gives the nearest page)."""
+    return Paginator(rows, per_page).get_page(request.GET.get("page"))
+
+
+def filtered_page(request, filterset, per_page: int = PAGE_SIZE) -> Page:
+    """The page of the filtered list; an invalid filter (say, a grid out of scope) lists nothing."""
+    queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    return paginate(request, queryset, per_page)
+
+
+# --- Widgets ----------------------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    """The phone's own date picker (`<input type="date">`), which always sends YYYY-MM-DD."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class TelInput(forms.TextInput):
+    """A phone number: the numeric keypad on phones, no autocorrection."""
+
+    input_type = "tel"
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "tel", "autocomplete": "off", **(attrs or {})})
+
+
+def id_number_input():
+    # Digits and a trailing X: the text keyboard (inputmode=numeric has no X on most phones).
+    return forms.TextInput(
+        attrs={
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+            "maxlength": "24",
+        }
+    )
+
+
+def search_widget(placeholder):
+    return forms.TextInput(attrs={"type": "search", "placeholder": placeholder})
+
+
+def textarea(rows: int = 2):
+    return forms.Textarea(attrs={"rows": rows})
+
+
+# --- Forms ------------------------------------------------------------------------------------
+
+
+def styled(form: forms.BaseForm) -> None:
+    """Bootstrap classes on every widget, invalid fields marked; radio buttons become buttons
+    (portal/_field.html draws them as a row of toggles)."""
+    for name, field in form.fields.items():
+        widget = field.widget
+        if isinstance(widget, forms.RadioSelect):
+            css = "btn-check"
+        elif isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        if form.is_bound and form._errors and name in form._errors:
+            css += " is-invalid"
+        widget.attrs["class"] = css
+
+
+class StyledFormMixin:
+    """Bootstrap classes on construction and again after validation (invalid fields marked)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        styled(self)
+
+    def full_clean(self):
+        super().full_clean()
+        styled(self)
+
+
+class ScopedFormMixin:
+    """Takes `user=` and keeps it; subclasses limit their querysets in `limit_choices()` to
+    `visible_to(user)`, so an object outside the scope is "not a valid choice"."""
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.limit_choices()
+        styled(self)
+
+    def limit_choices(self):
+        pass
+
+    def full_clean(self):
+        super().full_clean()
+        styled(self)
+
+
+# --- List filters -----------------------------------------------------------------------------
+
+
+class FilterSet(django_filters.FilterSet):
+    """The base of every list page's filters: small Bootstrap controls, every filter optional."""
+
+    @property
+    def active(self) -> bool:
+        """Whether a filter other than the search box is in use (the page unfolds them)."""
+        return any(self.data.get(name) for name in self.filters if name != "q")
+
+    @property
+    def form(self):
+        form = super().form
+        for field in form.fields.values():
+            if isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs["class"] = "form-check-input"
+            elif isinstance(field.widget, forms.Select):
+                field.widget.attrs["class"] = "form-select form-select-sm"
+            else:
+                field.widget.attrs["class"] = "form-control form-control-sm"
+        return form

@@ -1,0 +1,151 @@
+"""Partners and the service catalogue under /api/v1/, read-only.
+
+- `GET /api/v1/partners/` — partner organisations in scope (`Partner.objects.visible_to`):
+  street, community and grid staff all of them (they refer residents to them), partner staff
+  only their own; another organisation is a 404 to them.
+- `GET /api/v1/service-items/` — the catalogue, the same for every role with
+  `services.view_serviceitem`. Filters: `group`, `category`, `unit`, `active`, `partner`
+  (a partner in scope) and `eligible_for=<resident id>` (a resident in scope; only items whose
+  eligibility rule the resident's current tags satisfy). A resident or partner outside the
+  scope is a 400 on the filter, exactly like a missing one. Each item's `partners` lists only
+  the providers the user may see.
+"""
+
+import logging
+
+import django_filters
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from grids.models import Resident
+from portal.api.viewsets import ScopedReadOnlyModelViewSet
+from portal.querysets import model_perm
+from services.catalogue.eligibility import resident_tag_codes, rule_evaluate
+from services.models import Partner, ServiceItem
+
+logger = logging.getLogger(__name__)
+
+
+# --- Serializers ---------------------------------------------------------------------------
+
+
+class PartnerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Partner
+        fields = ["id", "name", "uscc", "kind", "agreement_start", "agreement_end", "dpa_signed"]
+
+
+class PartnerBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Partner
+        fields = ["id", "name", "kind"]
+
+
+class ServiceItemSerializer(serializers.ModelSerializer):
+    partners = PartnerBriefSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ServiceItem
+        fields = [
+            "id", "name", "group", "category", "unit", "eligibility_rule", "subsidy", "active",
+            "partners",
+        ]  # fmt: skip
+
+
+# --- Filters -------------------------------------------------------------------------------
+
+
+def _partners(request):
+    if request is None:  # schema generation
+        return Partner.objects.none()
+    return Partner.objects.visible_to(request.user)
+
+
+def _residents(request):
+    if request is None:  # schema generation
+        return Resident.objects.none()
+    return Resident.objects.visible_to(request.user)
+
+
+class PartnerFilter(django_filters.FilterSet):
+    class Meta:
+        model = Partner
+        fields = ["kind", "dpa_signed"]
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ResidentIdFilter(django_filters.ModelChoiceFilter):
+    """A resident chosen by id (documented as an integer in the API schema)."""
+
+
+class ServiceItemFilter(django_filters.FilterSet):
+    partner = django_filters.ModelChoiceFilter(
+        label=_("provided by"), field_name="partners", queryset=_partners
+    )
+    eligible_for = ResidentIdFilter(
+        label=_("eligible resident"),
+        queryset=_residents,
+        method="filter_eligible_for",
+        help_text=_("Only services the resident's current tags make them eligible for."),
+    )
+
+    class Meta:
+        model = ServiceItem
+        fields = ["group", "category", "unit", "active"]
+
+    def filter_eligible_for(self, queryset, name, resident):
+        """Rules are evaluated in Python against the resident's tags in force today: two
+        queries (the tags, the rules) however long the catalogue is."""
+        codes = resident_tag_codes(resident=resident)
+        eligible = []
+        for pk, rule in queryset.values_list("pk", "eligibility_rule"):
+            try:
+                if rule_evaluate(rule, codes):
+                    eligible.append(pk)
+            except Exception:  # a rule that no longer parses qualifies nobody
+                logger.warning("service item %s has an invalid eligibility rule", pk)
+        return queryset.filter(pk__in=eligible)
+
+
+# --- Viewsets ------------------------------------------------------------------------------
+
+
+class PartnerViewSet(ScopedReadOnlyModelViewSet):
+    """Partner organisations in your scope (read-only; they are registered by the street)."""
+
+    queryset = Partner.objects.all()
+    serializer_class = PartnerSerializer
+    filterset_class = PartnerFilter
+    search_fields = ["name", "uscc"]
+    ordering_fields = ["name", "kind", "agreement_end"]
+
+
+class ServiceItemViewSet(ScopedReadOnlyModelViewSet):
+    """The service catalogue (一老一幼一特): read-only, one list for the whole street."""
+
+    queryset = ServiceItem.objects.all()
+    serializer_class = ServiceItemSerializer
+    filterset_class = ServiceItemFilter
+    search_fields = ["name"]
+    ordering_fields = ["name", "group", "category"]
+
+    def get_queryset(self):
+        # The catalogue has no jurisdiction (no visible_to): the role's view permission decides,
+        # and a role without it meets a 404 on details, like everywhere else.
+        user = self.request.user
+        if not user.has_perm(model_perm(ServiceItem, "view")):
+            return ServiceItem.objects.none()
+        return ServiceItem.objects.prefetch_related(
+            Prefetch(
+                "partners",
+                queryset=Partner.objects.visible_to(user).order_by("name"),
+            )
+        )
+
+
+def register(router) -> None:
+    router.register("partners", PartnerViewSet, basename="partner")
+    router.register("service-items", ServiceItemViewSet, basename="serviceitem")

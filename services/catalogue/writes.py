@@ -1,0 +1,97 @@
+"""Writes of services/."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from portal.audit import audit_record
+from portal.writes import jurisdiction_grant
+from services.catalogue.eligibility import rule_validate
+from services.models import Partner, ServiceItem
+
+
+def partner_create(*, actor, **fields) -> Partner:
+    """Register a partner organisation after validating its unified social credit code."""
+    with transaction.atomic():
+        partner = Partner(**fields)
+        partner.full_clean()
+        partner.save()
+        audit_record(actor=actor, action="partner.create", obj=partner)
+    return partner
+
+
+def partner_staff_bind(*, actor, person, partner: Partner) -> None:
+    """Bind a partner_staff account to its one organisation (binding again changes nothing)."""
+    jurisdiction_grant(actor=actor, user=person, perm="services.act_for_partner", obj=partner)
+
+
+def _service_item_check(item: ServiceItem) -> None:
+    """full_clean plus the eligibility rule, all field errors at once (the model cannot check
+    the rule against the tag catalogue itself)."""
+    errors: dict[str, list] = {}
+    try:
+        item.full_clean()
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if "eligibility_rule" not in errors:
+        try:
+            rule_validate(item.eligibility_rule)
+        except ValidationError as exc:
+            errors.setdefault("eligibility_rule", []).extend(exc.error_list)
+    if errors:
+        raise ValidationError(errors)
+
+
+def service_item_create(*, actor, partners=(), **fields) -> ServiceItem:
+    """Add a service to the catalogue, with the partners that provide it.
+
+    The eligibility rule must parse and name existing tag codes (services/eligibility.py).
+    """
+    with transaction.atomic():
+        item = ServiceItem(**fields)
+        item.eligibility_rule = (item.eligibility_rule or "").strip()
+        _service_item_check(item)
+        item.save()
+        item.partners.set(partners)
+        audit_record(
+            actor=actor,
+            action="service_item.create",
+            obj=item,
+            details={"partners": sorted(p.pk for p in item.partners.all())},
+        )
+    return item
+
+
+def service_item_update(
+    *, actor, service_item: ServiceItem, partners=None, **fields
+) -> ServiceItem:
+    """Change a catalogue entry; `partners`, when given, replaces the providers."""
+    allowed = {
+        f.name for f in ServiceItem._meta.concrete_fields if f.editable and not f.primary_key
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"not editable on a service item: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        item = ServiceItem.objects.select_for_update().get(pk=service_item.pk)
+        changed = {}
+        for name, value in fields.items():
+            if name == "eligibility_rule":
+                value = (value or "").strip()
+            if getattr(item, name) != value:
+                changed[name] = [str(getattr(item, name)), str(value)]
+                setattr(item, name, value)
+        _service_item_check(item)
+        if changed:
+            item.save(update_fields=list(changed))
+        if partners is not None:
+            before = sorted(item.partners.values_list("pk", flat=True))
+            item.partners.set(partners)
+            after = sorted(item.partners.values_list("pk", flat=True))
+            if before != after:
+                changed["partners"] = [before, after]
+        if changed:
+            audit_record(actor=actor, action="service_item.update", obj=item, details=changed)
+    # The caller's instance reflects what was saved.
+    for name in fields:
+        setattr(service_item, name, getattr(item, name))
+    return item

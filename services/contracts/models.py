@@ -1,0 +1,122 @@
+"""Family-doctor contracts (家庭医生签约): one active contract per resident, a year or more."""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from services.catalogue.models import Partner, ResidentServiceQuerySet
+
+
+def one_year_after(start: date) -> date:
+    """The same calendar day a year later (29 February → 28 February)."""
+    try:
+        return start.replace(year=start.year + 1)
+    except ValueError:
+        return start.replace(year=start.year + 1, day=28)
+
+
+def shortest_term_end(start: date) -> date:
+    """The last day of a one-year term: 2026-01-01 → 2026-12-31."""
+    return one_year_after(start) - timedelta(days=1)
+
+
+class FamilyDoctorContractQuerySet(ResidentServiceQuerySet):
+    """Street: all; the clinic's staff: its contracts; local staff: their residents' contracts."""
+
+    def active(self):
+        return self.filter(status=FamilyDoctorContract.Status.ACTIVE)
+
+
+class FamilyDoctorContract(models.Model):
+    """家庭医生签约 — a resident signed with a clinic's family doctor for a term of a year or more.
+
+    Ends in one of three ways: renewed (a new contract follows at the same clinic), switched (a
+    new contract at another clinic), or lapsed (the term ran out and nobody renewed).
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        RENEWED = "renewed", _("Renewed")
+        SWITCHED = "switched", _("Switched to another clinic")
+        LAPSED = "lapsed", _("Lapsed")
+
+    resident = models.ForeignKey(
+        "grids.Resident",
+        verbose_name=_("resident"),
+        on_delete=models.PROTECT,
+        related_name="family_doctor_contracts",
+    )
+    partner = models.ForeignKey(
+        Partner,
+        verbose_name=_("clinic"),
+        on_delete=models.PROTECT,
+        related_name="family_doctor_contracts",
+    )
+    doctor_name = models.CharField(_("family doctor"), max_length=64)
+    start_date = models.DateField(_("starts"))
+    end_date = models.DateField(_("ends"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+    previous = models.OneToOneField(
+        "self",
+        verbose_name=_("follows contract"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next",
+    )
+    referral = models.ForeignKey(
+        "services.Referral",
+        verbose_name=_("referral"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+
+    objects = FamilyDoctorContractQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("family-doctor contract")
+        verbose_name_plural = _("family-doctor contracts")
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=models.Q(status="active"),
+                name="family_doctor_one_active_per_resident",
+                violation_error_message=_("This resident already has an active contract."),
+            ),
+            # The exact rule (a calendar year) is in clean(); this is the database's backstop.
+            models.CheckConstraint(
+                condition=models.Q(end_date__gt=models.F("start_date")),
+                name="family_doctor_end_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.resident} · {self.partner} · {self.start_date}–{self.end_date}"
+
+    def clean(self):
+        if self.start_date and self.end_date:
+            shortest_end = shortest_term_end(self.start_date)
+            if self.end_date < shortest_end:
+                raise ValidationError(
+                    {
+                        "end_date": _("A contract runs at least a year: end on %(date)s or later.")
+                        % {"date": shortest_end.isoformat()}
+                    }
+                )

@@ -1,0 +1,555 @@
+"""Family-doctor contracts (家庭医生签约): sign, renew, switch, lapse, and the expiry reminders.
+
+    sign ──▶ active ──▶ renewed   (a new contract follows at the same clinic, from end + 1 day)
+                    ├─▶ switched  (a new contract at another clinic; the old one ends the day
+                    │              before the new one starts)
+                    └─▶ lapsed    (the term ran out and nobody renewed; the daily task does it)
+    a lapsed contract may still be renewed or switched (the history keeps the link).
+
+Who may do what (one condition per line in the access_* functions below):
+
+- sign: the street for any registered, living resident at any family-doctor clinic; partner
+  staff only for their own clinic and only a resident referred to it for a family doctor
+  (a referral for a `family_doctor` item assigned to their organisation, accepted or in
+  service). Community and grid staff only read contracts.
+- renew, lapse: whoever may change the contract (`visible_to(actor, "change")`): the street,
+  and the clinic's own staff.
+- switch: the street only. It ends one clinic's contract and starts another's, and partner
+  staff see only their own clinic's contracts, so neither clinic may act on the other's.
+
+One active contract per resident: a clear field error here, and the partial unique index
+`family_doctor_one_active_per_resident` as the backstop when two signings race (its
+IntegrityError becomes the same field error). Every write is atomic and audited; renew,
+switch and lapse lock the contract (`select_for_update`) and answer a contract that is no
+longer in a state that allows the change with ContractConflict (409 in the API).
+
+The daily task (services/contracts_tasks.py) lapses the expired contracts in one UPDATE and
+sends the expiry reminders set-wise: a constant number of queries however many contracts end
+soon, one notification per recipient, contract and end date (the dedup key).
+"""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from grids.selectors import grid_current_workers
+from portal.audit import audit_record
+from portal.models import Notification
+from portal.querysets import jurisdiction_holds
+from portal.roles import STREET_ROLES, Role
+from portal.writes import notifications_send_many, scheduled_run_once
+from services.models import (
+    FamilyDoctorContract,
+    Partner,
+    Referral,
+    ServiceItem,
+    partner_staff_ids,
+)
+
+Status = FamilyDoctorContract.Status
+
+ONE_ACTIVE_CONSTRAINT = "family_doctor_one_active_per_resident"
+DAILY_TASK = "services.family_doctor_contracts_daily"
+
+# States a contract may be renewed or switched from: still running, or run out unrenewed.
+RENEWABLE = frozenset({Status.ACTIVE, Status.LAPSED})
+# Referral states in which the clinic is serving the resident and may sign them.
+SIGNING_REFERRAL_STATES = frozenset({Referral.Status.ACCEPTED, Referral.Status.IN_SERVICE})
+
+ACTIVE_EXISTS = gettext_lazy(
+    "This resident already has an active family-doctor contract. Renew it, or ask the street "
+    "office to switch it to another clinic."
+)
+
+
+class ContractConflict(Exception):
+    """The contract is no longer in a state that allows this change (someone else moved it)."""
+
+
+# --- Who may act -----------------------------------------------------------------------------
+
+
+def is_street(actor) -> bool:
+    return actor is not None and actor.role in STREET_ROLES
+
+
+def is_partner_staff(actor) -> bool:
+    return actor is not None and actor.role == Role.PARTNER_STAFF
+
+
+def access_sign(actor) -> None:
+    """Signing needs the role's add permission, and is for the street and partner staff."""
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        raise PermissionDenied(_("You may not sign family-doctor contracts."))
+    if not actor.has_perm("services.add_familydoctorcontract"):
+        raise PermissionDenied(_("You may not sign family-doctor contracts."))
+    if not (is_street(actor) or is_partner_staff(actor)):
+        raise PermissionDenied(_("You may not sign family-doctor contracts."))
+
+
+def access_change(actor, contract: FamilyDoctorContract) -> None:
+    """Renew or lapse: the contract must be in the actor's change scope (street, own clinic)."""
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied(_("You may not change this contract."))
+    allowed = FamilyDoctorContract.objects.visible_to(actor, "change")
+    if not allowed.filter(pk=contract.pk).exists():
+        raise PermissionDenied(_("You may not change this contract."))
+
+
+def access_switch(actor, contract: FamilyDoctorContract) -> None:
+    """Switching moves a resident between two clinics: the street decides."""
+    access_change(actor, contract)
+    if not is_street(actor):
+        raise PermissionDenied(_("Only the street office may switch a contract to another clinic."))
+
+
+# --- Checks ----------------------------------------------------------------------------------
+
+
+def family_doctor_clinics():
+    """Clinics that provide an active family-doctor item of the catalogue (a lazy queryset)."""
+    items = ServiceItem.objects.filter(
+        category=ServiceItem.Category.FAMILY_DOCTOR, active=True
+    ).values("partners")
+    return Partner.objects.filter(kind=Partner.Kind.CLINIC, pk__in=items)
+
+
+def _partner_errors(actor, partner: Partner) -> list:
+    if not family_doctor_clinics().filter(pk=partner.pk).exists():
+        return [_("Choose a clinic that provides family doctors in the service catalogue.")]
+    if is_partner_staff(actor) and not jurisdiction_holds(
+        user=actor, perm="services.act_for_partner", obj=partner
+    ):
+        return [_("You may sign contracts only for your own clinic.")]
+    return []
+
+
+def signing_referrals(*, resident, partner: Partner):
+    """Referrals that let `partner` sign `resident`: family doctor, assigned to it, in service."""
+    return Referral.objects.filter(
+        resident=resident,
+        partner=partner,
+        service_item__category=ServiceItem.Category.FAMILY_DOCTOR,
+        status__in=SIGNING_REFERRAL_STATES,
+    ).order_by("-created_at", "-pk")
+
+
+def _signing_referral(*, actor, resident, partner, referral, errors: dict):
+    """The referral to link to the contract; records what is wrong in `errors`."""
+    if is_partner_staff(actor):
+        candidates = signing_referrals(resident=resident, partner=partner)
+        if referral is not None:
+            if not candidates.filter(pk=referral.pk).exists():
+                errors["referral"] = [
+                    _(
+                        "This referral does not let your clinic sign this resident: it must be "
+                        "a family-doctor referral assigned to your clinic, accepted or in service."
+                    )
+                ]
+            return referral
+        found = candidates.first()
+        if found is None:
+            errors["resident"] = [
+                _(
+                    "Your clinic may sign only a resident referred to it for a family doctor "
+                    "(accepted or in service)."
+                )
+            ]
+        return found
+    if referral is not None and (
+        referral.resident_id != resident.pk
+        or referral.service_item.category != ServiceItem.Category.FAMILY_DOCTOR
+    ):
+        errors["referral"] = [_("Link a family-doctor referral of this resident.")]
+    return referral
+
+
+def _active_contract_exists(resident_id: int, *, exclude_pk: int | None = None) -> bool:
+    queryset = FamilyDoctorContract.objects.active().filter(resident_id=resident_id)
+    if exclude_pk is not None:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return queryset.exists()
+
+
+def _validate(contract: FamilyDoctorContract, errors: dict, *, today: date) -> None:
+    """The model's rules (term of a year or more, lengths) plus: not already over."""
+    try:
+        # The one-active rule is checked by the caller with a clearer message; the database
+        # enforces it anyway. clean() states the term rule better than the check constraint.
+        contract.full_clean(validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if contract.end_date and contract.end_date < today and "end_date" not in errors:
+        errors.setdefault("end_date", []).append(_("The term must not be over already."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _insert(contract: FamilyDoctorContract) -> None:
+    """Save a new active contract; a concurrent signing that won turns into the field error."""
+    try:
+        with transaction.atomic():
+            contract.save()
+    except IntegrityError as exc:
+        if ONE_ACTIVE_CONSTRAINT in str(exc):
+            raise ValidationError({"resident": [ACTIVE_EXISTS]}) from exc
+        raise
+
+
+def _lock(contract: FamilyDoctorContract) -> FamilyDoctorContract:
+    return (
+        FamilyDoctorContract.objects.select_for_update(of=("self",))
+        .select_related("resident", "partner")
+        .get(pk=contract.pk)
+    )
+
+
+# --- Writes ----------------------------------------------------------------------------------
+
+
+def family_doctor_contract_sign(
+    *,
+    actor,
+    resident,
+    partner: Partner,
+    doctor_name: str,
+    start_date: date,
+    end_date: date,
+    referral: Referral | None = None,
+) -> FamilyDoctorContract:
+    """Sign a resident with a clinic's family doctor for a year or more.
+
+    All field errors come at once (resident, partner, referral, dates, doctor). A partner's
+    staff who name no referral get the resident's newest qualifying one linked.
+    """
+    from grids.models import Resident
+
+    access_sign(actor)
+    today = timezone.localdate()
+    errors: dict[str, list] = {}
+    living = Resident.objects.filter(pk=resident.pk, deceased_date__isnull=True)
+    if not living.exists():
+        errors["resident"] = [_("Choose a living resident of the registry.")]
+    partner_errors = _partner_errors(actor, partner)
+    if partner_errors:
+        errors["partner"] = partner_errors
+    referral = _signing_referral(
+        actor=actor, resident=resident, partner=partner, referral=referral, errors=errors
+    )
+    if "resident" not in errors and _active_contract_exists(resident.pk):
+        errors["resident"] = [ACTIVE_EXISTS]
+    contract = FamilyDoctorContract(
+        resident=resident,
+        partner=partner,
+        doctor_name=(doctor_name or "").strip(),
+        start_date=start_date,
+        end_date=end_date,
+        status=Status.ACTIVE,
+        referral=referral,
+        created_by=actor,
+    )
+    _validate(contract, errors, today=today)
+    with transaction.atomic():
+        _insert(contract)
+        audit_record(
+            actor=actor,
+            action="family_doctor_contract.sign",
+            obj=contract,
+            details={
+                "resident": resident.pk,
+                "partner": partner.pk,
+                "referral": referral.pk if referral else None,
+                "start": start_date.isoformat(),
+                "end": end_date.isoformat(),
+            },
+        )
+    return contract
+
+
+def family_doctor_contract_renew(
+    *, actor, contract: FamilyDoctorContract, end_date: date, doctor_name: str | None = None
+) -> FamilyDoctorContract:
+    """Renew at the same clinic: a new contract from the old end date + 1; the old one renewed.
+
+    Allowed while the contract is active, or after it lapsed (nobody renewed in time). Returns
+    the new contract.
+    """
+    today = timezone.localdate()
+    with transaction.atomic():
+        old = _lock(contract)
+        access_change(actor, old)
+        if old.status not in RENEWABLE:
+            raise ContractConflict(
+                _("This contract is now “%(status)s”: it can no longer be renewed.")
+                % {"status": old.get_status_display()}
+            )
+        errors: dict[str, list] = {}
+        if not family_doctor_clinics().filter(pk=old.partner_id).exists():
+            errors["partner"] = [_("This clinic no longer provides family doctors.")]
+        if old.status == Status.LAPSED and _active_contract_exists(old.resident_id):
+            errors["resident"] = [ACTIVE_EXISTS]
+        new = FamilyDoctorContract(
+            resident=old.resident,
+            partner=old.partner,
+            doctor_name=(doctor_name or "").strip() or old.doctor_name,
+            start_date=old.end_date + timedelta(days=1),
+            end_date=end_date,
+            status=Status.ACTIVE,
+            previous=old,
+            referral=old.referral,
+            created_by=actor,
+        )
+        _validate(new, errors, today=today)
+        previous_status = old.status
+        old.status = Status.RENEWED
+        old.ended_on = old.ended_on or old.end_date
+        old.save(update_fields=["status", "ended_on"])  # first: the new one is the active one
+        _insert(new)
+        audit_record(
+            actor=actor,
+            action="family_doctor_contract.renew",
+            obj=old,
+            details={"from": previous_status, "new": new.pk, "end": end_date.isoformat()},
+        )
+    return new
+
+
+def family_doctor_contract_switch(
+    *,
+    actor,
+    contract: FamilyDoctorContract,
+    partner: Partner,
+    doctor_name: str,
+    start_date: date,
+    end_date: date,
+) -> FamilyDoctorContract:
+    """Move the resident to another clinic: a new contract there; the old one ends the day
+    before (or stays ended on the day it lapsed). Returns the new contract."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        old = _lock(contract)
+        access_switch(actor, old)
+        if old.status not in RENEWABLE:
+            raise ContractConflict(
+                _("This contract is now “%(status)s”: it can no longer be switched.")
+                % {"status": old.get_status_display()}
+            )
+        errors: dict[str, list] = {}
+        if partner.pk == old.partner_id:
+            errors["partner"] = [_("Choose another clinic; at the same clinic, renew instead.")]
+        else:
+            partner_errors = _partner_errors(actor, partner)
+            if partner_errors:
+                errors["partner"] = partner_errors
+        if start_date is not None and start_date <= old.start_date:
+            errors["start_date"] = [
+                _("The new contract must start after the old one started (%(date)s).")
+                % {"date": old.start_date.isoformat()}
+            ]
+        if old.status == Status.LAPSED and _active_contract_exists(old.resident_id):
+            errors["resident"] = [ACTIVE_EXISTS]
+        new = FamilyDoctorContract(
+            resident=old.resident,
+            partner=partner,
+            doctor_name=(doctor_name or "").strip(),
+            start_date=start_date,
+            end_date=end_date,
+            status=Status.ACTIVE,
+            previous=old,
+            created_by=actor,
+        )
+        _validate(new, errors, today=today)
+        previous_status = old.status
+        if old.status == Status.ACTIVE:
+            old.ended_on = min(start_date - timedelta(days=1), old.end_date)
+        old.status = Status.SWITCHED
+        old.save(update_fields=["status", "ended_on"])
+        _insert(new)
+        audit_record(
+            actor=actor,
+            action="family_doctor_contract.switch",
+            obj=old,
+            details={"from": previous_status, "new": new.pk, "partner": partner.pk},
+        )
+    return new
+
+
+def family_doctor_contract_lapse(
+    *, actor=None, contract: FamilyDoctorContract, today: date | None = None
+) -> FamilyDoctorContract:
+    """End an active contract without a successor (actor None: the daily task).
+
+    After its term it ends on its end date; by hand before the end (the resident died or moved
+    away) it ends today.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = _lock(contract)
+        if actor is not None:
+            access_change(actor, locked)
+        if locked.status != Status.ACTIVE:
+            raise ContractConflict(
+                _("This contract is now “%(status)s”: it can no longer lapse.")
+                % {"status": locked.get_status_display()}
+            )
+        locked.status = Status.LAPSED
+        locked.ended_on = locked.end_date if locked.end_date < today else today
+        locked.save(update_fields=["status", "ended_on"])
+        audit_record(
+            actor=actor,
+            action="family_doctor_contract.lapse",
+            obj=locked,
+            details={"ended_on": locked.ended_on.isoformat()},
+        )
+    return locked
+
+
+def family_doctor_contracts_lapse_expired(*, today: date) -> int:
+    """Every active contract whose term ended before `today` lapses, in one UPDATE.
+
+    Rows are locked in primary-key order first, so a renewal racing this either finishes
+    before (and the contract is no longer active) or waits. Returns how many lapsed.
+    """
+    with transaction.atomic():
+        expired = list(
+            FamilyDoctorContract.objects.select_for_update()
+            .filter(status=Status.ACTIVE, end_date__lt=today)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not expired:
+            return 0
+        FamilyDoctorContract.objects.filter(pk__in=expired).update(
+            status=Status.LAPSED, ended_on=F("end_date")
+        )
+        audit_record(
+            actor=None,
+            action="family_doctor_contract.lapse_expired",
+            details={"date": today.isoformat(), "contracts": expired},
+        )
+    return len(expired)
+
+
+# --- Expiry reminders ------------------------------------------------------------------------
+
+REMINDER_BATCH_SIZE = 1000
+
+
+def family_doctor_contract_reminders_send(
+    *, today: date, batch_size: int = REMINDER_BATCH_SIZE
+) -> dict:
+    """Tell the clinic's staff and the resident's grid worker that a term ends soon.
+
+    Active contracts ending within FAMILY_DOCTOR_EXPIRY_REMINDER_DAYS of `today` (today
+    included). One notification per recipient, contract and end date
+    (`fdc-expiry:<contract>:<end date>`), however often this runs; a renewal has a new contract
+    and end date, so it is reminded again a year later.
+
+    Queries: the contracts, the clinics' staff, the grids' current workers, then per batch of
+    `batch_size` notifications one for the keys already sent and one insert — constant for
+    any number of contracts up to a batch.
+    """
+    horizon = today + timedelta(days=settings.FAMILY_DOCTOR_EXPIRY_REMINDER_DAYS)
+    contracts = list(
+        FamilyDoctorContract.objects.active()
+        .filter(end_date__gte=today, end_date__lte=horizon)
+        .order_by("end_date", "pk")
+        .values_list(
+            "pk",
+            "end_date",
+            "doctor_name",
+            "partner_id",
+            "partner__name",
+            "resident__name",
+            "resident__household__grid_id",
+        )
+    )
+    if not contracts:
+        return {"expiring": 0, "sent": 0}
+    staff = partner_staff_ids({row[3] for row in contracts})
+    workers = grid_current_workers(
+        grid_ids={row[6] for row in contracts if row[6] is not None}, on=today
+    )
+    sent = 0
+    pending: list[Notification] = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for pk, end_date, doctor, partner_id, clinic, name, grid_id in contracts:
+            values = {
+                "name": name,
+                "clinic": clinic,
+                "doctor": doctor,
+                "date": end_date.isoformat(),
+                "days": (end_date - today).days,
+            }
+            title = _("Family-doctor contract of %(name)s ends on %(date)s") % values
+            body = (
+                _(
+                    "The contract of %(name)s with %(clinic)s (doctor %(doctor)s) ends on "
+                    "%(date)s, in %(days)s days. Talk with the resident about renewing it or "
+                    "switching to another clinic."
+                )
+                % values
+            )
+            url = reverse("services:contract-detail", args=[pk])
+            key = f"fdc-expiry:{pk}:{end_date.isoformat()}"
+            recipients = set(staff.get(partner_id, ()))
+            worker = workers.get(grid_id)
+            if worker is not None:
+                recipients.add(worker)
+            for recipient_id in sorted(recipients):
+                pending.append(
+                    Notification(
+                        recipient_id=recipient_id,
+                        title=title[:200],
+                        body=body,
+                        url=url,
+                        dedup_key=key,
+                    )
+                )
+                if len(pending) >= batch_size:
+                    sent += len(notifications_send_many(pending))
+                    pending.clear()
+        sent += len(notifications_send_many(pending))
+    return {"expiring": len(contracts), "sent": sent}
+
+
+def family_doctor_contracts_daily(*, today: date) -> dict:
+    """The daily run: lapse the expired contracts, then send the expiry reminders; once per day
+    however often beat delivers it (`scheduled_run_once`, slot = the date)."""
+    slot = today.isoformat()
+    with scheduled_run_once(task=DAILY_TASK, slot=slot) as run:
+        if run is None:
+            return {"skipped": True, "slot": slot}
+        lapsed = family_doctor_contracts_lapse_expired(today=today)
+        reminders = family_doctor_contract_reminders_send(today=today)
+        result = {"lapsed": lapsed, **reminders}
+        run.result = result
+    return {"skipped": False, "slot": slot, **result}
+
+
+# --- Reads -----------------------------------------------------------------------------------
+
+
+def family_doctor_contract_list(*, actor, action: str = "view"):
+    """Contracts the actor may see, with what every list row shows (no query per row)."""
+    return FamilyDoctorContract.objects.visible_to(actor, action).select_related(
+        "resident__household__grid", "partner", "next"
+    )
+
+
+def family_doctor_contract_history(*, actor, contract: FamilyDoctorContract):
+    """The resident's contracts the actor may see, oldest first (one query)."""
+    return (
+        FamilyDoctorContract.objects.visible_to(actor)
+        .filter(resident_id=contract.resident_id)
+        .select_related("partner")
+        .order_by("start_date", "pk")
+    )

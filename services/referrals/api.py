@@ -1,0 +1,306 @@
+"""Referrals under /api/v1/referrals/: list, read, create (or from a visit need), one action per transition.
+
+Partner staff get ReferralPartnerSerializer: only what the service needs — the resident's name,
+age, sex, address and phone (in the clear: they must call), the need, the service, status and
+deadline; never the ID number, tags, other referrals or other residents. Because the phone is
+shown in the clear, every list or read by partner staff writes one audit event
+(`referral.partner_view`) naming the referrals shown.
+
+A transition that the referral's current state no longer allows (someone else was quicker)
+answers 409 with {"detail": ...}; bad input answers 400 with field errors.
+"""
+
+from django_filters import rest_framework as filters
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+
+from grids.models import Resident, VisitNeed
+from portal.api.fields import ScopedPrimaryKeyRelatedField
+from portal.api.viewsets import ScopedViewSetMixin
+from portal.audit import audit_record
+from portal.roles import Role
+from services.models import Partner, Referral, ServiceItem
+from services.referrals import writes as flow
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Conflict."
+    default_code = "conflict"
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    """The full referral, for street, community and grid staff."""
+
+    resident = ScopedPrimaryKeyRelatedField(queryset=Resident.objects.all(), required=False)
+    resident_name = serializers.CharField(source="resident.name", read_only=True)
+    service_item = serializers.PrimaryKeyRelatedField(
+        queryset=ServiceItem.objects.filter(active=True)
+    )
+    need = ScopedPrimaryKeyRelatedField(
+        queryset=VisitNeed.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id", "resident", "resident_name", "service_item", "need", "partner", "status",
+            "description", "consent_by", "consent_guardian_name", "consent_at",
+            "stage_deadline", "outcome", "satisfaction", "created_by", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = [
+            "id", "partner", "status", "consent_by", "consent_guardian_name", "consent_at",
+            "stage_deadline", "outcome", "satisfaction", "created_by", "created_at", "updated_at",
+        ]  # fmt: skip
+
+    def validate(self, attrs):
+        if not attrs.get("need") and not attrs.get("resident"):
+            raise serializers.ValidationError(
+                {"resident": ["Choose the resident, or the need raised in a visit."]}
+            )
+        return attrs
+
+
+class ReferralPartnerSerializer(serializers.ModelSerializer):
+    """What a partner sees of a referral addressed to it — exactly these fields, nothing more."""
+
+    resident_name = serializers.CharField(source="resident.name", read_only=True)
+    resident_age = serializers.SerializerMethodField()
+    resident_sex = serializers.CharField(source="resident.sex", read_only=True)
+    address = serializers.SerializerMethodField()
+    contact_phone = serializers.CharField(source="resident.phone", read_only=True)
+    need_category = serializers.CharField(source="need.category", read_only=True, default="")
+    service_item_name = serializers.CharField(source="service_item.name", read_only=True)
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id", "resident_name", "resident_age", "resident_sex", "address", "contact_phone",
+            "description", "need_category", "service_item", "service_item_name", "status",
+            "stage_deadline", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_resident_age(self, referral) -> int:
+        return flow.resident_age(referral.resident)
+
+    def get_address(self, referral) -> str:
+        household = referral.resident.household
+        dwelling = household.dwelling if household else None
+        if dwelling is None:
+            return ""
+        return f"{dwelling.building.address} {dwelling.room_label}"
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=flow.DeclineReason.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=flow.CancelReason.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class FollowUpSerializer(serializers.Serializer):
+    note = serializers.CharField()
+
+
+class AssignSerializer(serializers.Serializer):
+    partner = serializers.PrimaryKeyRelatedField(queryset=Partner.objects.all())
+
+
+class CloseSerializer(serializers.Serializer):
+    outcome = serializers.CharField()
+    satisfaction = serializers.IntegerField(min_value=1, max_value=5)
+
+
+class ConsentSerializer(serializers.Serializer):
+    consent_by = serializers.ChoiceField(choices=Referral.ConsentBy.choices)
+    guardian_name = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+TRANSITION_INPUT = {
+    "submit": None,
+    "approve": NoteSerializer,
+    "reject": ReasonSerializer,
+    "assign": AssignSerializer,
+    "accept": None,
+    "decline": DeclineSerializer,
+    "start": None,
+    "complete": NoteSerializer,
+    "follow_up": FollowUpSerializer,
+    "close": CloseSerializer,
+    "cancel": CancelSerializer,
+    "escalate": NoteSerializer,
+}
+
+
+class ReferralFilter(filters.FilterSet):
+    # Ids as plain numbers: an id outside the scope lists nothing, exactly like a missing one
+    # (a model choice filter would answer 400 for one and 200 for the other — an oracle on
+    # which residents and partners exist).
+    partner = filters.NumberFilter()
+    service_item = filters.NumberFilter()
+    resident = filters.NumberFilter()
+
+    class Meta:
+        model = Referral
+        fields = ["status"]
+
+
+class ReferralViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Referrals in your scope; partner staff see only those addressed to their organisation."""
+
+    queryset = Referral.objects.all()
+    serializer_class = ReferralSerializer
+    filterset_class = ReferralFilter
+    ordering_fields = ["created_at", "stage_deadline"]
+    extra_action_perms = dict.fromkeys([*TRANSITION_INPUT, "consent"], "change")
+
+    def selector_queryset(self):
+        return Referral.objects.select_related(
+            "resident__household__dwelling__building", "service_item", "need"
+        )
+
+    def _is_partner(self) -> bool:
+        return getattr(self.request.user, "role", None) == Role.PARTNER_STAFF
+
+    def get_serializer_class(self):
+        if self._is_partner():
+            return ReferralPartnerSerializer
+        return ReferralSerializer
+
+    def handle_exception(self, exc):
+        if isinstance(exc, flow.ReferralConflict):
+            exc = Conflict(detail=str(exc))
+        return super().handle_exception(exc)
+
+    def _audit_partner_view(self, referrals) -> None:
+        if self._is_partner():
+            audit_record(
+                actor=self.request.user,
+                action="referral.partner_view",
+                details={"referrals": [referral.pk for referral in referrals]},
+            )
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = page if page is not None else list(queryset)
+        self._audit_partner_view(rows)
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        referral = self.get_object()
+        self._audit_partner_view([referral])
+        return Response(self.get_serializer(referral).data)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        if data.get("need"):
+            serializer.instance = flow.referral_create_from_need(
+                actor=self.request.user, need=data["need"], service_item=data["service_item"]
+            )
+        else:
+            serializer.instance = flow.referral_create(
+                actor=self.request.user,
+                resident=data["resident"],
+                service_item=data["service_item"],
+                description=data.get("description", ""),
+            )
+
+    def _run(self, name: str, request) -> Response:
+        referral = self.get_object()
+        kwargs = {}
+        input_class = TRANSITION_INPUT[name]
+        if input_class is not None:
+            payload = input_class(data=request.data)
+            payload.is_valid(raise_exception=True)
+            kwargs = dict(payload.validated_data)
+        flow.TRANSITION_FUNCTIONS[name](actor=request.user, referral=referral, **kwargs)
+        return self._respond(referral)
+
+    def _respond(self, referral) -> Response:
+        """The referral as it is now, read through the scope: a partner who just declined no
+        longer sees it, and gets only its id and new status (no name, phone or address)."""
+        fresh = self.get_queryset().filter(pk=referral.pk).first()
+        if fresh is None:
+            status_now = Referral.objects.values_list("status", flat=True).get(pk=referral.pk)
+            return Response({"id": referral.pk, "status": status_now})
+        self._audit_partner_view([fresh])
+        return Response(self.get_serializer(fresh).data)
+
+    @action(detail=True, methods=["post"])
+    def consent(self, request, pk=None):
+        """Record who consented to sharing the resident with a partner."""
+        referral = self.get_object()
+        payload = ConsentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        flow.referral_record_consent(
+            actor=request.user, referral=referral, **payload.validated_data
+        )
+        return self._respond(referral)
+
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._run("submit", request)
+
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._run("approve", request)
+
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._run("reject", request)
+
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        return self._run("assign", request)
+
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._run("accept", request)
+
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        return self._run("decline", request)
+
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        return self._run("start", request)
+
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        return self._run("complete", request)
+
+    @action(detail=True, methods=["post"], url_path="follow-up")
+    def follow_up(self, request, pk=None):
+        return self._run("follow_up", request)
+
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._run("close", request)
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._run("cancel", request)
+
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        return self._run("escalate", request)
+
+
+def register(router) -> None:
+    router.register("referrals", ReferralViewSet, basename="referral")

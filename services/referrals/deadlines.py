@@ -1,0 +1,68 @@
+"""Stage deadlines: a referral left too long in a stage goes back to the street (escalated).
+
+Run hourly by beat (services.tasks). Idempotent however often it fires: escalation changes the
+status, so the next run no longer selects the referral; a run racing another one gets
+ReferralConflict for the referrals the other already moved and counts them as skipped.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.models import Notification, User
+from portal.roles import STREET_ROLES
+from portal.writes import notifications_send_many
+from services.models import Referral
+from services.referrals.writes import TRANSITIONS, ReferralConflict, referral_escalate
+
+
+def referrals_escalate_overdue(*, now) -> dict:
+    """Escalate every referral whose stage deadline passed before `now`, and tell the street.
+
+    One query selects the overdue referrals; each escalation then costs a constant number of
+    queries (lock, save, history, audit, and two for the street's notifications however many
+    cadres and administrators it has).
+    `referral_escalate` itself notifies no one for an escalation, so the street hears it here,
+    once per referral and missed deadline (the dedup key).
+    """
+    overdue = list(
+        Referral.objects.filter(stage_deadline__lt=now, status__in=TRANSITIONS["escalate"].sources)
+        .only("pk", "stage_deadline")
+        .order_by("stage_deadline", "pk")
+    )
+    if not overdue:
+        return {"overdue": 0, "escalated": 0, "skipped": 0, "sent": 0}
+    street = list(User.objects.filter(role__in=STREET_ROLES, is_active=True).order_by("pk"))
+    escalated = skipped = sent = 0
+    for referral in overdue:
+        deadline = timezone.localtime(referral.stage_deadline)
+        try:
+            with transaction.atomic():
+                locked = referral_escalate(
+                    actor=None,
+                    referral=referral,
+                    note=_("Stage deadline %(deadline)s missed.")
+                    % {"deadline": deadline.strftime("%Y-%m-%d %H:%M")},
+                )
+                title = _("Referral overdue, back to the street: %(item)s") % {
+                    "item": locked.service_item.name
+                }
+                body = _("The stage deadline %(deadline)s passed. Re-assign, approve or cancel.")
+                sent += len(
+                    notifications_send_many(
+                        [
+                            Notification(
+                                recipient=user,
+                                title=str(title)[:200],
+                                body=body % {"deadline": deadline.strftime("%Y-%m-%d %H:%M")},
+                                dedup_key=f"referral-escalated:{referral.pk}:{deadline.isoformat()}",
+                            )
+                            for user in street
+                        ]
+                    )
+                )
+        except ReferralConflict:
+            skipped += 1  # another run (or a person) moved it first
+            continue
+        escalated += 1
+    return {"overdue": len(overdue), "escalated": escalated, "skipped": skipped, "sent": sent}

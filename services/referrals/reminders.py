@@ -1,0 +1,133 @@
+"""Reminders of the services loop, sent by beat every hour, each once per subject and due date.
+
+| what                    | when                                        | to whom                          | key |
+|-------------------------|---------------------------------------------|----------------------------------|-----|
+| stage deadline coming   | an open referral's stage deadline is within | who must act: the assigned       | `referral-deadline:<id>:<deadline>` |
+|                         | REFERRAL_DEADLINE_REMINDER_HOURS            | partner's staff, or the street   | |
+| follow-up due           | a follow-up task is due today or overdue    | its assignee                     | `follow-up-due:<task>:<due date>` |
+| follow-up overdue       | FOLLOW_UP_ESCALATE_DAYS after the due date  | the community's cadres           | `follow-up-overdue:<task>:<due date>` |
+
+A missed stage deadline itself escalates the referral (services/deadlines.py); a missed
+follow-up does not — the service was given, the check is still owed — so it is reminded, then
+brought to the community.
+
+Set-wise: a few queries fetch the subjects and the people, the notifications are built in
+memory and written by portal.writes.notifications_send_many (two queries). A repeated run
+inserts nothing.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from grids.reminders import community_cadres
+from portal.models import Notification, User
+from portal.roles import STREET_ROLES
+from portal.writes import notifications_send_many
+from services.models import FollowUpTask, Referral, partner_staff_ids
+
+Status = Referral.Status
+PARTNER_STAGES = (Status.ASSIGNED, Status.ACCEPTED, Status.IN_SERVICE)
+STREET_STAGES = (Status.SUBMITTED, Status.APPROVED)
+
+
+def referral_deadline_reminders_send(*, now=None) -> dict:
+    """Tell whoever must act that a referral's stage deadline is near (before it escalates)."""
+    now = now or timezone.now()
+    horizon = now + timedelta(hours=settings.REFERRAL_DEADLINE_REMINDER_HOURS)
+    referrals = list(
+        Referral.objects.filter(
+            status__in=(*PARTNER_STAGES, *STREET_STAGES),
+            stage_deadline__gt=now,
+            stage_deadline__lte=horizon,
+        ).values_list("pk", "status", "partner_id", "stage_deadline", "service_item__name")
+    )
+    if not referrals:
+        return {"due": 0, "sent": 0}
+    partner_staff = partner_staff_ids(
+        {partner for _pk, _s, partner, _d, _n in referrals if partner}
+    )
+    street = list(
+        User.objects.filter(role__in=STREET_ROLES, is_active=True).values_list("pk", flat=True)
+    )
+    notifications = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for pk, status, partner_id, deadline, item in referrals:
+            local = timezone.localtime(deadline)
+            recipients = partner_staff.get(partner_id, []) if status in PARTNER_STAGES else street
+            title = _("Referral deadline %(deadline)s: %(item)s") % {
+                "deadline": local.strftime("%m-%d %H:%M"),
+                "item": item,
+            }
+            body = _("Act on this referral before %(deadline)s, or it goes back to the street.")
+            for user_id in recipients:
+                notifications.append(
+                    Notification(
+                        recipient_id=user_id,
+                        title=title[:200],
+                        body=body % {"deadline": local.strftime("%Y-%m-%d %H:%M")},
+                        url=reverse("services:referral-detail", args=[pk]),
+                        dedup_key=f"referral-deadline:{pk}:{local.isoformat()}",
+                    )
+                )
+    return {"due": len(referrals), "sent": len(notifications_send_many(notifications))}
+
+
+def follow_up_reminders_send(*, today=None) -> dict:
+    """Remind assignees of follow-ups due, and the community of those long overdue."""
+    today = today or timezone.localdate()
+    escalate_before = today - timedelta(days=settings.FOLLOW_UP_ESCALATE_DAYS)
+    tasks = list(
+        FollowUpTask.objects.filter(done_at__isnull=True, due_on__lte=today)
+        .exclude(referral__status__in=(Status.CANCELLED, Status.CLOSED))
+        .values_list(
+            "pk",
+            "due_on",
+            "assignee_id",
+            "referral_id",
+            "referral__resident__name",
+            "referral__service_item__name",
+            "referral__resident__household__grid__community_id",
+        )
+    )
+    if not tasks:
+        return {"due": 0, "sent": 0}
+    cadres, _names = community_cadres()
+    notifications = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for pk, due_on, assignee_id, referral_id, name, item, community_id in tasks:
+            values = {"name": name, "item": item, "date": due_on.isoformat()}
+            url = reverse("services:referral-detail", args=[referral_id])
+            if assignee_id:
+                notifications.append(
+                    Notification(
+                        recipient_id=assignee_id,
+                        title=(_("Follow-up due: %(name)s, %(item)s") % values)[:200],
+                        body=_(
+                            "The service %(item)s for %(name)s was completed. Check with the "
+                            "resident and record the outcome and satisfaction by %(date)s."
+                        )
+                        % values,
+                        url=url,
+                        dedup_key=f"follow-up-due:{pk}:{due_on.isoformat()}",
+                    )
+                )
+            if due_on <= escalate_before:
+                for user_id in cadres.get(community_id, ()):
+                    notifications.append(
+                        Notification(
+                            recipient_id=user_id,
+                            title=(_("Follow-up overdue: %(name)s, %(item)s") % values)[:200],
+                            body=_(
+                                "The follow-up of %(item)s for %(name)s was due on %(date)s and "
+                                "is not done."
+                            )
+                            % values,
+                            url=url,
+                            dedup_key=f"follow-up-overdue:{pk}:{due_on.isoformat()}",
+                        )
+                    )
+    return {"due": len(tasks), "sent": len(notifications_send_many(notifications))}

@@ -1,1 +1,0 @@
-"""Pages of services/, one module per concern; services/urls.py gathers their urlpatterns."""
