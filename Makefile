@@ -12,11 +12,12 @@ RUN_ENV := DEBUG=1
 # let several runs share the machine (pytest-django prefixes the database name with test_).
 TEST_DB ?= portal
 TEST_REDIS_DB ?= 14
+TEST_CACHE_DB ?= 15
 TEST_ENV := DEBUG=0 \
 	SECRET_KEY=test-only-secret-key-that-is-long-enough-for-django-checks-0123456789 \
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(TEST_DB) \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/$(TEST_REDIS_DB) \
-	REDIS_URL=redis://127.0.0.1:6379/15 \
+	REDIS_URL=redis://127.0.0.1:6379/$(TEST_CACHE_DB) \
 	FIELD_ENCRYPTION_KEYS=test2:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=,test1:ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8= \
 	BLIND_INDEX_KEY=QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8= \
 	SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 STATIC_COLLECTED=0

@@ -3,13 +3,30 @@
 import hashlib
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.roles import GRID_ROLES, STREET_ROLES, Role
+
+
+class UserQuerySet(models.QuerySet):
+    """Who to tell: the active people of a role (recipients of notifications and digests)."""
+
+    def street_staff(self):
+        return self.filter(role__in=STREET_ROLES, is_active=True)
+
+    def community_cadres(self):
+        return self.filter(role=Role.COMMUNITY_CADRE, is_active=True)
+
+    def grid_staff(self):
+        return self.filter(role__in=GRID_ROLES, is_active=True)
+
+
+class PortalUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
 
 
 class User(AbstractUser):
@@ -23,6 +40,8 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
     full_name = models.CharField(_("full name"), max_length=64, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+
+    objects = PortalUserManager()
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")

@@ -26,9 +26,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grids.filters import ALL, RegistryFilterSet
-from grids.forms import ScopedFormMixin
 from grids.models import Resident
+from portal.ui import ALL, FilterSet, ScopedFormMixin
 from services.activities import writes as flow
 from services.models import Activity, ServiceItem
 
@@ -59,7 +58,7 @@ def _communities(request):
     return flow.activity_communities(request.user)
 
 
-class ActivityFilter(RegistryFilterSet):
+class ActivityFilter(FilterSet):
     q = django_filters.CharFilter(
         label=gettext_lazy("Search"),
         method="search",

@@ -25,9 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from grids.filters import ALL, RegistryFilterSet
-from grids.forms import DateInput, ScopedFormMixin, bootstrap
 from grids.models import Household, Resident
+from portal.ui import ALL, DateInput, FilterSet, ScopedFormMixin, styled
 from services.aid import selectors
 from services.aid import writes as aid_services
 from services.models import AidBundle, AidBundleLine, AidCase, AidItem, Funder, Partner
@@ -220,7 +219,7 @@ def _bundles(request):
     return AidBundle.objects.visible_to(request.user).order_by("-period_start", "name")
 
 
-class CaseFilter(RegistryFilterSet):
+class CaseFilter(FilterSet):
     q = django_filters.CharFilter(
         label=gettext_lazy("Search"),
         method="search",
@@ -517,7 +516,7 @@ class PeriodForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        bootstrap(self)
+        styled(self)
 
 
 @login_required

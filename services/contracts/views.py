@@ -29,11 +29,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grids.filters import ALL, RegistryFilterSet
-from grids.forms import DateInput, ScopedFormMixin
 from grids.models import Resident
 from grids.selectors import resident_search_q
 from portal.roles import Role
+from portal.ui import ALL, DateInput, FilterSet, ScopedFormMixin
 from services.contracts import writes as flow
 from services.contracts.models import shortest_term_end
 from services.models import FamilyDoctorContract, Partner, Referral, ServiceItem
@@ -77,7 +76,7 @@ EXPIRING_CHOICES = [
 ]
 
 
-class ContractFilter(RegistryFilterSet):
+class ContractFilter(FilterSet):
     q = django_filters.CharFilter(
         label=gettext_lazy("Search"),
         method="search",

@@ -33,9 +33,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from grids.filters import ALL, RegistryFilterSet
 from portal.roles import STREET_ROLES, Role
 from portal.sensitive import export_response
+from portal.ui import ALL, FilterSet
 from services.deliveries import meal_import
 from services.deliveries.statements import (
     Month,
@@ -125,7 +125,7 @@ def _service_items(request):
     return ServiceItem.objects.order_by("group", "category", "name")
 
 
-class DeliveryFilter(RegistryFilterSet):
+class DeliveryFilter(FilterSet):
     q = django_filters.CharFilter(
         label=gettext_lazy("Search"),
         method="search",

@@ -13,8 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grids.filters import ALL, RegistryFilterSet
 from portal.roles import STREET_ROLES, Role
+from portal.ui import ALL, FilterSet
 from services.models import Partner, Referral, ServiceItem
 from services.referrals import writes as flow
 from services.referrals.selectors import overdue_q
@@ -60,7 +60,7 @@ def _filter_partners(request):
     return Partner.objects.visible_to(request.user).order_by("name")
 
 
-class ReferralFilter(RegistryFilterSet):
+class ReferralFilter(FilterSet):
     """The referral list: resident name, status, service, partner (street only), overdue."""
 
     q = django_filters.CharFilter(
@@ -115,7 +115,7 @@ class ReferralFilter(RegistryFilterSet):
         return queryset.filter(overdue_q(timezone.now())) if value else queryset
 
 
-class PartnerFilter(RegistryFilterSet):
+class PartnerFilter(FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="search", widget=_search_widget(_("Name or credit code"))
     )
@@ -134,7 +134,7 @@ class PartnerFilter(RegistryFilterSet):
         return queryset.filter(Q(name__contains=value) | Q(uscc__startswith=value.upper()))
 
 
-class ServiceItemFilter(RegistryFilterSet):
+class ServiceItemFilter(FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method="search", widget=_search_widget(_("Service name"))
     )
