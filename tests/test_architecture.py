@@ -19,9 +19,9 @@ def _write_modules():
             rel = path.relative_to(ROOT)
             if "migrations" in rel.parts:
                 continue
-            if path.name == "writes.py" or "writes" in rel.parts[:-1]:
-                if path.name != "__init__.py":
-                    yield rel, path
+            in_writes = path.name == "writes.py" or "writes" in rel.parts[:-1]
+            if in_writes and path.name != "__init__.py":
+                yield rel, path
 
 
 def _opens_with_gate(func: ast.FunctionDef) -> bool:
