@@ -22,11 +22,9 @@ Only 127.0.0.1 is ever contacted. The exit status is 1 when a search is not inde
 a request failed. Not part of `make test`: run it by hand.
 """
 
-import argparse
 import http.client
 import json
 import os
-import platform
 import re
 import shutil
 import socket
@@ -45,21 +43,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 if str(BASE_DIR) not in sys.path:
     sys.path.insert(0, str(BASE_DIR))
 
-# The Makefile's TEST_ENV: throwaway secrets, production-like settings (DEBUG off).
-BENCH_ENV = {
-    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/portal_bench_data",
-    "DEBUG": "0",
-    "SECRET_KEY": "test-only-secret-key-that-is-long-enough-for-django-checks-0123456789",
-    "FIELD_ENCRYPTION_KEYS": "test2:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=,"
-    "test1:ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=",
-    "BLIND_INDEX_KEY": "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8=",
-    "SECURE_SSL_REDIRECT": "0",
-    "SESSION_COOKIE_SECURE": "0",
-    "CSRF_COOKIE_SECURE": "0",
-    "STATIC_COLLECTED": "0",
-    "LOG_LEVEL": "WARNING",
-}
-CITY_CODE = "330382"  # generate_district's default city
+from bench import common  # noqa: E402 - after the path fix
+from bench.common import CITY_CODE, log  # noqa: E402
+
+DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_data"
 COMMON_SURNAME = "陈"  # the commonest surname in 温州: the widest prefix search
 HOST = "127.0.0.1"
 # WhiteNoise warns that STATIC_ROOT is missing when static files are served from the finders.
@@ -112,68 +99,16 @@ end
 """
 
 
-def log(message: str) -> None:
-    print(message, flush=True)
-
-
 # --- Preparing the database ----------------------------------------------------------------
 
 
-def manage(*args: str) -> None:
-    command = [sys.executable, str(BASE_DIR / "manage.py"), *args]
-    subprocess.run(command, check=True, cwd=BASE_DIR, env=os.environ.copy())  # noqa: S603
-
-
 def prepare(residents: int, seed: int) -> None:
-    import dj_database_url
-    import psycopg2
-
-    db = dj_database_url.parse(os.environ["DATABASE_URL"])
-    admin = psycopg2.connect(
-        dbname="postgres",
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
-        host=db["HOST"],
-        port=db["PORT"] or 5432,
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
-        if cursor.fetchone() is None:
-            log(f"Creating database {db['NAME']}")
-            cursor.execute(f'CREATE DATABASE "{db["NAME"]}"')
-    admin.close()
-    log("Migrating")
-    manage("migrate", "--noinput", "-v", "0")
-
+    common.database_create()
     import django
 
     django.setup()
-    from grids.models import Region, Resident
-
-    held = Resident.objects.filter(household__grid__community__code__startswith=CITY_CODE).count()
-    has_streets = Region.objects.filter(parent__code=CITY_CODE).exists()
-    if held < residents:
-        log(f"Generating {residents - held:,} residents (the city holds {held:,})")
-        extra = ["--append"] if has_streets else []
-        manage(
-            "generate_district",
-            "--residents",
-            str(residents - held),
-            "--seed",
-            str(seed),
-            "--city-code",
-            CITY_CODE,
-            "--force",  # DEBUG is off here, and this is the benchmark's own database
-            *extra,
-        )
-    else:
-        log(f"The city already holds {held:,} residents")
-    from django.db import connection
-
-    log("VACUUM ANALYZE")
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+    common.registry_fill(residents=residents, seed=seed)
+    common.vacuum_analyze()
 
 
 # --- Clients and what they search for ------------------------------------------------------
@@ -241,11 +176,12 @@ def make_clients(sessions: int) -> dict:
     }
 
 
-def search_terms(street) -> dict:
-    """A two-character name prefix, an ID number and a phone of residents of the street."""
-    from grids.models import Resident
+def search_terms(integration) -> dict:
+    """A two-character name prefix, an ID number and a phone of residents the integration sees
+    (its street), read as the API reads them: through grids' selector."""
+    from grids.selectors import resident_list
 
-    in_street = Resident.objects.filter(household__grid__community__parent=street).order_by("pk")
+    in_street = resident_list(actor=integration).order_by("pk")
     count = in_street.count()
     someone = in_street[count // 2]
     with_phone = in_street.exclude(phone="")[count // 3]
@@ -270,14 +206,6 @@ def endpoints(terms: dict) -> list[tuple[str, str, str]]:
 
 
 # --- The server ----------------------------------------------------------------------------
-
-
-def wait_for_quiet(max_load: float) -> None:
-    """A shared machine: wait until other work has calmed down, so the figures mean something."""
-    deadline = time.monotonic() + 1800
-    while os.getloadavg()[0] >= max_load and time.monotonic() < deadline:
-        log(f"Load average {os.getloadavg()[0]:.1f} >= {max_load}: waiting")
-        time.sleep(30)
 
 
 def free_port() -> int:
@@ -415,31 +343,22 @@ def load_wrk(url: str, credentials, *, requests: int, seconds: float, concurrenc
 # --- Query plans ---------------------------------------------------------------------------
 
 
-def _walk(node: dict, found: list) -> None:
-    found.append(node)
-    for child in node.get("Plans", []):
-        _walk(child, found)
-
-
 def _scan_of(node: dict) -> dict:
     """One scan node: kind, table, index(es), and whether an index condition narrows it."""
     kind = node["Node Type"]
     if kind == "Bitmap Heap Scan":
-        children: list = []
-        for child in node.get("Plans", []):
-            _walk(child, children)
-        indexes = [c["Index Name"] for c in children if c["Node Type"] == "Bitmap Index Scan"]
+        indexes = common.scan_indexes(node)
         return {"kind": kind, "table": node["Relation Name"], "indexes": indexes, "cond": True}
     return {
         "kind": kind,
         "table": node["Relation Name"],
-        "indexes": [node["Index Name"]] if "Index Name" in node else [],
+        "indexes": common.scan_indexes(node),
         "cond": "Index Cond" in node,
         "removed": node.get("Rows Removed by Filter", 0),
     }
 
 
-def explain(client: dict, path: str) -> list[dict]:
+def request_plans(client: dict, path: str) -> list[dict]:
     """EXPLAIN (ANALYZE, BUFFERS) of the registry queries one request to `path` runs."""
     from django.db import connection
     from django.test import Client
@@ -456,15 +375,10 @@ def explain(client: dict, path: str) -> list[dict]:
         table = re.match(r'\s*SELECT .*? FROM "(grids_resident|grids_household)"', sql, re.S)
         if not table:
             continue
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}")
-            raw = cursor.fetchone()[0]
-        plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]
-        nodes: list = []
-        _walk(plan["Plan"], nodes)
+        plan = common.explain(sql)
         scans = [
             _scan_of(node)
-            for node in nodes
+            for node in common.plan_nodes(plan["Plan"])
             if node.get("Relation Name") in ("grids_resident", "grids_household")
         ]
         plans.append(
@@ -516,62 +430,23 @@ def plan_summary(plans: list[dict]) -> str:
 # --- Facts about the run -------------------------------------------------------------------
 
 
-def machine() -> dict:
-    from django.db import connection
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
-    except OSError:
-        memory_kb = 0
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        pg_version = cursor.fetchone()[0]
-        cursor.execute("SHOW shared_buffers")
-        shared_buffers = cursor.fetchone()[0]
-        cursor.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()")
-        collate = cursor.fetchone()[0]
-    import django
+def dataset(integration, street) -> dict:
+    """The whole district, and what the integration sees of it (its street) through grids'
+    selectors."""
+    from grids.models import ResidentTag, Visit
+    from grids.selectors import household_list, resident_list
 
     return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "memory_gb": round(memory_kb / 1024 / 1024, 1),
-        "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "postgres": f"{pg_version} (shared_buffers {shared_buffers}, collation {collate})",
-    }
-
-
-def dataset(street) -> dict:
-    from grids.models import Grid, Household, Region, Resident, ResidentTag, Visit
-
-    return {
-        "streets": Region.objects.filter(level=Region.Level.STREET).count(),
-        "communities": Region.objects.filter(level=Region.Level.COMMUNITY).count(),
-        "grids": Grid.objects.count(),
-        "households": Household.objects.count(),
-        "residents": Resident.objects.count(),
+        **common.registry_counts(),
         "tags": ResidentTag.objects.count(),
         "visits": Visit.objects.count(),
         "street": street.name,
-        "street_households": Household.objects.filter(grid__community__parent=street).count(),
-        "street_residents": Resident.objects.filter(
-            household__grid__community__parent=street
-        ).count(),
+        "street_households": household_list(actor=integration).count(),
+        "street_residents": resident_list(actor=integration).count(),
     }
 
 
 # --- The report ----------------------------------------------------------------------------
-
-
-def _loads(loads) -> str:
-    return ", ".join(f"{load:.2f}" for load in loads)
 
 
 def write_report(path: Path, *, run: dict) -> None:
@@ -616,12 +491,13 @@ def write_report(path: Path, *, run: dict) -> None:
         "",
         "## Machine",
         "",
-        f"- CPU: {m['cpu']}, {m['cores']} cores; memory {m['memory_gb']} GB; {m['os']}",
-        f"- PostgreSQL {m['postgres']}, on the same machine",
-        f"- Python {m['python']}, Django {m['django']}",
-        f"- Load average (1, 5, 15 min) before the run: {_loads(run['load_before'])}; after: "
-        f"{_loads(run['load_after'])}. Other work on the machine slows endpoint and bare view "
-        "alike; the ratio is steadier than either.",
+        *common.machine_lines(
+            m,
+            loads=(run["load_before"], run["load_after"]),
+            during="the run",
+            note=" Other work on the machine slows endpoint and bare view alike; the ratio is "
+            "steadier than either.",
+        ),
         "",
         "## Dataset",
         "",
@@ -701,30 +577,17 @@ def write_report(path: Path, *, run: dict) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--prepare", action="store_true", help="create, migrate and fill the DB")
-    parser.add_argument("--residents", type=int, default=200_000)
-    parser.add_argument("--seed", type=int, default=20261128)
+    parser = common.arguments(__doc__.split("\n\n")[0], residents=200_000, output="performance.md")
     parser.add_argument("--requests", type=int, default=3000, help="cap per measurement")
     parser.add_argument("--seconds", type=int, default=10, help="cap per measurement")
     parser.add_argument("--concurrency", type=int, default=0, help="default: gunicorn workers")
     parser.add_argument("--workers", type=int, default=0, help="default: 2 x cores")
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
-    parser.add_argument("--output", default=str(BASE_DIR / "docs" / "performance.md"))
-    parser.add_argument("--no-report", action="store_true", help="do not write --output")
-    parser.add_argument(
-        "--max-load",
-        type=float,
-        default=0.0,
-        help="first wait (up to 30 min) until the 1-minute load average is below this",
-    )
     args = parser.parse_args(argv)
 
-    for name, value in BENCH_ENV.items():
-        os.environ.setdefault(name, value)
+    common.environment_set(DATABASE_URL)
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.bench_settings"
     host = urlsplit(os.environ["DATABASE_URL"]).hostname
-    log(f"Database: {os.environ['DATABASE_URL']}")
     if args.prepare:
         started = time.monotonic()
         prepare(args.residents, args.seed)
@@ -734,7 +597,7 @@ def main(argv=None) -> int:
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     django.setup()
     if args.max_load:
-        wait_for_quiet(args.max_load)
+        common.wait_for_quiet(args.max_load)
     workers = args.workers or 2 * (os.cpu_count() or 1)
     concurrency = args.concurrency or workers
     use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
@@ -743,7 +606,7 @@ def main(argv=None) -> int:
 
     clients = make_clients(concurrency)
     street = clients["integration"]["street"]
-    terms = search_terms(street)
+    terms = search_terms(clients["integration"]["user"])
     run = {
         "date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M (UTC%z)"),
         "target": args.residents,
@@ -752,9 +615,9 @@ def main(argv=None) -> int:
         "requests": args.requests,
         "seconds": args.seconds,
         "client": "wrk 1 thread" if use_wrk else "Python client (threads)",
-        "machine": machine(),
+        "machine": common.machine(),
         "load_before": os.getloadavg(),
-        "dataset": dataset(street),
+        "dataset": dataset(clients["integration"]["user"], street),
         "clients": {key: client["label"] for key, client in clients.items()},
         "results": {},
     }
@@ -803,7 +666,7 @@ def main(argv=None) -> int:
                     count = json.loads(body).get("count", 0)
                     bare = measure(f"{base}/bench/bare/{name}/", credentials)
                     endpoint = measure(base + path, credentials)
-                    plans = explain(client, path)
+                    plans = request_plans(client, path)
                     indexed, problems = index_verdict(plans)
                     is_search = key != "households"
                     failed |= bool(bare["errors"] or endpoint["errors"])

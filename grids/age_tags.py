@@ -31,7 +31,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from grids.models import Resident, ResidentTag, TagDef
 from portal.audit import audit_record
-from portal.writes import scheduled_run_once
+from portal.schedules import scheduled_run_once
 
 # code → (minimum age, age at which the tag ends or None); whole years.
 AGE_TAG_RANGES: dict[str, tuple[int, int | None]] = {

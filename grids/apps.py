@@ -8,7 +8,7 @@ class GridsConfig(AppConfig):
 
     def ready(self):
         from grids import home
-        from portal.hooks import demo_data_register, home_cards_register
+        from portal.hooks import home_cards_register
         from portal.roles import Role, role_permissions_register
 
         def perms(actions, models):
@@ -43,7 +43,6 @@ class GridsConfig(AppConfig):
             }
         )
         home_cards_register(home.cards)
-        demo_data_register(20, "grids", _load_demo)
 
         from portal.hooks import PeriodicSchedule, periodic_schedule_register
 
@@ -65,10 +64,3 @@ class GridsConfig(AppConfig):
                 "once a day.",
             )
         )
-
-
-def _load_demo(ctx):
-    # Imported when the demo command runs, not at every start-up.
-    from grids.demo import load
-
-    load(ctx)

@@ -33,8 +33,9 @@ Scope: every set starts from `visible_to(actor)`.
   the un-gridded households living in their community's buildings;
 - a resident shared case by case (`grids.view_resident`) does not bring a community into the
   report: residents are counted through the grids of the scope;
-- partner staff and Party officers hold no registry permission: `coverage_allowed` is False
-  (the pages and API answer 403 for lists, 404 for a community).
+- partner staff and Party officers hold no registry permission: the read gate
+  `grids.policy.access_coverage_view` refuses them (the pages and API answer 403 for lists,
+  404 for a community), and every function here answers an empty report.
 
 Every function runs a fixed number of queries, whatever the number of communities or grids:
 counts are grouped in the database (one query per kind), never one query per row.
@@ -61,7 +62,8 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.cadence import residents_overdue
 from grids.models import Building, Dwelling, Grid, GridAssignment, Household, Region, Resident
-from portal.roles import STREET_ROLES
+from grids.policy import access_coverage_view
+from portal.policy import allowed
 
 # Exception kinds, as they appear in URLs (pages and API).
 BUILDINGS = "buildings"
@@ -181,11 +183,6 @@ class GridCoverage:
 # --- Scope ---------------------------------------------------------------------------------
 
 
-def coverage_allowed(user) -> bool:
-    """May the user read the coverage report at all? (Registry roles do; partners, Party officers don't.)"""
-    return bool(user and user.is_authenticated and user.has_perm("grids.view_grid"))
-
-
 def coverage_communities(*, actor) -> QuerySet:
     """Communities that get a row: those of the actor's jurisdiction (and of their grids)."""
     return Region.objects.visible_to(actor).filter(level=Region.Level.COMMUNITY).order_by("code")
@@ -197,7 +194,7 @@ def _scope_grids(actor) -> QuerySet:
 
 def _scope_households(actor) -> QuerySet:
     """Households of the report: visible ones, and un-gridded ones living in visible dwellings."""
-    if actor.is_superuser or actor.role in STREET_ROLES:
+    if actor.is_superuser or actor.is_street_staff:
         return Household.objects.visible_to(actor)
     visible = Household.objects.visible_to(actor).values("pk")
     dwellings = Dwelling.objects.visible_to(actor).values("pk")
@@ -209,7 +206,7 @@ def _scope_households(actor) -> QuerySet:
 def _scope_overdue(actor, now) -> QuerySet:
     """Overdue residents of households in the scope's grids (not cases shared one by one)."""
     residents = Resident.objects.visible_to(actor)
-    if actor.is_superuser or actor.role in STREET_ROLES:
+    if actor.is_superuser or actor.is_street_staff:
         residents = residents.filter(household__grid__isnull=False)
     else:
         residents = residents.filter(household__grid__in=_scope_grids(actor))
@@ -295,7 +292,7 @@ def coverage_summary(
     buildings, households, overdue residents).
     """
     today, now = _now_and_today(today, now)
-    if not coverage_allowed(actor):
+    if not allowed(access_coverage_view, actor):
         return CoverageSummary(today=today)
     communities = coverage_communities(actor=actor)
     grids = _current_grids(actor, today)
@@ -430,7 +427,7 @@ def coverage_grids(
     residents grouped by grid.
     """
     today, now = _now_and_today(today, now)
-    if not coverage_allowed(actor):
+    if not allowed(access_coverage_view, actor):
         return []
     grids = _current_grids(actor, today).select_related("community").order_by("code")
     overdue = _scope_overdue(actor, now)
@@ -516,7 +513,6 @@ __all__ = [
     "CommunityCoverage",
     "CoverageSummary",
     "GridCoverage",
-    "coverage_allowed",
     "coverage_communities",
     "coverage_exceptions",
     "coverage_geojson",

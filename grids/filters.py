@@ -11,55 +11,29 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grids import selectors
 from grids.cadence import current_tags
-from grids.models import Building, Grid, Household, Region, Resident, TagDef
-from grids.selectors import resident_search_q
-
-ALL = _("All")
+from grids.models import Building, Grid, Household, Resident, TagDef
+from portal.ui import ALL, FilterSet, search_widget
 
 
 def _communities(request):
-    return Region.objects.visible_to(request.user).filter(level=Region.Level.COMMUNITY)
+    return selectors.community_list(actor=request.user)
 
 
 def _grids(request):
-    return Grid.objects.visible_to(request.user)
+    return selectors.grid_list(actor=request.user)
 
 
 def _tags(request):
-    return TagDef.objects.order_by("group", "code")
+    return selectors.tag_choices()
 
 
-def _search_widget(placeholder):
-    return forms.TextInput(attrs={"type": "search", "placeholder": placeholder})
-
-
-class RegistryFilterSet(django_filters.FilterSet):
-    """Bootstrap classes on the filter form; every filter optional."""
-
-    @property
-    def active(self) -> bool:
-        """Whether a filter other than the search box is in use (the page unfolds them)."""
-        return any(self.data.get(name) for name in self.filters if name != "q")
-
-    @property
-    def form(self):
-        form = super().form
-        for field in form.fields.values():
-            if isinstance(field.widget, forms.CheckboxInput):
-                field.widget.attrs["class"] = "form-check-input"
-            elif isinstance(field.widget, forms.Select):
-                field.widget.attrs["class"] = "form-select form-select-sm"
-            else:
-                field.widget.attrs["class"] = "form-control form-control-sm"
-        return form
-
-
-class GridFilter(RegistryFilterSet):
+class GridFilter(FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="search",
-        widget=_search_widget(_("Grid name or code")),
+        widget=search_widget(_("Grid name or code")),
     )
     community = django_filters.ModelChoiceFilter(
         label=_("community"), queryset=_communities, empty_label=ALL
@@ -75,9 +49,9 @@ class GridFilter(RegistryFilterSet):
         return queryset.filter(Q(name__contains=value) | Q(code__startswith=value))
 
 
-class BuildingFilter(RegistryFilterSet):
+class BuildingFilter(FilterSet):
     q = django_filters.CharFilter(
-        label=_("Search"), method="search", widget=_search_widget(_("Building name or address"))
+        label=_("Search"), method="search", widget=search_widget(_("Building name or address"))
     )
     community = django_filters.ModelChoiceFilter(
         label=_("community"), queryset=_communities, empty_label=ALL
@@ -100,11 +74,11 @@ class BuildingFilter(RegistryFilterSet):
         return queryset.filter(grid__isnull=True) if value else queryset
 
 
-class HouseholdFilter(RegistryFilterSet):
+class HouseholdFilter(FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="search",
-        widget=_search_widget(_("Household number or head's name")),
+        widget=search_widget(_("Household number or head's name")),
     )
     community = django_filters.ModelChoiceFilter(
         label=_("community"),
@@ -126,13 +100,13 @@ class HouseholdFilter(RegistryFilterSet):
         return queryset.filter(Q(number__startswith=value) | Q(head__name__startswith=value))
 
 
-class ResidentFilter(RegistryFilterSet):
+class ResidentFilter(FilterSet):
     """The resident list: search (name prefix, exact ID number or phone) and filters."""
 
     q = django_filters.CharFilter(
         label=_("Search"),
         method="search",
-        widget=_search_widget(_("Name, full ID number or phone")),
+        widget=search_widget(_("Name, full ID number or phone")),
     )
     community = django_filters.ModelChoiceFilter(
         label=_("community"),
@@ -159,7 +133,7 @@ class ResidentFilter(RegistryFilterSet):
 
     def search(self, queryset, name, value):
         value = value.strip()
-        return queryset.filter(resident_search_q(value)) if value else queryset
+        return queryset.filter(selectors.resident_search_q(value)) if value else queryset
 
     # Tags through EXISTS, not a join: a resident with two matching tags is listed once.
     def with_tag(self, queryset, name, value):

@@ -17,14 +17,12 @@ from grids.models import (
     GridAssignment,
     Household,
     MicroGrid,
-    Region,
     Resident,
     ResidentTag,
-    TagDef,
 )
 from grids.writes.registry import BUILDING_EDITABLE, GRID_EDITABLE
 from portal.models import User
-from portal.roles import GRID_ROLES
+from portal.ui import DateInput, ScopedFormMixin, TelInput, id_number_input
 from portal.validators import (
     citizen_id_birth_date,
     citizen_id_normalize,
@@ -33,72 +31,6 @@ from portal.validators import (
     validate_citizen_id,
     validate_mobile,
 )
-
-
-class DateInput(forms.DateInput):
-    """The phone's own date picker (`<input type="date">`), which always sends YYYY-MM-DD."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class TelInput(forms.TextInput):
-    """A phone number: the numeric keypad on phones, no autocorrection."""
-
-    input_type = "tel"
-
-    def __init__(self, attrs=None):
-        super().__init__({"inputmode": "tel", "autocomplete": "off", **(attrs or {})})
-
-
-def id_number_input():
-    # Digits and a trailing X: the text keyboard (inputmode=numeric has no X on most phones).
-    return forms.TextInput(
-        attrs={
-            "autocomplete": "off",
-            "autocapitalize": "characters",
-            "spellcheck": "false",
-            "maxlength": "24",
-        }
-    )
-
-
-def bootstrap(form: forms.BaseForm) -> None:
-    """Give every widget the Bootstrap class it needs, and mark invalid fields."""
-    for name, field in form.fields.items():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select"
-        else:
-            css = "form-control"
-        if form.is_bound and form._errors and name in form._errors:
-            css += " is-invalid"
-        widget.attrs["class"] = css
-
-
-class ScopedFormMixin:
-    """Takes `user=` and keeps it; subclasses limit their querysets in `limit_choices()`."""
-
-    def __init__(self, *args, user, **kwargs):
-        self.user = user
-        super().__init__(*args, **kwargs)
-        self.limit_choices()
-        bootstrap(self)
-
-    def limit_choices(self):
-        pass
-
-    def full_clean(self):
-        super().full_clean()
-        bootstrap(self)
-
-
-def visible_communities(user):
-    return Region.objects.visible_to(user).filter(level=Region.Level.COMMUNITY)
 
 
 def _person_label(user) -> str:
@@ -130,7 +62,7 @@ class GridForm(ScopedFormMixin, forms.ModelForm):
 
     def limit_choices(self):
         if "community" in self.fields:
-            self.fields["community"].queryset = visible_communities(self.user)
+            self.fields["community"].queryset = selectors.community_list(actor=self.user)
 
     def clean(self):
         cleaned = super().clean()
@@ -175,10 +107,8 @@ class BuildingForm(ScopedFormMixin, forms.ModelForm):
 
     def limit_choices(self):
         if "community" in self.fields:
-            self.fields["community"].queryset = visible_communities(self.user)
-        self.fields["grid"].queryset = Grid.objects.visible_to(self.user).select_related(
-            "community"
-        )
+            self.fields["community"].queryset = selectors.community_list(actor=self.user)
+        self.fields["grid"].queryset = selectors.grid_list(actor=self.user)
         self.fields["micro_grid"].queryset = MicroGrid.objects.visible_to(self.user).select_related(
             "grid"
         )
@@ -455,7 +385,7 @@ class ResidentForm(ScopedFormMixin, forms.ModelForm):
             )
 
     def service_fields(self) -> dict:
-        """The cleaned values the resident services take (sex/birth date possibly derived)."""
+        """The cleaned values the resident writes take (sex/birth date possibly derived)."""
         return {name: self.cleaned_data[name] for name in self._meta.fields}
 
 
@@ -481,7 +411,7 @@ class ResidentTagForm(ScopedFormMixin, forms.ModelForm):
 
     def limit_choices(self):
         # The tag catalogue is the street's, not anyone's personal data: all tags are choices.
-        self.fields["tag"].queryset = TagDef.objects.order_by("group", "code")
+        self.fields["tag"].queryset = selectors.tag_choices()
 
     def clean(self):
         cleaned = super().clean()
@@ -512,13 +442,9 @@ class HandoverForm(ScopedFormMixin, forms.Form):
         self.fields["on_date"].initial = timezone.localdate
 
     def limit_choices(self):
-        holders = User.objects.filter(
-            grid_assignments__grid=self.grid, grid_assignments__end_date__isnull=True
-        ).distinct()
-        self.fields["from_person"].queryset = holders.order_by("full_name", "username")
-        self.fields["to_person"].queryset = User.objects.filter(
-            is_active=True, role__in=GRID_ROLES
-        ).order_by("full_name", "username")
+        holders, takers = selectors.handover_candidates(grid=self.grid)
+        self.fields["from_person"].queryset = holders
+        self.fields["to_person"].queryset = takers
         for name in ("from_person", "to_person"):
             self.fields[name].label_from_instance = _person_label
 

@@ -3,23 +3,24 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from grids import selectors
+from grids import policy, selectors
 from grids.coverage import coverage_summary
-from grids.models import Grid, Household, Resident
 from portal.hooks import HomeCard
-from portal.roles import GRID_ROLES, STREET_ROLES, Role
+from portal.policy import allowed
 
 
 def cards(user) -> list[HomeCard]:
-    if not user.has_perm("grids.view_resident"):
+    if not allowed(policy.access_resident_list, user):
         return []
     return [
         *visit_cards(user),
-        HomeCard(_("Grids"), str(Grid.objects.visible_to(user).count()), icon="bi-grid-3x3"),
-        HomeCard(_("Households"), str(Household.objects.visible_to(user).count()), icon="bi-house"),
+        HomeCard(_("Grids"), str(selectors.grid_list(actor=user).count()), icon="bi-grid-3x3"),
+        HomeCard(
+            _("Households"), str(selectors.household_list(actor=user).count()), icon="bi-house"
+        ),
         HomeCard(
             _("Residents"),
-            str(Resident.objects.visible_to(user).count()),
+            str(selectors.resident_list(actor=user).count()),
             url=reverse("grids:resident-list"),
             icon="bi-people",
         ),
@@ -29,7 +30,7 @@ def cards(user) -> list[HomeCard]:
 
 def visit_cards(user) -> list[HomeCard]:
     """Grid workers and leaders see their visiting work first: who is overdue, who is due soon."""
-    if user.role not in GRID_ROLES or not user.has_perm("grids.add_visit"):
+    if not user.is_grid_staff or not allowed(policy.access_visits_due_list, user):
         return []
     due = selectors.visits_due_list(actor=user)
     overdue = due.filter(is_overdue=True).count()
@@ -46,7 +47,7 @@ def visit_cards(user) -> list[HomeCard]:
 
 def coverage_cards(user) -> list[HomeCard]:
     """Cadres (street and community) see whether their scope has full coverage (全覆盖)."""
-    if user.role not in STREET_ROLES and user.role != Role.COMMUNITY_CADRE:
+    if not (user.is_street_staff or user.is_community_cadre):
         return []
     summary = coverage_summary(actor=user)
     if summary.covered is None:

@@ -1,14 +1,14 @@
-"""Households and residents from a spreadsheet: the layout, reading the file, and the check.
+"""Households and residents from a spreadsheet: the layout and the check.
 
 `COLUMNS` is the one description of the spreadsheet: the upload page, the template download
 and docs/modules/grids-import.md all show it (a test keeps the doc in step with it). One row
 per resident; a household's columns repeat on each of its members' rows.
 
-`read_sheet()` turns an .xlsx or .csv file into rows. `import_check()` is pure: it reads the
-database inside the uploader's scope and returns an `ImportPlan` — what would be created and
-what updated, and every bad row as (row number as the spreadsheet shows it, column header,
-reason). Writing a plan is the job of grids.writes.imports, which calls the check again
-inside its transaction.
+Reading the file, row errors and the template workbook are the spreadsheet kit's
+(portal/spreadsheets.py). `import_check()` is pure: it reads the database inside the
+uploader's scope and returns an `ImportPlan` — what would be created and what updated, and
+every bad row as (row number as the spreadsheet shows it, column header, reason). Writing a
+plan is the job of grids.writes.imports, which calls the check again inside its transaction.
 
 Matching: residents by the blind index of their ID number, households by 户号, buildings by
 (community, name), dwellings by (building, unit, room). Anything that exists but lies outside
@@ -19,22 +19,25 @@ as it is, so importing the same file twice changes nothing the second time.
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import datetime
 import functools
-import io
-import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import PurePath
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
-from grids.models import Building, Dwelling, Grid, Household, Resident
+from grids.models import Building, Dwelling, Grid, Household, ImportJob, Resident
+from portal import spreadsheets
+from portal.spreadsheets import (
+    Column,
+    RowError,
+    SheetCheck,
+    SheetRow,
+    chunks,
+    error_report,
+)
 from portal.validators import (
     citizen_id_birth_date,
     citizen_id_normalize,
@@ -45,33 +48,16 @@ from portal.validators import (
     validate_mobile,
 )
 
-EXTENSIONS = (".xlsx", ".csv")
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024  # settings.IMPORT_MAX_BYTES overrides it
-HEADER_SEARCH_ROWS = 10  # the header row may sit below a title row or two
 MAX_REPORTED_ERRORS = 10_000  # a report keeps this many errors (and the total count)
-LOOKUP_CHUNK = 2_000  # values per IN (...) lookup
 PROGRESS_EVERY = 500  # rows between progress reports
+# A job in these states is still working: its page shows the progress bar.
+RUNNING = frozenset(
+    {ImportJob.Status.UPLOADED, ImportJob.Status.CHECKING, ImportJob.Status.COMMITTING}
+)
 
 
 # --- The layout -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of the import spreadsheet."""
-
-    key: str
-    header: str
-    required: bool
-    format: str
-    example: str
-    required_when: str = ""
-
-    @property
-    def required_text(self) -> str:
-        if self.required:
-            return _("Yes")
-        return str(self.required_when) if self.required_when else _("No")
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -227,7 +213,6 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
-HEADER_KEYS = {c.header: c.key for c in COLUMNS}
 HOUSEHOLD_KEYS = (
     "grid_code",
     "household_kind",
@@ -267,7 +252,6 @@ POPULATION_TYPES = {
     "流动": Resident.PopulationType.FLOATING,
     "流动人口": Resident.PopulationType.FLOATING,
 }
-YES_NO = {"是": True, "否": False, "yes": True, "no": False, "y": True, "n": False}
 HEAD_WORDS = {"户主", "本人"}
 
 # Where a model's validation error about a field is reported.
@@ -283,178 +267,7 @@ FIELD_COLUMNS = {
 }
 
 
-def column_header(key: str) -> str:
-    return COLUMN_BY_KEY[key].header
-
-
-# --- Reading a file ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SheetRow:
-    """A data row: its number as the spreadsheet shows it, and its cells by column key."""
-
-    number: int
-    values: dict
-
-
-def file_extension(filename: str) -> str:
-    return PurePath(filename or "").suffix.lower()
-
-
-def read_sheet(
-    fileobj, *, filename: str, max_rows: int | None = None, columns: tuple | list | None = None
-) -> list[SheetRow]:
-    """Rows of an .xlsx (first sheet) or .csv file; ValidationError for a file that won't do.
-
-    `columns` is the layout (a list of Column; this module's registry layout by default — the
-    meal-log import of services/ passes its own). The header row is the first of the top rows
-    that holds the layout's headers (a title row above it is fine); blank rows are skipped, but
-    row numbers stay those the user sees.
-    """
-    extension = file_extension(filename)
-    if extension == ".xlsx":
-        raw = _xlsx_rows(fileobj)
-    elif extension == ".csv":
-        raw = _csv_rows(fileobj)
-    else:
-        raise ValidationError(
-            _("Upload an Excel workbook (.xlsx) or a CSV file (.csv)."), code="extension"
-        )
-    with contextlib.closing(raw):
-        return _rows_from(raw, max_rows=max_rows, columns=columns or COLUMNS)
-
-
-def _xlsx_rows(fileobj) -> Iterator[tuple[int, tuple]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(fileobj, read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # some programs write wrong dimensions; read what is there
-    except Exception:  # openpyxl raises zip, XML and key errors for files it cannot read
-        raise ValidationError(
-            _("This file cannot be read as an Excel workbook (.xlsx)."), code="unreadable"
-        ) from None
-    try:
-        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
-    finally:
-        workbook.close()
-
-
-def _csv_rows(fileobj) -> Iterator[tuple[int, list[str]]]:
-    data = fileobj.read()
-    if isinstance(data, bytes):
-        # Excel saves "CSV UTF-8" with a BOM, and plain "CSV" in the system code page (GB18030).
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                data = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ValidationError(
-                _("This CSV file is neither UTF-8 nor GB18030 text."), code="encoding"
-            )
-    try:
-        yield from enumerate(csv.reader(io.StringIO(data, newline="")), start=1)
-    except csv.Error:
-        raise ValidationError(_("This file cannot be read as CSV."), code="unreadable") from None
-
-
-def _header(value) -> str:
-    return re.sub(r"[\s*＊]", "", str(value)) if value is not None else ""
-
-
-def _rows_from(
-    raw: Iterable[tuple[int, Iterable]], *, max_rows: int | None, columns
-) -> list[SheetRow]:
-    index: dict[int, str] | None = None
-    rows: list[SheetRow] = []
-    for number, cells in raw:
-        cells = tuple(cells)
-        if index is None:
-            if number > HEADER_SEARCH_ROWS:
-                break
-            index = _header_index(cells, columns)
-            continue
-        values = {key: cells[i] for i, key in index.items() if i < len(cells)}
-        if all(_blank(v) for v in values.values()):
-            continue
-        rows.append(SheetRow(number, values))
-        if max_rows is not None and len(rows) > max_rows:
-            raise ValidationError(
-                _("The file has more than %(max)d rows; split it into smaller files.")
-                % {"max": max_rows},
-                code="too_many_rows",
-            )
-    if index is None:
-        raise ValidationError(
-            _("No header row found: the first rows must hold the template's headers (%(h)s).")
-            % {"h": "、".join(c.header for c in columns if c.required)},
-            code="no_header",
-        )
-    if not rows:
-        raise ValidationError(_("The file has no rows below the headers."), code="empty")
-    return rows
-
-
-def _header_index(cells: tuple, columns) -> dict[int, str] | None:
-    """Column position → key, when `cells` is the header row; None for a row above it."""
-    header_keys = {c.header: c.key for c in columns}
-    headers = {c.key: c.header for c in columns}
-    found = [(i, header_keys[h]) for i, c in enumerate(cells) if (h := _header(c)) in header_keys]
-    if len(found) < 2:
-        return None
-    keys = [key for _i, key in found]
-    twice = sorted({headers[k] for k in keys if keys.count(k) > 1})
-    if twice:
-        raise ValidationError(
-            _("These columns appear more than once: %(h)s.") % {"h": "、".join(twice)},
-            code="duplicate_header",
-        )
-    missing = [c.header for c in columns if c.required and c.key not in keys]
-    if missing:
-        raise ValidationError(
-            _("The file lacks these columns: %(h)s.") % {"h": "、".join(missing)},
-            code="missing_header",
-        )
-    return dict(found)
-
-
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def cell_text(value) -> str:
-    """A cell as text: numbers without a spurious '.0', dates as YYYY-MM-DD."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
 # --- The check --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RowError:
-    """A bad cell: row number as the spreadsheet shows it, column header, reason."""
-
-    row: int
-    column: str
-    message: str
-    code: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message, "code": self.code}
 
 
 @dataclass
@@ -513,18 +326,10 @@ class ImportPlan:
 
     def report(self) -> dict:
         """The JSON kept on the ImportJob: counts and (up to MAX_REPORTED_ERRORS) errors."""
-        errors = sorted(self.errors, key=lambda e: (e.row, _column_order(e.column)))
         return {
             "counts": self.counts(),
-            "error_count": len(errors),
-            "errors": [e.as_dict() for e in errors[:MAX_REPORTED_ERRORS]],
-            "bad_rows": len({e.row for e in errors}),
+            **error_report(self.errors, columns=COLUMNS, limit=MAX_REPORTED_ERRORS),
         }
-
-
-def _column_order(header: str) -> int:
-    key = HEADER_KEYS.get(header)
-    return list(COLUMN_BY_KEY).index(key) if key else len(COLUMNS)
 
 
 @dataclass
@@ -563,13 +368,14 @@ def import_check(
     return _Check(actor=actor, rows=rows, lock=lock, progress=progress).run()
 
 
-class _Check:
+class _Check(SheetCheck):
     def __init__(self, *, actor, rows, lock, progress):
+        self.plan = ImportPlan(total_rows=len(rows))
+        super().__init__(columns=COLUMNS, errors=self.plan.errors)
         self.actor = actor
         self.sheet_rows = rows
         self.lock = lock
         self.progress = progress or (lambda n: None)
-        self.plan = ImportPlan(total_rows=len(rows))
         self.rows: list[_Row] = []
         self.first_row_of_id: dict[str, int] = {}
         self.household_values: dict[str, dict] = {}  # number → merged household columns
@@ -594,60 +400,32 @@ class _Check:
         self._plan_heads()
         return self.plan
 
-    # -- errors ---------------------------------------------------------------------------
-
-    def error(self, row: _Row, key: str, message, code: str) -> None:
-        row.bad_keys.add(key)
-        self.plan.errors.append(RowError(row.number, column_header(key), str(message), code))
-
     # -- one row on its own ---------------------------------------------------------------
 
     def _read(self, sheet_row: SheetRow) -> _Row:
-        cells = {c.key: cell_text(sheet_row.values.get(c.key)) for c in COLUMNS}
+        cells = self.cells(sheet_row)
         row = _Row(sheet_row.number, cells["household_number"], {}, {})
-        for key, column in COLUMN_BY_KEY.items():
-            if column.required and not cells[key]:
-                self.error(row, key, _("This column must be filled in."), "required")
-        self._lengths(row, cells)
+        self.require_filled(row, cells)
+        for key, limit in _max_lengths().items():
+            self.too_long(row, key, cells[key], limit)
         self._read_household(row, cells)
         self._read_resident(row, cells, raw_id=sheet_row.values.get("id_number"))
         self._duplicates_and_households(row)
         return row
 
-    def _lengths(self, row, cells) -> None:
-        for key, limit in _max_lengths().items():
-            if len(cells[key]) > limit:
-                self.error(
-                    row,
-                    key,
-                    ngettext("At most %(n)d character.", "At most %(n)d characters.", limit)
-                    % {"n": limit},
-                    "too_long",
-                )
-
-    def _choice(self, row, cells, key, words: dict, choices) -> str | None:
-        value = cells[key]
-        if not value:
-            return None
-        found = words.get(value) or words.get(value.lower())
-        if found is None and value.lower() in choices.values:
-            found = value.lower()
-        if found is None:
-            allowed = "、".join(dict.fromkeys(k for k in words if not k.isascii()))
-            self.error(row, key, _("Write one of: %(allowed)s.") % {"allowed": allowed}, "choice")
-        return found
-
     def _read_household(self, row, cells) -> None:
         values = {
             "grid_code": cells["grid_code"].translate(_HALFWIDTH_DIGITS),
-            "household_kind": self._choice(
-                row, cells, "household_kind", HOUSEHOLD_KINDS, Household.Kind
+            "household_kind": self.choice(
+                row, "household_kind", cells["household_kind"], HOUSEHOLD_KINDS, Household.Kind
             ),
             "building": cells["building"],
             "address": cells["address"],
             "unit": cells["unit"],
             "room": cells["room"],
-            "dwelling_use": self._choice(row, cells, "dwelling_use", DWELLING_USES, Dwelling.Use),
+            "dwelling_use": self.choice(
+                row, "dwelling_use", cells["dwelling_use"], DWELLING_USES, Dwelling.Use
+            ),
         }
         if not values["building"] and any(cells[k] for k in ("address", "unit", "room")):
             self.error(row, "building", _("Fill in the building for a dwelling."), "required")
@@ -658,7 +436,7 @@ class _Check:
     def _read_resident(self, row, cells, *, raw_id) -> None:
         fields = row.resident
         fields["name"] = cells["name"]
-        id_type = self._choice(row, cells, "id_type", ID_TYPES, Resident.IdType)
+        id_type = self.choice(row, "id_type", cells["id_type"], ID_TYPES, Resident.IdType)
         fields["id_type"] = id_type or Resident.IdType.CITIZEN_ID
         citizen = fields["id_type"] == Resident.IdType.CITIZEN_ID
         id_number = citizen_id_normalize(cells["id_number"])  # as the field stores and hashes it
@@ -669,19 +447,17 @@ class _Check:
                 validate_citizen_id(id_number)
                 id_valid = True
             except ValidationError as exc:
-                if isinstance(raw_id, int | float):
-                    message = _(
-                        "Excel stored this ID number as a number and dropped its last digits: "
-                        "format the column as text and type the number again."
-                    )
-                else:
-                    message = exc.messages[0]
-                self.error(row, "id_number", message, f"id_{exc.code}")
+                self.bad_id_number(row, "id_number", raw=raw_id, exc=exc, code=f"id_{exc.code}")
         if id_number and "id_number" not in row.bad_keys:
             row.id_hash = self.id_field.hash_of(id_number)
 
-        sex = self._choice(row, cells, "sex", SEXES, Resident.Sex)
-        birth_date = self._date(row, cells, "birth_date")
+        sex = self.choice(row, "sex", cells["sex"], SEXES, Resident.Sex)
+        birth_date = self.date(
+            row,
+            "birth_date",
+            cells["birth_date"],
+            message=_("Write the date as YYYY-MM-DD, e.g. 1949-12-31."),
+        )
         if id_valid:
             try:
                 validate_citizen_id_matches(id_number, sex=sex, birth_date=birth_date)
@@ -716,30 +492,19 @@ class _Check:
         for key in ("ethnicity", "relation_to_head", "political_status", "data_source"):
             if cells[key]:
                 fields[key] = cells[key]
-        population = self._choice(
-            row, cells, "population_type", POPULATION_TYPES, Resident.PopulationType
+        population = self.choice(
+            row,
+            "population_type",
+            cells["population_type"],
+            POPULATION_TYPES,
+            Resident.PopulationType,
         )
         if population:
             fields["population_type"] = population
-        if cells["separated"]:
-            separated = YES_NO.get(cells["separated"].lower())
-            if separated is None:
-                self.error(row, "separated", _("Write 是 or 否."), "choice")
-            else:
-                fields["separated"] = separated
+        separated = self.yes_no(row, "separated", cells["separated"])
+        if separated is not None:
+            fields["separated"] = separated
         row.is_head = cells["relation_to_head"] in HEAD_WORDS
-
-    def _date(self, row, cells, key) -> datetime.date | None:
-        value = cells[key]
-        if not value:
-            return None
-        for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"):
-            try:
-                return datetime.datetime.strptime(value, fmt).date()
-            except ValueError:
-                continue
-        self.error(row, key, _("Write the date as YYYY-MM-DD, e.g. 1949-12-31."), "date")
-        return None
 
     def _duplicates_and_households(self, row: _Row) -> None:
         if row.id_hash:
@@ -785,7 +550,7 @@ class _Check:
         codes = {r.household["grid_code"] for r in self.rows if r.household["grid_code"]}
         grids = {}
         queryset = Grid.objects.visible_to(self.actor).select_related("community")
-        for chunk in _chunks(codes):
+        for chunk in chunks(codes):
             grids |= {g.code: g for g in queryset.filter(code__in=chunk)}
         for row in self.rows:
             code = row.household["grid_code"]
@@ -801,7 +566,7 @@ class _Check:
         queryset = Household.objects.visible_to(self.actor, "change")
         if self.lock:
             queryset = queryset.select_for_update(of=("self",)).order_by("pk")
-        for chunk in _chunks(numbers):
+        for chunk in chunks(numbers):
             existing |= set(
                 Household.objects.filter(number__in=chunk).values_list("number", flat=True)
             )
@@ -823,7 +588,7 @@ class _Check:
         queryset = Resident.objects.visible_to(self.actor, "change")
         if self.lock:
             queryset = queryset.select_for_update(of=("self",)).order_by("pk")
-        for chunk in _chunks(hashes):
+        for chunk in chunks(hashes):
             existing |= set(
                 Resident.objects.filter(id_number_hash__in=chunk).values_list(
                     "id_number_hash", flat=True
@@ -849,7 +614,7 @@ class _Check:
         }
         existing: dict[tuple, Building] = {}
         visible: set[int] = set()
-        for chunk in _chunks(sorted(keys)):
+        for chunk in chunks(sorted(keys)):
             names = {name for _c, name in chunk}
             communities = {c for c, _n in chunk}
             found = Building.objects.filter(community__in=communities, name__in=names)
@@ -882,7 +647,7 @@ class _Check:
     def _dwellings(self, buildings: dict[tuple, Building]) -> dict[tuple, int]:
         by_pk = {b.pk: key for key, b in buildings.items()}
         found = {}
-        for chunk in _chunks(sorted(by_pk)):
+        for chunk in chunks(sorted(by_pk)):
             for building_id, unit, room, pk in Dwelling.objects.filter(
                 building__in=chunk
             ).values_list("building", "unit", "room", "pk"):
@@ -1033,46 +798,6 @@ def _max_lengths() -> dict[str, int]:
 _HALFWIDTH_DIGITS = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF1A)}
 
 
-def _chunks(values: Iterable, size: int = LOOKUP_CHUNK) -> Iterator[list]:
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-# --- The template download --------------------------------------------------------------
-
-
-def template_workbook(
-    *, columns=None, text_keys: tuple = TEXT_KEYS, title: str = "居民导入"
-) -> bytes:
-    """An .xlsx with the headers and one example row; code and number columns are text.
-
-    `columns`, `text_keys` and `title` describe another layout (the meal-log import's).
-    """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    columns = columns or COLUMNS
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title
-    sheet.append([c.header for c in columns])
-    sheet.append([c.example for c in columns])
-    for position, column in enumerate(columns, start=1):
-        letter = get_column_letter(position)
-        sheet.column_dimensions[letter].width = max(10, len(column.example) * 1.3 + 2)
-        header = sheet.cell(row=1, column=position)
-        header.font = Font(bold=True, color="C00000" if column.required else "000000")
-        if column.key in text_keys:
-            for row in range(2, 1001):  # so Excel keeps what is typed there as text
-                sheet.cell(row=row, column=position).number_format = "@"
-    sheet.freeze_panes = "A2"
-    notes = workbook.create_sheet("填写说明")  # only the first sheet is read
-    notes.append([_("Header"), _("Required"), _("Format"), _("Example")])
-    for column in columns:
-        notes.append([column.header, column.required_text, str(column.format), column.example])
-    notes.column_dimensions["C"].width = 80
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+def template_workbook() -> bytes:
+    """The template to download: the headers and one example row; codes and numbers are text."""
+    return spreadsheets.template_workbook(columns=COLUMNS, text_keys=TEXT_KEYS, title="居民导入")

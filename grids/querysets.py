@@ -12,7 +12,6 @@ from django.apps import apps
 from django.db.models import Q
 
 from portal.querysets import ScopedQuerySet, objects_granted
-from portal.roles import STREET_ROLES
 
 
 def _model(name):
@@ -79,7 +78,7 @@ def _household_scope(user, household_path: str) -> Q:
 
 class RegionQuerySet(ScopedQuerySet):
     def scoped_for(self, user):
-        if user.role in STREET_ROLES:
+        if user.is_street_staff:
             return self.all()
         grid_communities = (
             _model("Grid").objects.filter(pk__in=granted_grids(user)).values("community")
@@ -97,14 +96,14 @@ class RegionQuerySet(ScopedQuerySet):
 
 class GridQuerySet(ScopedQuerySet):
     def scoped_for(self, user):
-        if user.role in STREET_ROLES:
+        if user.is_street_staff:
             return self.all()
         return self.filter(_grid_scope(user, ""))
 
 
 class GridAssignmentQuerySet(ScopedQuerySet):
     def scoped_for(self, user):
-        if user.role in STREET_ROLES:
+        if user.is_street_staff:
             return self.all()
         return self.filter(_grid_scope(user, "grid"))
 
@@ -114,7 +113,7 @@ class GridAssignmentQuerySet(ScopedQuerySet):
 
 class BuildingQuerySet(ScopedQuerySet):
     def scoped_for(self, user):
-        if user.role in STREET_ROLES:
+        if user.is_street_staff:
             return self.all()
         return self.filter(
             Q(community__in=granted_communities(user)) | Q(grid__in=granted_grids(user))
@@ -123,14 +122,14 @@ class BuildingQuerySet(ScopedQuerySet):
 
 class HouseholdQuerySet(ScopedQuerySet):
     def scoped_for(self, user):
-        if user.role in STREET_ROLES:
+        if user.is_street_staff:
             return self.all()
         return self.filter(_household_scope(user, ""))
 
 
 class ResidentQuerySet(ScopedQuerySet):
     def scoped_for(self, user):
-        if user.role in STREET_ROLES:
+        if user.is_street_staff:
             return self.all()
         shared = Q(pk__in=objects_granted(user, "grids.view_resident", self.model))
         return self.filter(_household_scope(user, "household") | shared)
@@ -138,21 +137,21 @@ class ResidentQuerySet(ScopedQuerySet):
 
 class ResidentTagQuerySet(ScopedQuerySet):
     def scoped_for(self, user):
-        if user.role in STREET_ROLES:
+        if user.is_street_staff:
             return self.all()
         return self.filter(resident__in=_model("Resident").objects.scoped_for(user).values("pk"))
 
 
 class MicroGridQuerySet(ScopedQuerySet):
     def scoped_for(self, user):
-        if user.role in STREET_ROLES:
+        if user.is_street_staff:
             return self.all()
         return self.filter(_grid_scope(user, "grid"))
 
 
 class DwellingQuerySet(ScopedQuerySet):
     def scoped_for(self, user):
-        if user.role in STREET_ROLES:
+        if user.is_street_staff:
             return self.all()
         return self.filter(building__in=_model("Building").objects.scoped_for(user).values("pk"))
 
@@ -161,14 +160,14 @@ class VisitQuerySet(ScopedQuerySet):
     """Visits follow the household's grid; a visitor always sees the visits they filed."""
 
     def scoped_for(self, user):
-        if user.role in STREET_ROLES:
+        if user.is_street_staff:
             return self.all()
         return self.filter(_household_scope(user, "household") | Q(visitor=user))
 
 
 class VisitNeedQuerySet(ScopedQuerySet):
     def scoped_for(self, user):
-        if user.role in STREET_ROLES:
+        if user.is_street_staff:
             return self.all()
         return self.filter(_household_scope(user, "visit__household") | Q(assignee=user))
 
@@ -177,7 +176,7 @@ class ImportJobQuerySet(ScopedQuerySet):
     """An import holds a whole spreadsheet of personal data: its uploader and street roles only."""
 
     def scoped_for(self, user):
-        if user.role in STREET_ROLES:
+        if user.is_street_staff:
             return self.all()
         return self.filter(uploaded_by=user)
 

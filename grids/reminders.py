@@ -45,9 +45,8 @@ from django.utils.translation import gettext as _
 
 from grids.cadence import residents_overdue
 from grids.models import GridAssignment, Region, RegionUserObjectPermission, Resident
-from portal.models import Notification
-from portal.roles import Role
-from portal.writes import notifications_send_many
+from portal.models import Notification, User
+from portal.notifications import notifications_send_many
 
 WORKER = "worker"
 LEADER = "leader"
@@ -200,8 +199,7 @@ def community_cadres() -> tuple[dict[int, list], dict[int, str]]:
     grants = RegionUserObjectPermission.objects.filter(
         permission__codename="work_in_region",
         content_object__level=Region.Level.COMMUNITY,
-        user__role=Role.COMMUNITY_CADRE,
-        user__is_active=True,
+        user__in=User.objects.community_cadres(),
     ).values_list("content_object_id", "content_object__name", "user_id")
     for community_id, community_name, user_id in grants:
         cadres[community_id].append(user_id)

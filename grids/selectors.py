@@ -1,10 +1,191 @@
-"""Reads of the registry; each starts from visible_to and owns its joins."""
+"""Reads of the registry — the one read path for pages, API viewsets, exports and cards.
 
-from grids.models import Grid, Household, Resident
+Each starts from `visible_to(actor)` (grids/querysets.py decides the scope) and owns its joins,
+so a list of 20 rows costs the same queries as a list of 1. A count shown beside a row counts
+only what the reader may see.
+"""
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from grids.cadence import residents_due, residents_with_due
+from grids.models import (
+    Building,
+    Dwelling,
+    Grid,
+    GridAssignment,
+    Household,
+    MicroGrid,
+    Region,
+    Resident,
+    ResidentTag,
+    TagDef,
+    Visit,
+)
 from portal.validators import citizen_id_normalize, mobile_normalize
 
 
-def resident_list(*, actor, search: str = ""):
+def _count(queryset: QuerySet, fk: str):
+    """A correlated COUNT of `queryset` rows pointing at the outer row through `fk`."""
+    counted = (
+        queryset.filter(**{fk: OuterRef("pk")})
+        .order_by()
+        .values(fk)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+# --- The area tree and grids -------------------------------------------------------------------
+
+
+def region_list(*, actor) -> QuerySet:
+    """The area tree within the actor's jurisdiction (and the regions above it)."""
+    return Region.objects.visible_to(actor)
+
+
+def community_list(*, actor) -> QuerySet:
+    """Communities the actor sees: the choices of every community field and filter."""
+    return Region.objects.visible_to(actor).filter(level=Region.Level.COMMUNITY)
+
+
+def grid_list(*, actor) -> QuerySet:
+    return Grid.objects.visible_to(actor).select_related("community")
+
+
+def grid_overview_list(*, actor, on) -> QuerySet:
+    """Grids with the households the actor sees in each (`household_count`) and the staff in
+    post on `on` (`current_staff`), by code: the grid list page."""
+    return (
+        grid_list(actor=actor)
+        .annotate(household_count=_count(Household.objects.visible_to(actor), "grid"))
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=grid_staff_list(actor=actor, on=on),
+                to_attr="current_staff",
+            )
+        )
+        .order_by("code")
+    )
+
+
+def grid_staff_list(*, actor, grid: Grid | None = None, on=None) -> QuerySet:
+    """Posts in grids the actor sees, with the person: those held on `on` when given (by post
+    and seniority), else every post, newest first (the staffing history)."""
+    queryset = GridAssignment.objects.visible_to(actor).select_related("person")
+    if grid is not None:
+        queryset = queryset.filter(grid=grid)
+    if on is not None:
+        return queryset.current(on=on).order_by("post", "start_date", "pk")
+    return queryset.order_by("-start_date", "-pk")
+
+
+def grid_assignment_list(*, actor) -> QuerySet:
+    return GridAssignment.objects.visible_to(actor).select_related("person")
+
+
+def grid_assignment_open_exists(*, grid: Grid, person, post: str) -> bool:
+    """Whether `person` already holds an open `post` in `grid` (assigning again changes nothing)."""
+    return GridAssignment.objects.filter(
+        grid=grid, person=person, post=post, end_date__isnull=True
+    ).exists()
+
+
+def micro_grid_list(*, actor, grid: Grid) -> QuerySet:
+    """The grid's micro-grids, each with the buildings the actor sees in it (`building_count`)."""
+    return (
+        MicroGrid.objects.visible_to(actor)
+        .filter(grid=grid)
+        .annotate(building_count=_count(Building.objects.visible_to(actor), "micro_grid"))
+        .order_by("name")
+    )
+
+
+def grid_counts(*, actor, grid: Grid) -> dict[str, int]:
+    """What the grid page counts, in the actor's scope: households, buildings, residents, and
+    residents due for a visit (grids.cadence)."""
+    residents = Resident.objects.visible_to(actor).filter(household__grid=grid)
+    return {
+        "household_count": Household.objects.visible_to(actor).filter(grid=grid).count(),
+        "building_count": Building.objects.visible_to(actor).filter(grid=grid).count(),
+        "resident_count": residents.count(),
+        "due_count": residents_due(residents).count(),
+    }
+
+
+# --- Buildings, dwellings, households ----------------------------------------------------------
+
+
+def building_list(*, actor) -> QuerySet:
+    return Building.objects.visible_to(actor).select_related("community", "grid", "micro_grid")
+
+
+def building_overview_list(*, actor) -> QuerySet:
+    """Buildings with the households the actor sees in each (`household_count`): the list page.
+
+    Counted in scope: a building of a grid worker's grid may hold households of another grid.
+    """
+    return (
+        building_list(actor=actor)
+        .annotate(household_count=_count(Household.objects.visible_to(actor), "dwelling__building"))
+        .order_by("community__code", "name", "pk")
+    )
+
+
+def dwelling_list(*, actor, building: Building) -> QuerySet:
+    return Dwelling.objects.visible_to(actor).filter(building=building).select_related("building")
+
+
+def dwelling_households_list(*, actor, building: Building) -> QuerySet:
+    """The building's dwellings, each with the households the actor sees living there
+    (`visible_households`, with `member_count`): the building page."""
+    households = (
+        household_overview_list(actor=actor)
+        .filter(dwelling__building=building)
+        .order_by("dwelling__unit", "dwelling__room", "number")
+    )
+    return (
+        Dwelling.objects.visible_to(actor)
+        .filter(building=building)
+        .prefetch_related(Prefetch("households", queryset=households, to_attr="visible_households"))
+        .order_by("unit", "room")
+    )
+
+
+def household_list(*, actor) -> QuerySet:
+    return Household.objects.visible_to(actor).select_related(
+        "grid__community", "dwelling__building", "head"
+    )
+
+
+def household_overview_list(*, actor) -> QuerySet:
+    """Households with the members the actor sees (`member_count`): the list page."""
+    return (
+        household_list(actor=actor)
+        .annotate(member_count=_count(Resident.objects.visible_to(actor), "household"))
+        .order_by("number", "pk")
+    )
+
+
+def household_members(*, actor, household: Household) -> list[tuple[Resident, tuple | None]]:
+    """The members the actor sees, eldest first, each with `(due_at, is_overdue)` from
+    grids.cadence (None for a member on no visiting cadence). Two queries."""
+    members = Resident.objects.visible_to(actor).filter(household=household).order_by("birth_date")
+    due = {
+        pk: (due_at, overdue)
+        for pk, due_at, overdue in residents_with_due(members).values_list(
+            "pk", "due_at", "is_overdue"
+        )
+    }
+    return [(member, due.get(member.pk)) for member in members]
+
+
+# --- Residents and tags ------------------------------------------------------------------------
+
+
+def resident_list(*, actor, search: str = "") -> QuerySet:
     """Residents the actor may see, searchable by name, exact ID number or exact phone."""
     queryset = Resident.objects.visible_to(actor).select_related("household__grid__community")
     search = search.strip()
@@ -13,7 +194,17 @@ def resident_list(*, actor, search: str = ""):
     return queryset
 
 
-def resident_search_q(search: str):
+def resident_with_tags_list(*, actor) -> QuerySet:
+    """Residents with their tags (ordered by group and code) and household: the API."""
+    tags = ResidentTag.objects.select_related("tag").order_by("tag__group", "tag__code")
+    return (
+        Resident.objects.visible_to(actor)
+        .select_related("household")
+        .prefetch_related(Prefetch("tags", queryset=tags))
+    )
+
+
+def resident_search_q(search: str) -> Q:
     """A name prefix, or an exact ID number or phone (through their keyed hashes).
 
     `name >= search` adds nothing to the match (a name starting with the prefix never sorts
@@ -21,8 +212,6 @@ def resident_search_q(search: str):
     such as a surname, PostgreSQL pages `ORDER BY name LIMIT 20` by walking that index, which
     without a bound starts at the first name in the table (docs/performance.md).
     """
-    from django.db.models import Q
-
     field_id = Resident._meta.get_field("id_number")
     field_phone = Resident._meta.get_field("phone")
     q = Q(name__startswith=search, name__gte=search)
@@ -33,29 +222,27 @@ def resident_search_q(search: str):
     return q
 
 
-def household_list(*, actor):
-    return Household.objects.visible_to(actor).select_related("grid", "dwelling__building", "head")
+def resident_tag_list(*, actor, resident: Resident | None = None) -> QuerySet:
+    """Tags on residents the actor sees, with the tag; one resident's, by group and code."""
+    queryset = ResidentTag.objects.visible_to(actor).select_related("tag")
+    if resident is not None:
+        queryset = queryset.filter(resident=resident).order_by("tag__group", "tag__code")
+    return queryset
 
 
-def grid_list(*, actor):
-    return Grid.objects.visible_to(actor).select_related("community")
+def resident_tag_exists(*, resident: Resident, tag: TagDef) -> bool:
+    """Whether the resident already holds the tag (adding it again updates it)."""
+    return ResidentTag.objects.filter(resident=resident, tag=tag).exists()
 
 
-def visits_due_list(*, actor, now=None):
-    """Residents the actor may visit who are due or overdue, most urgent first (one query).
-
-    Due dates come from grids.cadence, like everywhere else; this only adds scope and joins.
-    """
-    from grids.cadence import residents_due
-
-    visible = Resident.objects.visible_to(actor).select_related("household__grid")
-    return residents_due(visible, now=now)
+def tag_def_list(*, actor) -> QuerySet:
+    """The street's tag catalogue (the same for every role that may read tags)."""
+    return TagDef.objects.visible_to(actor)
 
 
-def visit_list(*, actor):
-    from grids.models import Visit
-
-    return Visit.objects.visible_to(actor).select_related("household__grid", "resident", "visitor")
+def tag_choices() -> QuerySet:
+    """Every tag, by group and code: the catalogue is the street's, no one's personal data."""
+    return TagDef.objects.order_by("group", "code")
 
 
 def resident_id_number_holder(*, actor, id_number: str, exclude_pk: int | None = None):
@@ -76,6 +263,17 @@ def resident_id_number_holder(*, actor, id_number: str, exclude_pk: int | None =
     return True, visible
 
 
+def resident_visible_id_holder(*, actor, id_number: str) -> int | None:
+    """The id of the resident holding `id_number`, when the actor may see them (else None)."""
+    number_hash = Resident._meta.get_field("id_number").hash_of(id_number)
+    return (
+        Resident.objects.visible_to(actor)
+        .filter(id_number_hash=number_hash)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 def resident_probable_duplicates(
     *, actor, name: str, birth_date=None, phone: str = "", exclude_pk: int | None = None, limit=10
 ):
@@ -84,8 +282,6 @@ def resident_probable_duplicates(
     Same name and birth date, or the same phone (through its keyed hash). Residents outside the
     actor's scope are never listed.
     """
-    from django.db.models import Q
-
     q = Q()
     if name and birth_date:
         q |= Q(name=name.strip(), birth_date=birth_date)
@@ -99,11 +295,33 @@ def resident_probable_duplicates(
     return queryset.select_related("household__grid").order_by("name", "id")[:limit]
 
 
+# --- Visits ------------------------------------------------------------------------------------
+
+
+def visits_due_list(*, actor, now=None) -> QuerySet:
+    """Residents the actor may visit who are due or overdue, most urgent first (one query).
+
+    Due dates come from grids.cadence, like everywhere else; this only adds scope and joins.
+    """
+    visible = Resident.objects.visible_to(actor).select_related("household__grid")
+    return residents_due(visible, now=now)
+
+
+def visit_list(*, actor) -> QuerySet:
+    return Visit.objects.visible_to(actor).select_related("household__grid", "resident", "visitor")
+
+
+def visit_with_needs_list(*, actor) -> QuerySet:
+    """Visits with the needs they raised (and each need's resident): the API and a visit's page."""
+    return visit_list(actor=actor).prefetch_related("needs__resident")
+
+
+# --- Staff -------------------------------------------------------------------------------------
+
+
 def grid_current_workers(*, grid_ids, on) -> dict[int, int]:
     """Each grid's worker on `on` (user id), in one query: full-time before part-time,
     longest-serving first. The choice is made in Python, so it runs on SQLite too."""
-    from grids.models import GridAssignment
-
     if not grid_ids:
         return {}
     rows = (
@@ -128,3 +346,15 @@ def grid_current_worker(*, grid_id: int | None, on):
 
     person_id = grid_current_workers(grid_ids={grid_id}, on=on).get(grid_id) if grid_id else None
     return User.objects.get(pk=person_id) if person_id else None
+
+
+def handover_candidates(*, grid: Grid) -> tuple[QuerySet, QuerySet]:
+    """Who may hand the grid over (holders of an open post there) and who may take it over
+    (active grid workers and leaders), by name: the handover form's choices."""
+    from portal.models import User
+
+    holders = User.objects.filter(
+        grid_assignments__grid=grid, grid_assignments__end_date__isnull=True
+    ).distinct()
+    takers = User.objects.grid_staff()
+    return holders.order_by("full_name", "username"), takers.order_by("full_name", "username")

@@ -10,10 +10,9 @@ class PortalConfig(AppConfig):
     def ready(self):
         from portal import signals  # noqa: F401 - connects the login audit receivers
         from portal.hooks import PeriodicSchedule, periodic_schedule_register
-        from portal.roles import Role, role_permissions_register
+        from portal.roles import PERSON_ROLES, Role, role_permissions_register
 
-        everyone = [r for r in Role.values if r != Role.INTEGRATION]
-        role_permissions_register({role: ["portal.view_notification"] for role in everyone})
+        role_permissions_register({role: ["portal.view_notification"] for role in PERSON_ROLES})
         role_permissions_register(
             {Role.STREET_ADMIN: ["portal.view_auditevent", "portal.export_unmasked"]}
         )

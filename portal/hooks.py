@@ -1,7 +1,8 @@
 """Small registries through which the modules plug into the foundation.
 
 The foundation imports no module; modules import the foundation and register here in their
-AppConfig.ready(): cards on the home page, demo-data loaders, periodic schedules.
+AppConfig.ready(): cards on the home page, periodic schedules. (The demo data is not a hook:
+portal/demo runs its steps in its own order.)
 """
 
 from collections.abc import Callable
@@ -30,7 +31,6 @@ class PeriodicSchedule:
 
 
 home_card_providers: list[Callable] = []
-demo_data_loaders: list[tuple[int, str, Callable]] = []
 periodic_schedules: list[PeriodicSchedule] = []
 
 
@@ -45,17 +45,6 @@ def home_cards_for(user) -> list[HomeCard]:
     for provider in home_card_providers:
         cards.extend(provider(user))
     return cards
-
-
-def demo_data_register(order: int, name: str, loader: Callable) -> None:
-    """`loader(ctx)` adds a module's demo records; `ctx` is a dict shared along the chain.
-
-    Loaders run by `order` (the foundation's users first, then grids, services...) and must be
-    idempotent: running the demo-data command twice duplicates nothing.
-    """
-    if all(existing != name for _, existing, _ in demo_data_loaders):
-        demo_data_loaders.append((order, name, loader))
-        demo_data_loaders.sort(key=lambda item: item[0])
 
 
 def periodic_schedule_register(schedule: PeriodicSchedule) -> None:

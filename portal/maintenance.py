@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import ApiToken, User
+from portal.notifications import notification_send
 from portal.roles import Role
-from portal.writes import notification_send, scheduled_run_once
+from portal.schedules import scheduled_run_once
 
 
 def sessions_clear_expired(*, slot: str) -> dict:

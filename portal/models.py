@@ -71,6 +71,10 @@ class User(AbstractUser):
         return self.role in STREET_ROLES
 
     @property
+    def is_street_admin(self) -> bool:
+        return self.role == Role.STREET_ADMIN
+
+    @property
     def is_community_cadre(self) -> bool:
         return self.role == Role.COMMUNITY_CADRE
 
@@ -95,6 +99,11 @@ class User(AbstractUser):
     @property
     def is_party_officer(self) -> bool:
         return self.role == Role.PARTY_OFFICER
+
+    @property
+    def is_party_member(self) -> bool:
+        """A Party member's own login (双报到 hours, own records; a branch secretary too)."""
+        return self.role == Role.PARTY_MEMBER
 
     @property
     def is_integration(self) -> bool:

@@ -19,10 +19,11 @@ from collections.abc import Callable
 from django.core.exceptions import PermissionDenied
 
 
-def deny_unless(condition: bool) -> None:
-    """Raise PermissionDenied unless `condition` holds (one line per condition in a gate)."""
+def deny_unless(condition: bool, message=None) -> None:
+    """Raise PermissionDenied unless `condition` holds (one line per condition in a gate);
+    `message`, when given, is the refusal the user reads (the API's 403 `detail`)."""
     if not condition:
-        raise PermissionDenied
+        raise PermissionDenied(*([] if message is None else [message]))
 
 
 def require_active(actor) -> None:
@@ -48,3 +49,27 @@ def allowed(gate: Callable, actor, obj=None) -> bool:
     except PermissionDenied:
         return False
     return True
+
+
+# --- The foundation's own gates ---------------------------------------------------------------
+
+
+def access_notifications_mark_read(actor, obj=None) -> None:
+    """Anyone signed in marks their own inbox (the write only touches their notifications)."""
+    require_active(actor)
+
+
+def access_api_token_issue(actor, client=None) -> None:
+    """The `api_token_issue` command (the system) or the street administrator."""
+    if actor is None:
+        return  # the management command, run by the operator on the server
+    require_active(actor)
+    deny_unless(actor.is_superuser or actor.is_street_admin)
+
+
+def access_api_token_revoke(actor, token=None) -> None:
+    """The system (expiry, rotation) or the street administrator."""
+    if actor is None:
+        return
+    require_active(actor)
+    deny_unless(actor.is_superuser or actor.is_street_admin)

@@ -21,11 +21,14 @@ class Role(models.TextChoices):
     GRID_WORKER = "grid_worker", _("Grid worker")
     PARTNER_STAFF = "partner_staff", _("Partner staff")
     PARTY_OFFICER = "party_officer", _("Party-work officer")
+    PARTY_MEMBER = "party_member", _("Party member")
     INTEGRATION = "integration", _("District integration (API client)")
 
 
 STREET_ROLES = frozenset({Role.STREET_ADMIN, Role.STREET_CADRE})
 GRID_ROLES = frozenset({Role.GRID_LEADER, Role.GRID_WORKER})
+# People at a browser or a phone: every role but the district's API clients.
+PERSON_ROLES = frozenset(Role) - {Role.INTEGRATION}
 
 _role_permissions: dict[str, set[str]] = defaultdict(set)
 

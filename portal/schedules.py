@@ -1,8 +1,13 @@
-"""Install the registered periodic schedules into django-celery-beat's database tables."""
+"""Periodic work: the registered schedules installed into django-celery-beat's tables, and
+`scheduled_run_once`, which makes a task's slot run once however often it is delivered."""
 
+from contextlib import contextmanager
+
+from django.db import IntegrityError, transaction
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from portal.hooks import periodic_schedules
+from portal.models import ScheduledRun
 
 
 def periodic_schedules_install() -> int:
@@ -25,3 +30,21 @@ def periodic_schedules_install() -> int:
         )
         created += 1
     return created
+
+
+@contextmanager
+def scheduled_run_once(*, task: str, slot: str):
+    """Run the body once per (task, slot), however often the task is delivered.
+
+    Yields the ScheduledRun to fill in `result`, or None when the slot already ran (or is
+    running in another worker, which then wins). The row and the work commit together.
+    """
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                run = ScheduledRun.objects.create(task=task, slot=slot)
+        except IntegrityError:
+            yield None
+            return
+        yield run
+        run.save(update_fields=["result"])

@@ -45,7 +45,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.audit import audit_record
 from portal.models import AuditEvent
-from portal.roles import Role
 
 BACKUP_CODE_COUNT = 10
 TOTP_DEVICE_NAME = "authenticator"
@@ -58,7 +57,7 @@ def two_factor_applies(user) -> bool:
     """Whether `user` is an administrator, who may (or must) log in with a second factor."""
     if user is None or not user.is_authenticated:
         return False
-    if user.role == Role.STREET_ADMIN:
+    if user.is_street_admin:
         return True
     if user.is_staff:
         return True

@@ -1,8 +1,6 @@
-"""Pages of the foundation: home, notifications, health check; base mixins for scoped pages."""
+"""Pages of the foundation: home, notifications, health check."""
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -12,19 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from portal import selectors, writes
 from portal.hooks import home_cards_for
 from portal.roles import Role
-
-
-class ScopedQuerysetMixin(LoginRequiredMixin):
-    """For generic class-based views: the queryset is always `visible_to(user, action)`.
-
-    A detail, edit or delete page of an object outside the scope is a 404.
-    """
-
-    scope_action = "view"
-
-    def get_queryset(self):
-        return super().get_queryset().visible_to(self.request.user, self.scope_action)
-
+from portal.ui import paginate
 
 HOME_TEMPLATES = {
     Role.STREET_ADMIN: "portal/home/street.html",
@@ -50,9 +36,7 @@ def home(request):
 
 @login_required
 def notification_list(request):
-    page = Paginator(selectors.notification_list(user=request.user), 20).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, selectors.notification_list(user=request.user))
     return render(request, "portal/notifications.html", {"page": page})
 
 

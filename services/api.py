@@ -1,17 +1,22 @@
 """REST resources of services/ under /api/v1/, one module per room."""
 
-from services.activities import api as activities
-from services.aid import api as aid
-from services.catalogue import api as catalogue
-from services.contracts import api as contracts
-from services.deliveries import api as deliveries
-from services.referrals import api as referrals
+import services.activities.api
+import services.aid.api
+import services.catalogue.api
+import services.contracts.api
+import services.deliveries.api
+import services.referrals.api
+
+ROOMS = (
+    services.catalogue.api,
+    services.referrals.api,
+    services.deliveries.api,
+    services.contracts.api,
+    services.aid.api,
+    services.activities.api,
+)
 
 
 def register(router) -> None:
-    catalogue.register(router)
-    referrals.register(router)
-    deliveries.register(router)
-    contracts.register(router)
-    aid.register(router)
-    activities.register(router)
+    for room in ROOMS:
+        room.register(router)

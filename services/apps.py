@@ -7,7 +7,7 @@ class ServicesConfig(AppConfig):
     verbose_name = _("Services for the elderly, children and people in hardship")
 
     def ready(self):
-        from portal.hooks import demo_data_register, home_cards_register
+        from portal.hooks import home_cards_register
         from portal.roles import Role, role_permissions_register
         from services.dashboards import home
 
@@ -20,28 +20,32 @@ class ServicesConfig(AppConfig):
             "familydoctorcontract", "funder", "aidbundle", "aidbundleline", "aidcase",
             "disbursement", "activity",
         ]  # fmt: skip
+        # A referral's history is read with the referral (ReferralEvent.objects.visible_to
+        # decides which steps); nobody writes it but the referral's own transitions.
+        history = perms(["view"], ["referralevent"])
         local = (
-            perms(["view"], [*catalogue, "delivery", "meallog", "familydoctorcontract"])
+            history
+            + perms(["view"], [*catalogue, "delivery", "meallog", "familydoctorcontract"])
             + perms(["view"], ["funder", "aidbundle", "aidbundleline", "aidcase", "disbursement"])
             + perms(["view", "add", "change"], ["referral", "followuptask", "activity"])
         )
         role_permissions_register(
             {
-                Role.STREET_ADMIN: perms(["view", "add", "change"], everything),
-                Role.STREET_CADRE: perms(["view", "add", "change"], everything),
+                Role.STREET_ADMIN: perms(["view", "add", "change"], everything) + history,
+                Role.STREET_CADRE: perms(["view", "add", "change"], everything) + history,
                 # The community applies for aid for its households; the street pays it out.
                 Role.COMMUNITY_CADRE: local + perms(["add", "change"], ["aidcase"]),
                 Role.GRID_LEADER: local,
                 Role.GRID_WORKER: local,
                 # Partners log what they delivered, clinics sign contracts, teams record
                 # their activities; they see nothing of aid.
-                Role.PARTNER_STAFF: perms(["view"], catalogue)
+                Role.PARTNER_STAFF: history
+                + perms(["view"], catalogue)
                 + perms(["view", "change"], ["referral"])
                 + perms(["view", "add"], ["delivery", "meallog", "mealimport"])
                 + perms(["view", "add", "change"], ["familydoctorcontract", "activity"]),
             }
         )
-        demo_data_register(30, "services", _load_demo)
         home_cards_register(home.cards)
 
         from portal.hooks import PeriodicSchedule, periodic_schedule_register
@@ -73,9 +77,3 @@ class ServicesConfig(AppConfig):
                 "the grid worker of follow-ups due; each once per subject and date.",
             )
         )
-
-
-def _load_demo(ctx):
-    from services.demo import load
-
-    load(ctx)

@@ -1,63 +1,42 @@
-"""The models of services/, one module per concern, all importable from `services.models`."""
+"""The models of services/, one module per room, all importable from `services.models`.
 
-from services.activities.models import Activity, ActivityAttendance, ActivityQuerySet
+Who sees which rows is each room's `querysets.py`; `partners_of` (the organisations a partner's
+staff act for, as a subquery) is re-exported here because every room's scope uses it.
+"""
+
+from services.activities.models import Activity, ActivityAttendance
 from services.aid.models import (
     AidBundle,
     AidBundleLine,
     AidCase,
-    AidCaseQuerySet,
     AidItem,
     Disbursement,
     Funder,
 )
-from services.catalogue.models import (
-    Partner,
-    PartnerQuerySet,
-    PartnerUserObjectPermission,
-    ResidentServiceQuerySet,
-    ServiceItem,
-    partner_staff_ids,
-    partners_of,
-    residents_in_scope,
-)
-from services.contracts.models import FamilyDoctorContract, FamilyDoctorContractQuerySet
-from services.deliveries.models import Delivery, DeliveryQuerySet, MealImport, MealLog
-from services.referrals.models import (
-    FollowUpTask,
-    FollowUpTaskQuerySet,
-    Referral,
-    ReferralEvent,
-    ReferralQuerySet,
-)
+from services.catalogue.models import Partner, PartnerUserObjectPermission, ServiceItem
+from services.catalogue.querysets import partners_of
+from services.contracts.models import FamilyDoctorContract
+from services.deliveries.models import Delivery, MealImport, MealLog
+from services.referrals.models import FollowUpTask, Referral, ReferralEvent
 
 __all__ = [
     "Activity",
     "ActivityAttendance",
-    "ActivityQuerySet",
     "AidBundle",
     "AidBundleLine",
     "AidCase",
-    "AidCaseQuerySet",
     "AidItem",
     "Delivery",
-    "DeliveryQuerySet",
     "Disbursement",
     "FamilyDoctorContract",
-    "FamilyDoctorContractQuerySet",
     "FollowUpTask",
-    "FollowUpTaskQuerySet",
     "Funder",
     "MealImport",
     "MealLog",
     "Partner",
-    "PartnerQuerySet",
     "PartnerUserObjectPermission",
     "Referral",
     "ReferralEvent",
-    "ReferralQuerySet",
-    "ResidentServiceQuerySet",
     "ServiceItem",
-    "partner_staff_ids",
     "partners_of",
-    "residents_in_scope",
 ]

@@ -1,20 +1,20 @@
 """Pages of services/: each room's views module brings its own urlpatterns."""
 
-from services.activities import views as activities
-from services.aid import views as aid
-from services.catalogue import views as catalogue
-from services.contracts import views as contracts
-from services.dashboards import views as dashboards
-from services.deliveries import views as deliveries
-from services.referrals import views as referrals
+import services.activities.views
+import services.aid.views
+import services.catalogue.views
+import services.contracts.views
+import services.dashboards.views
+import services.deliveries.views
+import services.referrals.views
 
 app_name = "services"
 urlpatterns = [
-    *referrals.urlpatterns,
-    *catalogue.urlpatterns,
-    *deliveries.urlpatterns,
-    *contracts.urlpatterns,
-    *aid.urlpatterns,
-    *activities.urlpatterns,
-    *dashboards.urlpatterns,
+    *services.referrals.views.urlpatterns,
+    *services.catalogue.views.urlpatterns,
+    *services.deliveries.views.urlpatterns,
+    *services.contracts.views.urlpatterns,
+    *services.aid.views.urlpatterns,
+    *services.activities.views.urlpatterns,
+    *services.dashboards.views.urlpatterns,
 ]

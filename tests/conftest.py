@@ -1,27 +1,25 @@
-"""The named people of STYLE.md and the little street they work in.
+"""The named people of STYLE.md and the little street they work in, shared by every app.
 
-street ── community A ── grid A (grid_worker, grid_leader) ── resident_a
-       └─ community B ── grid B (other_grid_worker)          ── resident_b
-partner P (partner_staff), partner Q (other_partner_staff); outsider has no role at all.
+street ── community A (community_cadre) ── grid A (grid_worker, grid_leader) ── resident_a
+       └─ community B (other_community_cadre) ── grid B (other_grid_worker) ── resident_b
+partner P (partner_staff), partner Q (other_partner_staff); the street's officers
+(street_admin, street_cadre), the party officer, the district's data platform (integration);
+outsider has no role at all. What only one app's tests use lives in tests/<app>/conftest.py.
 """
 
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from grids import writes as grid_services
 from grids.models import Region
 from portal.roles import Role
 from services.catalogue.writes import partner_staff_bind
-from tests.factories import (
-    GridFactory,
-    HouseholdFactory,
-    PartnerFactory,
-    RegionFactory,
-    ResidentFactory,
-    UserFactory,
-)
+from tests.grids.factories import GridFactory, HouseholdFactory, RegionFactory, ResidentFactory
+from tests.portal.factories import UserFactory
+from tests.services.factories import PartnerFactory
 
 
 @pytest.fixture(autouse=True)
@@ -87,6 +85,13 @@ def community_cadre(community_a):
 
 
 @pytest.fixture
+def other_community_cadre(community_b):
+    user = UserFactory(username="t_community2", role=Role.COMMUNITY_CADRE, full_name="社区干部乙")
+    grid_services.region_staff_grant(actor=None, person=user, region=community_b)
+    return user
+
+
+@pytest.fixture
 def grid_leader(grid_a):
     return _grid_staff("t_leader", Role.GRID_LEADER, "网格长", grid_a, "leader")
 
@@ -131,6 +136,14 @@ def party_officer(db):
 
 
 @pytest.fixture
+def integration(street):
+    """The district's data platform: role 'integration', the whole street as jurisdiction."""
+    user = UserFactory(username="t_district", role=Role.INTEGRATION, full_name="区数据平台")
+    grid_services.region_staff_grant(actor=None, person=user, region=street)
+    return user
+
+
+@pytest.fixture
 def outsider(db):
     """An active account without any role: sees nothing anywhere."""
     return UserFactory(username="t_outsider", role="", full_name="无角色用户")
@@ -157,10 +170,31 @@ def api_client_for():
     return make
 
 
+@pytest.fixture
+def english(client):
+    """The test client reads pages in English, their source language (the portal's default is
+    Chinese), so that tests assert messages and labels as the code writes them."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker on the Redis broker of the test settings, in a thread."""
+    from celery.contrib.testing.worker import start_worker
+
+    from portal.celery import app
+
+    app.control.purge()
+    with start_worker(
+        app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10
+    ) as worker:
+        yield worker
+
+
 @pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the portal's default language, whatever the last request activated."""
-    from django.conf import settings
     from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
@@ -180,7 +214,8 @@ def people(
     party_officer,
     outsider,
 ):
-    """Everyone of STYLE.md, by name, plus the anonymous visitor: the rows of an access matrix."""
+    """Everyone of STYLE.md by name, and the anonymous visitor (None), for tests that go through
+    them all (an access matrix names its rows itself: tests/helpers.py)."""
     return {
         "street_admin": street_admin,
         "street_cadre": street_cadre,

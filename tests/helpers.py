@@ -7,24 +7,6 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-
-@dataclass(frozen=True)
-class Call:
-    """One action on a resource: HTTP method, URL and optional JSON body."""
-
-    method: str
-    url: str
-    data: dict | None = None
-
-
-def api_call(user, call: Call) -> int:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    response = getattr(client, call.method)(call.url, data=call.data, format="json")
-    return response.status_code
-
-
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -34,7 +16,30 @@ def login(client, user):
     return client
 
 
+# --- The access matrix ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    """One action on a resource: HTTP method, URL and optional body (JSON for the API, form
+    fields for pages)."""
+
+    method: str
+    url: str
+    data: dict | None = None
+
+
+def api_call(user, call: Call) -> int:
+    """The status the REST API answers `user` (None: anonymous) for `call`."""
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    response = getattr(client, call.method)(call.url, data=call.data, format="json")
+    return response.status_code
+
+
 def page_call(user, call: Call) -> int:
+    """The status a page answers `user` (None: anonymous) for `call`, logged in by session."""
     from django.test import Client
 
     client = Client()
@@ -44,33 +49,77 @@ def page_call(user, call: Call) -> int:
     return response.status_code
 
 
+ANONYMOUS = "anonymous"
+
+
+def status_table(text: str) -> tuple[list[str], dict[str, dict[str, int]]]:
+    """Read a matrix written as a table: a header of action names, then one row per person.
+
+        '''
+                          list  detail  create
+        street_admin      200   200     302
+        # a comment line, to say why a row reads as it does
+        anonymous         302   302     302
+        '''
+
+    Returns (the actions in header order, {person: {action: status}}).
+    """
+    lines = [line.split() for line in text.splitlines()]
+    lines = [words for words in lines if words and not words[0].startswith("#")]
+    header, rows = lines[0], lines[1:]
+    table: dict[str, dict[str, int]] = {}
+    for person, *codes in rows:
+        assert len(codes) == len(header), f"{person}: {len(codes)} statuses for {len(header)}"
+        assert person not in table, f"{person} has two rows"
+        table[person] = {action: int(code) for action, code in zip(header, codes, strict=True)}
+    return header, table
+
+
 def assert_access_matrix(
-    *,
-    people: dict[str, object],
+    request,
     actions: dict[str, Call],
-    expected: dict[str, dict[str, int]],
+    expected: str,
+    *,
     perform: Callable = api_call,
 ) -> None:
-    """Every person performs every action; the status table must equal `expected`.
+    """Every person of `expected` performs every action; the statuses must be the table's.
+
+    `request` is pytest's: each row names a person fixture of tests/conftest.py (`anonymous` is
+    the visitor who is not logged in). `actions` is the resource: name → Call (method, URL,
+    body). `expected` is a table of statuses (see `status_table`) whose columns are exactly
+    `actions`. `perform` is `api_call` (DRF, JSON) or `page_call` (pages, a session login).
 
     Each cell runs in its own savepoint that is rolled back, so a successful delete or update
     by one person does not change what the next person meets. On failure the whole table is
     printed, expected against actual, so one run shows every wrong cell.
     """
+    header, table = status_table(expected)
+    assert set(header) == set(actions), f"columns {header} are not the actions {list(actions)}"
+    people = {
+        person: None if person == ANONYMOUS else request.getfixturevalue(person) for person in table
+    }
     actual: dict[str, dict[str, int]] = {}
     for person, user in people.items():
         actual[person] = {}
-        for name, call in actions.items():
+        for name in header:
             with transaction.atomic():
-                actual[person][name] = perform(user, call)
+                actual[person][name] = perform(user, actions[name])
                 transaction.set_rollback(True)
-    wrong = [
-        f"  {person:<22} {name:<10} expected {expected[person][name]} got {actual[person][name]}"
-        for person in people
-        for name in actions
-        if expected[person][name] != actual[person][name]
-    ]
-    assert not wrong, "access matrix mismatch:\n" + "\n".join(wrong)
+    if actual != table:
+        width = max(map(len, table)) + 2
+        lines = ["".ljust(width) + "".join(f"{name:>12}" for name in header)]
+        for person in table:
+            cells = "".join(
+                f"{actual[person][name]:>12}"
+                if actual[person][name] == table[person][name]
+                else f"{table[person][name]}→{actual[person][name]}".rjust(12)
+                for name in header
+            )
+            lines.append(person.ljust(width) + cells)
+        raise AssertionError("access matrix mismatch (expected→actual):\n" + "\n".join(lines))
+
+
+# --- Query counts -----------------------------------------------------------------------------
 
 
 def count_queries(func: Callable) -> tuple[int, list[str]]:
@@ -79,10 +128,15 @@ def count_queries(func: Callable) -> tuple[int, list[str]]:
     return len(ctx.captured_queries), [q["sql"] for q in ctx.captured_queries]
 
 
-def assert_constant_queries(*, add_rows: Callable[[int], None], fetch: Callable[[], object]) -> int:
-    """The same number of queries for 1 row and for 20 rows; prints the SQL if not.
+def assert_constant_queries(
+    *, add_rows: Callable[[int], None], fetch: Callable[[], object], expected: int | None = None
+) -> int:
+    """The same number of queries for 1 row and for 20 rows (and `expected`, when pinned);
+    prints the SQL if not.
 
     `add_rows(n)` creates n more visible rows; `fetch()` performs the request. Returns the count.
+    Pin `expected` with a comment listing the queries, so that a new query on a key page is a
+    decision someone reads, not a drift.
     """
     add_rows(1)
     fetch()  # warm caches (content types, sessions) so both measured runs see the same state
@@ -92,4 +146,7 @@ def assert_constant_queries(*, add_rows: Callable[[int], None], fetch: Callable[
     assert one == twenty, f"{one} queries for 1 row but {twenty} for 20 rows:\n" + "\n".join(
         sql_twenty[len(sql_one) - 3 :] if twenty > one else sql_twenty
     )
+    if expected is not None:
+        listing = "\n".join(f"{n:>3}. {sql}" for n, sql in enumerate(sql_one, 1))
+        assert one == expected, f"{one} queries, {expected} pinned:\n{listing}"
     return one

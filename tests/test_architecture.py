@@ -76,3 +76,17 @@ def test_no_module_compares_role_strings():
                 if ROLE_COMPARISON.search(line.split("#", 1)[0]):
                     found.append(f"{rel}:{number}: {line.strip()}")
     assert not found, "role compared outside the user's predicates:\n" + "\n".join(found)
+
+
+TEMPLATE_ROLE = re.compile(r"\.role\s*(==|!=|\bin\b)")
+
+
+def test_no_template_compares_role_strings():
+    found = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if TEMPLATE_ROLE.search(line):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not found, "role compared in a template (use user.is_street_staff...):\n" + "\n".join(
+        found
+    )

@@ -7,8 +7,9 @@
 - `GET /api/v1/coverage/<community>/<kind>/` — the exceptions of one kind, paginated;
 - `GET /api/v1/coverage/unlocated-households/` — households in no community (street roles).
 
-Read-only. Definitions and scope: grids/coverage.py. A role without registry access gets 403 on
-the collection routes; a community outside the scope is a 404, like a missing one.
+Read-only. Definitions and scope: grids/coverage.py; who may read it: the read gate
+grids.policy.access_coverage_view. A role without registry access gets 403 on the collection
+routes; a community outside the scope is a 404, like a missing one.
 """
 
 from django.http import Http404
@@ -21,6 +22,8 @@ from rest_framework.reverse import reverse
 
 from grids import coverage
 from grids.models import Building, Grid, Household, Region, Resident
+from grids.policy import access_coverage_view
+from portal.policy import allowed
 
 # --- Serializers ---------------------------------------------------------------------------
 
@@ -140,7 +143,7 @@ class CoveragePermission(permissions.BasePermission):
     def has_permission(self, request, view):
         if view.detail:
             return True
-        return coverage.coverage_allowed(request.user)
+        return allowed(access_coverage_view, request.user)
 
 
 class CoverageSchema(AutoSchema):

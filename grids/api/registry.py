@@ -1,24 +1,26 @@
 """REST resources of the registry under /api/v1/: area tree, grids and their staff,
 buildings and dwellings, households, residents, the tag catalogue and tags on residents.
 
-- Reads start from `visible_to(user)` (portal/api/viewsets.py); each list joins what it shows
-  up front, so a page of 20 costs the same queries as a page of 1.
+- Reads come from each viewset's selector (grids/selectors.py, built on `visible_to(user)`,
+  owning its joins), so a page of 20 costs the same queries as a page of 1.
 - Filters on related ids are plain numbers: an id outside the scope filters to nothing, the
   same answer as a missing id (a "select a valid choice" error would tell the two apart).
-- Writes go through grids/services/. Related ids in a body must be visible to the writer
-  (ScopedPrimaryKeyRelatedField: 400 "does not exist"), and the written row must still lie in
-  the writer's jurisdiction, checked in the same transaction: a grid worker cannot leave a
-  household without a grid, nor a resident without a household, out of their own sight.
+- Writes go through grids.writes, whose gates (grids/policy.py) decide who may write what:
+  a PermissionDenied is a 403, a ValidationError a 400 with field errors. Related ids in a
+  body must be visible to the writer (ScopedPrimaryKeyRelatedField: 400 "does not exist"), and
+  a written row must still lie in the writer's jurisdiction (the write asks its gate again in
+  the same transaction): a grid worker cannot leave a household without a grid, nor a resident
+  without a household, out of their own sight.
 - Regions and tag definitions are read-only here. Grids, assignments, buildings and
   households have no delete (405): grids are redrawn with validity dates, assignments are
-  ended, households move. Residents and tags on residents are deleted through their services.
+  ended, households move. Residents and tags on residents are deleted through their writes.
 """
 
 from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Prefetch, ProtectedError, Q
+from django.db import IntegrityError
+from django.db.models import Exists, OuterRef, ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -43,7 +45,6 @@ from grids.models import (
 )
 from portal.api.fields import ScopedPrimaryKeyRelatedField
 from portal.api.viewsets import ScopedModelViewSet, ScopedReadOnlyModelViewSet, ScopedViewSetMixin
-from portal.querysets import model_perm
 
 # --- Shared pieces --------------------------------------------------------------------------
 
@@ -52,14 +53,14 @@ class TagDefField(serializers.PrimaryKeyRelatedField):
     """A tag definition by id, from the catalogue the requesting user may read."""
 
     def get_queryset(self):
-        return TagDef.objects.visible_to(self.context["request"].user)
+        return selectors.tag_def_list(actor=self.context["request"].user)
 
 
 class CreateOnlySerializerMixin:
     """Fields named in `Meta.create_only` are set when the row is created and never changed.
 
     An update that sends one with a different value is a 400 on that field; the same value is
-    accepted (so a PUT of the whole row works) and dropped before the service is called.
+    accepted (so a PUT of the whole row works) and dropped before the write is called.
     """
 
     def validate(self, attrs):
@@ -77,17 +78,14 @@ class CreateOnlySerializerMixin:
         return {name: value for name, value in attrs.items() if name not in create_only}
 
 
-class ServiceWriteMixin:
-    """Create and update through a service, keeping the row inside the writer's jurisdiction.
+class WriteMixin:
+    """Create and update through a write (grids.writes), which decides who may and where.
 
-    Subclasses implement `service_create(**data) -> (obj, created)` and
-    `service_update(obj, **data) -> obj`, and name in `scope_field` the field that places the
-    row in a jurisdiction (its grid, its household...): that field carries the 400 when the
-    written row would fall outside what the writer may add or change. Creating something that
-    already exists (the same open assignment, a tag the resident already has) answers 200.
+    Subclasses implement `write_create(**data) -> (obj, created)` and
+    `write_update(obj, **data) -> obj`. Creating something that already exists (the same
+    open assignment, a tag the resident already has) answers 200.
     """
 
-    scope_field = ""
     created = True
 
     def create(self, request, *args, **kwargs):
@@ -97,33 +95,20 @@ class ServiceWriteMixin:
         return response
 
     def perform_create(self, serializer):
-        with transaction.atomic():
-            obj, self.created = self.service_create(**serializer.validated_data)
-            self.require_in_scope(obj, "add")
-        serializer.instance = obj
+        serializer.instance, self.created = self.write_create(**serializer.validated_data)
 
     def perform_update(self, serializer):
-        with transaction.atomic():
-            obj = self.service_update(serializer.instance, **serializer.validated_data)
-            self.require_in_scope(obj, "change")
-        serializer.instance = obj
+        serializer.instance = self.write_update(serializer.instance, **serializer.validated_data)
 
-    def require_in_scope(self, obj, scope_action: str) -> None:
-        allowed = type(obj)._default_manager.visible_to(self.request.user, scope_action)
-        if not allowed.filter(pk=obj.pk).exists():
-            raise serializers.ValidationError(
-                {self.scope_field: [_("Choose one within your jurisdiction.")]}
-            )
-
-    def service_create(self, **data):
+    def write_create(self, **data):
         raise NotImplementedError
 
-    def service_update(self, obj, **data):
+    def write_update(self, obj, **data):
         raise NotImplementedError
 
 
 class NoDeleteViewSet(
-    ServiceWriteMixin,
+    WriteMixin,
     ScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -131,11 +116,11 @@ class NoDeleteViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """List, read, create and change through services; DELETE is 405."""
+    """List, read, create and change through grids.writes; DELETE is 405."""
 
 
-class ServiceModelViewSet(ServiceWriteMixin, ScopedModelViewSet):
-    """List, read, create, change and delete through services."""
+class WriteModelViewSet(WriteMixin, ScopedModelViewSet):
+    """List, read, create, change and delete through grids.writes."""
 
 
 def _today():
@@ -163,6 +148,7 @@ class RegionViewSet(ScopedReadOnlyModelViewSet):
     """The area tree within the caller's jurisdiction (and the regions above it)."""
 
     queryset = Region.objects.all()
+    selector = staticmethod(selectors.region_list)
     serializer_class = RegionSerializer
     filterset_class = RegionFilter
     search_fields = ["name", "code"]
@@ -202,19 +188,19 @@ class GridFilter(filters.FilterSet):
 
 
 class GridViewSet(NoDeleteViewSet):
-    """Grids; the code (15 digits, starting with the community's 12) is checked by the service."""
+    """Grids; the code (15 digits, starting with the community's 12) is checked by the write."""
 
     queryset = Grid.objects.all()
+    selector = staticmethod(selectors.grid_list)
     serializer_class = GridSerializer
     filterset_class = GridFilter
     search_fields = ["name", "code"]
     ordering_fields = ["code", "name", "household_cap"]
-    scope_field = "community"
 
-    def service_create(self, **data):
+    def write_create(self, **data):
         return writes.grid_create(actor=self.request.user, **data), True
 
-    def service_update(self, obj, **data):
+    def write_update(self, obj, **data):
         return writes.grid_update(actor=self.request.user, grid=obj, **data)
 
 
@@ -265,20 +251,17 @@ class GridAssignmentViewSet(NoDeleteViewSet):
     """
 
     queryset = GridAssignment.objects.all()
+    selector = staticmethod(selectors.grid_assignment_list)
     serializer_class = GridAssignmentSerializer
     filterset_class = GridAssignmentFilter
     ordering_fields = ["start_date", "end_date", "grid"]
     ordering = ["grid", "start_date", "id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
-    scope_field = "grid"
 
-    def selector_queryset(self):
-        return GridAssignment.objects.select_related("person")
-
-    def service_create(self, **data):
-        already = GridAssignment.objects.filter(
-            grid=data["grid"], person=data["person"], post=data["post"], end_date__isnull=True
-        ).exists()
+    def write_create(self, **data):
+        already = selectors.grid_assignment_open_exists(
+            grid=data["grid"], person=data["person"], post=data["post"]
+        )
         return writes.grid_assign(actor=self.request.user, **data), not already
 
     def partial_update(self, request, *args, **kwargs):
@@ -353,16 +336,16 @@ class BuildingViewSet(NoDeleteViewSet):
     """Buildings; `GET/POST /buildings/{id}/dwellings/` lists and adds its dwellings."""
 
     queryset = Building.objects.all()
+    selector = staticmethod(selectors.building_list)
     serializer_class = BuildingSerializer
     filterset_class = BuildingFilter
     filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
     ordering_fields = ["name", "address"]
-    scope_field = "community"
 
-    def service_create(self, **data):
+    def write_create(self, **data):
         return writes.building_create(actor=self.request.user, **data), True
 
-    def service_update(self, obj, **data):
+    def write_update(self, obj, **data):
         return writes.building_update(actor=self.request.user, building=obj, **data)
 
     @action(detail=True, methods=["get", "post"], serializer_class=DwellingSerializer)
@@ -370,8 +353,6 @@ class BuildingViewSet(NoDeleteViewSet):
         building = self.get_object()  # 404 outside the scope, before anything else
         context = self.get_serializer_context()
         if request.method == "POST":
-            if not request.user.has_perm(model_perm(Dwelling, "add")):
-                raise exceptions.PermissionDenied()
             serializer = DwellingSerializer(data=request.data, context=context)
             serializer.is_valid(raise_exception=True)
             dwelling = writes.dwelling_create(
@@ -380,11 +361,7 @@ class BuildingViewSet(NoDeleteViewSet):
             return Response(
                 DwellingSerializer(dwelling, context=context).data, status=status.HTTP_201_CREATED
             )
-        dwellings = (
-            Dwelling.objects.visible_to(request.user)
-            .filter(building=building)
-            .select_related("building")
-        )
+        dwellings = selectors.dwelling_list(actor=request.user, building=building)
         page = self.paginate_queryset(dwellings)
         return self.get_paginated_response(
             DwellingSerializer(page, many=True, context=context).data
@@ -428,16 +405,16 @@ class HouseholdFilter(filters.FilterSet):
 
 class HouseholdViewSet(NoDeleteViewSet):
     queryset = Household.objects.all()
+    selector = staticmethod(selectors.household_list)
     serializer_class = HouseholdSerializer
     filterset_class = HouseholdFilter
     filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
     ordering_fields = ["number"]
-    scope_field = "grid"
 
-    def service_create(self, **data):
+    def write_create(self, **data):
         return writes.household_create(actor=self.request.user, **data), True
 
-    def service_update(self, obj, **data):
+    def write_update(self, obj, **data):
         return writes.household_update(actor=self.request.user, household=obj, **data)
 
 
@@ -534,29 +511,23 @@ class ResidentFilter(filters.FilterSet):
         return queryset.filter(Exists(in_force))
 
 
-class ResidentViewSet(ServiceModelViewSet):
+class ResidentViewSet(WriteModelViewSet):
     """Residents; `?search=` matches a name prefix, or an exact ID number or phone.
 
     An ID number already registered is a 409 (DuplicateResident), never a second resident.
     """
 
     queryset = Resident.objects.all()
+    selector = staticmethod(selectors.resident_with_tags_list)
     serializer_class = ResidentSerializer
     filterset_class = ResidentFilter
     filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
     ordering_fields = ["name", "birth_date"]
-    scope_field = "household"
 
-    def selector_queryset(self):
-        tags = ResidentTag.objects.select_related("tag").order_by("tag__group", "tag__code")
-        return Resident.objects.select_related("household").prefetch_related(
-            Prefetch("tags", queryset=tags)
-        )
-
-    def service_create(self, **data):
+    def write_create(self, **data):
         return writes.resident_create(actor=self.request.user, **data), True
 
-    def service_update(self, obj, **data):
+    def write_update(self, obj, **data):
         return writes.resident_update(actor=self.request.user, resident=obj, **data)
 
     def perform_create(self, serializer):
@@ -581,12 +552,8 @@ class ResidentViewSet(ServiceModelViewSet):
         except IntegrityError as exc:
             if "id_number" not in data or not _is_duplicate_id_number(exc):
                 raise
-            number_hash = Resident._meta.get_field("id_number").hash_of(data["id_number"])
-            existing = (
-                Resident.objects.visible_to(self.request.user)
-                .filter(id_number_hash=number_hash)
-                .values_list("pk", flat=True)
-                .first()
+            existing = selectors.resident_visible_id_holder(
+                actor=self.request.user, id_number=data["id_number"]
             )
             raise DuplicateResident(existing) from None
 
@@ -612,13 +579,11 @@ class TagDefViewSet(ScopedReadOnlyModelViewSet):
     """The tag catalogue (一老一幼一特 and others): read-only, the same for every role with it."""
 
     queryset = TagDef.objects.all()
+    selector = staticmethod(selectors.tag_def_list)
     serializer_class = TagDefSerializer
     filterset_class = TagDefFilter
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name", "group", "visit_tier"]
-
-    def get_queryset(self):
-        return TagDef.objects.visible_to(self.request.user)
 
 
 class ResidentTagSerializer(CreateOnlySerializerMixin, serializers.ModelSerializer):
@@ -657,7 +622,7 @@ class ResidentTagFilter(filters.FilterSet):
         return queryset.filter(pk__in=in_force) if value else queryset.exclude(pk__in=in_force)
 
 
-class ResidentTagViewSet(ServiceModelViewSet):
+class ResidentTagViewSet(WriteModelViewSet):
     """Tags on residents. POST a tag the resident already has updates it (200).
 
     The resident and the tag are fixed once set; PATCH changes source, validity, certificate
@@ -665,21 +630,18 @@ class ResidentTagViewSet(ServiceModelViewSet):
     """
 
     queryset = ResidentTag.objects.all()
+    selector = staticmethod(selectors.resident_tag_list)
     serializer_class = ResidentTagSerializer
     filterset_class = ResidentTagFilter
     filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
     ordering_fields = ["valid_from", "valid_to", "resident"]
     ordering = ["resident", "tag__group", "tag__code"]
-    scope_field = "resident"
 
-    def selector_queryset(self):
-        return ResidentTag.objects.select_related("tag")
-
-    def service_create(self, **data):
-        already = ResidentTag.objects.filter(resident=data["resident"], tag=data["tag"]).exists()
+    def write_create(self, **data):
+        already = selectors.resident_tag_exists(resident=data["resident"], tag=data["tag"])
         return writes.resident_tag_add(actor=self.request.user, **data), not already
 
-    def service_update(self, obj, **data):
+    def write_update(self, obj, **data):
         return writes.resident_tag_add(
             actor=self.request.user, resident=obj.resident, tag=obj.tag, **data
         )

@@ -1,4 +1,9 @@
-"""Visits under /api/v1/visits/: file a visit (with its needs), read visits, and who is due."""
+"""Visits under /api/v1/visits/: file a visit (with its needs), read visits, and who is due.
+
+Reads through grids/selectors.py; filing through grids.writes.visit_record, whose gate decides
+(a household outside the filer's scope is a 403, a resident or household id they cannot see a
+400 "does not exist").
+"""
 
 from django.utils import timezone
 from django_filters import rest_framework as filters
@@ -80,14 +85,10 @@ class VisitViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     """Visits in your scope. Visits are records: they are filed, not edited or deleted."""
 
     queryset = Visit.objects.all()
+    selector = staticmethod(selectors.visit_with_needs_list)
     serializer_class = VisitSerializer
     filterset_class = VisitFilter
     ordering_fields = ["visited_at"]
-
-    def selector_queryset(self):
-        return Visit.objects.select_related("household", "resident", "visitor").prefetch_related(
-            "needs"
-        )
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

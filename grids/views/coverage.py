@@ -1,24 +1,19 @@
 """Coverage (全覆盖) pages: the report per community, its exceptions, and the map.
 
-Who may read what is decided in grids/coverage.py: a role without registry access gets 403 on
-the report, the map and its GeoJSON; a community outside the scope is a 404 like a missing one.
+Who may read the report is decided by its read gate (grids/policy.py): a role without registry
+access gets 403 on the report, the map and its GeoJSON; what it counts is decided in
+grids/coverage.py; a community outside the scope is a 404 like a missing one.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids import coverage
-
-
-def _require_coverage(user) -> None:
-    if not coverage.coverage_allowed(user):
-        raise PermissionDenied
+from grids import coverage, policy
+from portal.ui import paginate
 
 
 def _community_or_404(request, pk):
@@ -37,7 +32,7 @@ def _community_filter(request):
 
 @login_required
 def coverage_report(request):
-    _require_coverage(request.user)
+    policy.access_coverage_view(request.user)
     summary = coverage.coverage_summary(actor=request.user)
     columns = [(kind, label, summary.total(kind)) for kind, label in coverage.KINDS.items()]
     table = [(row, [(kind, row.count(kind)) for kind in coverage.KINDS]) for row in summary.rows]
@@ -76,7 +71,7 @@ def coverage_exception_list(request, pk: int, kind: str):
 @login_required
 def coverage_unlocated(request):
     """Households with neither a grid nor a dwelling: in no community at all (street roles)."""
-    _require_coverage(request.user)
+    policy.access_coverage_view(request.user)
     queryset = coverage.coverage_exceptions(
         actor=request.user, community=None, kind=coverage.HOUSEHOLDS
     )
@@ -85,7 +80,7 @@ def coverage_unlocated(request):
 
 def _exception_page(request, *, community, kind, queryset):
     today = timezone.localdate()
-    page = Paginator(queryset, 20).get_page(request.GET.get("page"))
+    page = paginate(request, queryset)
     if kind in (coverage.BUILDINGS, coverage.HOUSEHOLDS):
         items = [(obj, coverage.outside_reason(obj.grid, today)) for obj in page]
     elif kind in (coverage.NO_WORKER, coverage.OVER_CAP):
@@ -105,7 +100,7 @@ def _exception_page(request, *, community, kind, queryset):
 
 @login_required
 def coverage_map(request):
-    _require_coverage(request.user)
+    policy.access_coverage_view(request.user)
     community = _community_filter(request)
     legend = [
         (coverage.STATUS_COLOURS[status], label) for status, label in coverage.STATUS_LABELS.items()
@@ -128,7 +123,7 @@ def coverage_map(request):
 @login_required
 def coverage_map_geojson(request):
     """The current grids of the scope as a GeoJSON FeatureCollection for the map."""
-    _require_coverage(request.user)
+    policy.access_coverage_view(request.user)
     community = _community_filter(request)
     data = coverage.coverage_geojson(actor=request.user, community=community)
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})

@@ -1,9 +1,10 @@
 """Import pages — upload, dry-run report, progress, commit, the user's jobs, the template — and
 the household export.
 
-Importing is for roles holding `grids.add_importjob` (street roles, community cadres); a job is
-visible to its uploader and to street roles (`ImportJob.objects.visible_to`), anyone else gets a
-404. Only the uploader commits, in their own scope.
+Who may import and commit is decided by the gates in grids/policy.py (street roles and community
+cadres import; only the uploader commits, in their own scope); these pages translate a refusal
+into a 403. A job is visible to its uploader and to street roles (`ImportJob.objects.visible_to`),
+anyone else gets a 404.
 """
 
 from pathlib import Path
@@ -12,10 +13,9 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -24,12 +24,18 @@ from django.views.decorators.http import require_POST
 
 from grids import imports
 from grids.models import Household, ImportJob
-from grids.writes.imports import RUNNING, import_job_commit_start, import_job_create
+from grids.policy import (
+    access_household_list,
+    access_import_job_commit,
+    access_import_job_create,
+    access_import_job_list,
+)
+from grids.writes.imports import import_job_commit_start, import_job_create
+from portal.policy import allowed
 from portal.sensitive import EXPORT_UNMASKED_PERM, export_response
+from portal.spreadsheets import layout_views, report_errors_page, upload_page
+from portal.ui import paginate
 from portal.validators import mask_citizen_id, mask_mobile
-
-LAYOUT_DOC = Path("docs") / "modules" / "grids-import.md"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ImportUploadForm(forms.Form):
@@ -39,46 +45,31 @@ class ImportUploadForm(forms.Form):
     )
 
 
-def _require(user, perm: str) -> None:
-    if not user.has_perm(perm):
-        raise PermissionDenied
-
-
 @login_required
 def import_list(request):
     """The user's import jobs (street roles: everyone's), newest first."""
-    _require(request.user, "grids.view_importjob")
+    access_import_job_list(request.user)
     jobs = (
         ImportJob.objects.visible_to(request.user)
         .select_related("uploaded_by")
         .order_by("-created_at", "-id")
     )
-    page = Paginator(jobs, 20).get_page(request.GET.get("page"))
-    return render(request, "grids/imports/list.html", {"page": page})
+    return render(request, "grids/imports/list.html", {"page": paginate(request, jobs)})
 
 
 @login_required
 def import_upload(request):
-    _require(request.user, "grids.add_importjob")
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                job = import_job_create(actor=request.user, uploaded_file=form.cleaned_data["file"])
-            except ValidationError as exc:
-                for message in exc.message_dict.get("file", exc.messages):
-                    form.add_error("file", message)
-            else:
-                return redirect("grids:import-detail", pk=job.pk)
-        status = 400
-    context = {
-        "form": form,
-        "columns": imports.COLUMNS,
-        "max_rows": settings.IMPORT_MAX_ROWS,
-        "inline_rows": settings.IMPORT_INLINE_ROWS,
-    }
-    return render(request, "grids/imports/upload.html", context, status=status)
+    access_import_job_create(request.user)
+    return upload_page(
+        request,
+        ImportUploadForm(request.POST or None, request.FILES or None),
+        create=lambda data: import_job_create(actor=request.user, uploaded_file=data["file"]),
+        detail="grids:import-detail",
+        template="grids/imports/upload.html",
+        columns=imports.COLUMNS,
+        max_rows=settings.IMPORT_MAX_ROWS,
+        inline_rows=settings.IMPORT_INLINE_ROWS,
+    )
 
 
 def _job(request, pk: int, action: str = "view") -> ImportJob:
@@ -88,7 +79,7 @@ def _job(request, pk: int, action: str = "view") -> ImportJob:
 
 
 def _running(job: ImportJob) -> bool:
-    return job.status in RUNNING or bool(job.report.get("commit_queued"))
+    return job.status in imports.RUNNING or bool(job.report.get("commit_queued"))
 
 
 @login_required
@@ -96,13 +87,12 @@ def import_detail(request, pk: int):
     """The dry-run report: what would be created and updated, and every bad row."""
     job = _job(request, pk)
     report = job.report or {}
-    errors = Paginator(report.get("errors", []), 100).get_page(request.GET.get("page"))
+    errors = report_errors_page(request, report)
     can_commit = (
         job.status == ImportJob.Status.CHECKED
         and not report.get("error_count")
         and not report.get("commit_queued")
-        and job.uploaded_by_id == request.user.pk
-        and request.user.has_perm("grids.change_importjob")
+        and allowed(access_import_job_commit, request.user, job)
     )
     context = {
         "job": job,
@@ -154,29 +144,10 @@ def import_commit(request, pk: int):
 
 
 @login_required
-def import_template(request):
-    """The empty spreadsheet with the layout's headers and one example row."""
-    _require(request.user, "grids.add_importjob")
-    response = HttpResponse(imports.template_workbook(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="household-import-template.xlsx"'
-    return response
-
-
-@login_required
-def import_layout(request):
-    """docs/modules/grids-import.md, the description of the layout, as plain text."""
-    _require(request.user, "grids.add_importjob")
-    doc = Path(settings.BASE_DIR) / LAYOUT_DOC
-    if not doc.is_file():
-        raise Http404
-    return HttpResponse(doc.read_text(encoding="utf-8"), content_type="text/plain; charset=utf-8")
-
-
-@login_required
 def household_export(request):
     """Download exactly the households the user may see; heads' ID numbers and phones masked
     unless the user holds the export-unmasked permission (and asks). Audited."""
-    _require(request.user, "grids.view_household")
+    access_household_list(request.user)
     fmt = request.GET.get("format", "xlsx")
     unmasked = request.GET.get("unmasked") == "1" and request.user.has_perm(EXPORT_UNMASKED_PERM)
     households = (
@@ -235,6 +206,14 @@ def _household_row(h: Household, *, unmasked: bool) -> tuple:
         h.member_count,
     )
 
+
+# The template download and the layout's description (docs/modules/grids-import.md).
+import_template, import_layout = layout_views(
+    gate=access_import_job_create,
+    workbook=imports.template_workbook,
+    filename="household-import-template.xlsx",
+    doc=Path("docs") / "modules" / "grids-import.md",
+)
 
 urlpatterns = [
     path("imports/", import_list, name="import-list"),

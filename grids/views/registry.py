@@ -1,19 +1,17 @@
 """Registry pages: grids (with micro-grids, staff and handover), buildings, households.
 
-Function views in the style of grids/views/residents.py. Every object is fetched through
-`visible_to(user)` (out of scope: 404, as missing); a write also needs the object in
-`visible_to(user, "change")` or the role's add permission (else 403); writes go through
-grids.writes. Lists are filtered with grids/filters.py, 20 to a page, and use the same
-number of queries for 1 row and for 20.
+Function views. Every object is fetched through a selector (out of scope: 404, as missing);
+every read, count and list comes from grids/selectors.py; every write goes through
+grids.writes, whose gate (grids/policy.py) decides who may do it — a PermissionDenied is a
+403, a ValidationError the form again with its errors. The pages ask the same gates
+(`allowed`) which buttons and forms to offer. Lists are filtered with grids/filters.py, 20 to a
+page, and use the same number of queries for 1 row and for 20.
 """
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -21,8 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from grids import selectors, writes
-from grids.cadence import residents_due, residents_with_due
+from grids import policy, selectors, writes
 from grids.filters import BuildingFilter, GridFilter, HouseholdFilter
 from grids.forms import (
     BuildingEditForm,
@@ -33,129 +30,23 @@ from grids.forms import (
     HouseholdForm,
     MicroGridForm,
 )
-from grids.models import (
-    Building,
-    Dwelling,
-    Grid,
-    GridAssignment,
-    Household,
-    MicroGrid,
-    Resident,
-)
-from grids.querysets import granted_communities
-from portal.roles import STREET_ROLES, Role
-from portal.validators import mask_mobile
-
-PAGE_SIZE = 20
-
-
-# --- Access: one condition per line --------------------------------------------------------
-
-
-def access_list(user, perm: str) -> None:
-    """A list the role may not read at all is a 403 (an empty scope is an empty list)."""
-    if not user.has_perm(perm):
-        raise PermissionDenied
-
-
-def access_add(user, perm: str) -> None:
-    if not user.has_perm(perm):
-        raise PermissionDenied
-
-
-def access_change(user, queryset, obj) -> None:
-    """`obj` is visible (else the caller already gave 404); changing it needs more."""
-    if not queryset.visible_to(user, "change").filter(pk=obj.pk).exists():
-        raise PermissionDenied
-
-
-def may_hand_over(user, grid: Grid) -> bool:
-    """Street roles for any grid; a community cadre for the grids of their own community."""
-    if not user.is_active:
-        return False
-    if user.is_superuser or user.role in STREET_ROLES:
-        return True
-    if user.role != Role.COMMUNITY_CADRE:
-        return False
-    return granted_communities(user).filter(pk=grid.community_id).exists()
-
-
-def access_hand_over(user, grid: Grid) -> None:
-    if not may_hand_over(user, grid):
-        raise PermissionDenied
-
-
-# --- Helpers --------------------------------------------------------------------------------
-
-
-def _count(queryset, fk: str):
-    """A correlated COUNT of `queryset` rows pointing at the outer row through `fk`."""
-    counted = (
-        queryset.filter(**{fk: OuterRef("pk")})
-        .order_by()
-        .values(fk)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
-def _paginate(request, filterset):
-    """The page of the filtered list; an invalid filter (say, a grid out of scope) lists nothing."""
-    queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its fields, or above the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _form_page(request, form, *, title, cancel_url):
-    """The form page; after a POST it is shown again only with errors: 400."""
-    return render(
-        request,
-        "portal/form.html",
-        {"form": form, "title": title, "cancel_url": cancel_url},
-        status=400 if request.method == "POST" else 200,
-    )
-
+from portal.policy import allowed
+from portal.ui import filtered_page, form_errors, form_page
 
 # --- Grids ----------------------------------------------------------------------------------
 
 
 @login_required
 def grid_list(request):
-    access_list(request.user, "grids.view_grid")
-    today = timezone.localdate()
-    queryset = (
-        selectors.grid_list(actor=request.user)
-        .annotate(household_count=_count(Household.objects.all(), "grid"))
-        .prefetch_related(
-            Prefetch(
-                "assignments",
-                queryset=GridAssignment.objects.visible_to(request.user)
-                .current(on=today)
-                .select_related("person")
-                .order_by("post", "start_date", "pk"),
-                to_attr="current_staff",
-            )
-        )
-        .order_by("code")
-    )
+    policy.access_grid_list(request.user)
+    queryset = selectors.grid_overview_list(actor=request.user, on=timezone.localdate())
     filterset = GridFilter(request.GET, queryset=queryset, request=request)
-    page = _paginate(request, filterset)
+    page = filtered_page(request, filterset)
     return render(request, "grids/grid_list.html", {"page": page, "filter": filterset})
 
 
 def _visible_grid(request, pk):
-    return get_object_or_404(
-        Grid.objects.visible_to(request.user).select_related("community"), pk=pk
-    )
+    return get_object_or_404(selectors.grid_list(actor=request.user), pk=pk)
 
 
 @login_required
@@ -166,35 +57,14 @@ def grid_detail(request, pk: int):
 
 def _grid_detail(request, grid, *, micro_grid_form=None, status=200):
     user = request.user
-    today = timezone.localdate()
-    micro_grids = list(
-        MicroGrid.objects.visible_to(user)
-        .filter(grid=grid)
-        .annotate(building_count=_count(Building.objects.all(), "micro_grid"))
-        .order_by("name")
-    )
-    for micro_grid in micro_grids:
-        micro_grid.leader_phone_masked = mask_mobile(micro_grid.leader_phone or "")
-    staff = (
-        GridAssignment.objects.visible_to(user)
-        .filter(grid=grid)
-        .current(on=today)
-        .select_related("person")
-        .order_by("post", "start_date", "pk")
-    )
-    residents = Resident.objects.visible_to(user).filter(household__grid=grid)
-    can_add_micro_grid = user.has_perm("grids.add_microgrid")
-    if micro_grid_form is None and can_add_micro_grid:
+    if micro_grid_form is None and allowed(policy.access_micro_grid_create, user, grid):
         micro_grid_form = MicroGridForm(user=user, prefix="micro")
     context = {
         "grid": grid,
-        "micro_grids": micro_grids,
-        "staff": staff,
-        "household_count": Household.objects.visible_to(user).filter(grid=grid).count(),
-        "building_count": Building.objects.visible_to(user).filter(grid=grid).count(),
-        "resident_count": residents.count(),
-        "due_count": residents_due(residents).count(),
-        "can_change": Grid.objects.visible_to(user, "change").filter(pk=grid.pk).exists(),
+        "micro_grids": selectors.micro_grid_list(actor=user, grid=grid),
+        "staff": selectors.grid_staff_list(actor=user, grid=grid, on=timezone.localdate()),
+        **selectors.grid_counts(actor=user, grid=grid),
+        "can_change": allowed(policy.access_grid_change, user, grid),
         "micro_grid_form": micro_grid_form,
     }
     return render(request, "grids/grid_detail.html", context, status=status)
@@ -202,33 +72,33 @@ def _grid_detail(request, grid, *, micro_grid_form=None, status=200):
 
 @login_required
 def grid_create(request):
-    access_add(request.user, "grids.add_grid")
+    policy.access_grid_create(request.user)
     form = GridForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             grid = writes.grid_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("Grid %(name)s created.") % {"name": grid.name})
             return redirect("grids:grid-detail", grid.pk)
-    return _form_page(request, form, title=_("New grid"), cancel_url=reverse("grids:grid-list"))
+    return form_page(request, form, title=_("New grid"), cancel_url=reverse("grids:grid-list"))
 
 
 @login_required
 def grid_edit(request, pk: int):
     grid = _visible_grid(request, pk)
-    access_change(request.user, Grid.objects, grid)
+    policy.access_grid_change(request.user, grid)
     form = GridEditForm(request.POST or None, instance=grid, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             grid = writes.grid_update(actor=request.user, grid=grid, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("Grid %(name)s saved.") % {"name": grid.name})
             return redirect("grids:grid-detail", grid.pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         title=_("Edit grid %(name)s") % {"name": grid.name},
@@ -240,13 +110,13 @@ def grid_edit(request, pk: int):
 @require_POST
 def micro_grid_create(request, pk: int):
     grid = _visible_grid(request, pk)
-    access_add(request.user, "grids.add_microgrid")
+    policy.access_micro_grid_create(request.user, grid)
     form = MicroGridForm(request.POST, user=request.user, prefix="micro")
     if form.is_valid():
         try:
             writes.micro_grid_create(actor=request.user, grid=grid, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(
                 request, _("Micro-grid %(name)s added.") % {"name": form.cleaned_data["name"]}
@@ -266,13 +136,8 @@ def grid_staffing(request, pk: int):
 
 def _grid_staffing(request, grid, *, form=None, status=200):
     user = request.user
-    assignments = (
-        GridAssignment.objects.visible_to(user)
-        .filter(grid=grid)
-        .select_related("person")
-        .order_by("-start_date", "-pk")
-    )
-    can_hand_over = may_hand_over(user, grid)
+    assignments = selectors.grid_staff_list(actor=user, grid=grid)
+    can_hand_over = allowed(policy.access_grid_handover, user, grid)
     if form is None and can_hand_over:
         form = HandoverForm(user=user, grid=grid)
     today = timezone.localdate()
@@ -289,7 +154,7 @@ def _grid_staffing(request, grid, *, form=None, status=200):
 @require_POST
 def grid_handover(request, pk: int):
     grid = _visible_grid(request, pk)
-    access_hand_over(request.user, grid)
+    policy.access_grid_handover(request.user, grid)
     form = HandoverForm(request.POST, user=request.user, grid=grid)
     if form.is_valid():
         try:
@@ -302,7 +167,7 @@ def grid_handover(request, pk: int):
                 post=form.cleaned_data["post"] or None,
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -327,56 +192,35 @@ def grid_handover(request, pk: int):
 
 @login_required
 def building_list(request):
-    access_list(request.user, "grids.view_building")
-    queryset = (
-        Building.objects.visible_to(request.user)
-        .select_related("community", "grid", "micro_grid")
-        .annotate(household_count=_count(Household.objects.all(), "dwelling__building"))
-        .order_by("community__code", "name", "pk")
-    )
+    policy.access_building_list(request.user)
+    queryset = selectors.building_overview_list(actor=request.user)
     filterset = BuildingFilter(request.GET, queryset=queryset, request=request)
-    page = _paginate(request, filterset)
+    page = filtered_page(request, filterset)
     return render(request, "grids/building_list.html", {"page": page, "filter": filterset})
 
 
 def _visible_building(request, pk):
-    return get_object_or_404(
-        Building.objects.visible_to(request.user).select_related("community", "grid", "micro_grid"),
-        pk=pk,
-    )
+    return get_object_or_404(selectors.building_list(actor=request.user), pk=pk)
 
 
 @login_required
 def building_detail(request, pk: int):
     building = _visible_building(request, pk)
     user = request.user
-    households = (
-        Household.objects.visible_to(user)
-        .filter(dwelling__building=building)
-        .select_related("dwelling", "head", "grid")
-        .annotate(member_count=_count(Resident.objects.all(), "household"))
-        .order_by("dwelling__unit", "dwelling__room", "number")
-    )
-    dwellings = (
-        Dwelling.objects.visible_to(user)
-        .filter(building=building)
-        .prefetch_related(Prefetch("households", queryset=households, to_attr="visible_households"))
-        .order_by("unit", "room")
-    )
     context = {
         "building": building,
-        "dwellings": dwellings,
-        "can_change": Building.objects.visible_to(user, "change").filter(pk=building.pk).exists(),
-        "can_add_household": user.has_perm("grids.add_household"),
+        "dwellings": selectors.dwelling_households_list(actor=user, building=building),
+        "can_change": allowed(policy.access_building_change, user, building),
+        "can_add_household": allowed(policy.access_household_create, user),
     }
     return render(request, "grids/building_detail.html", context)
 
 
 @login_required
 def building_create(request):
-    access_add(request.user, "grids.add_building")
+    policy.access_building_create(request.user)
     initial = {}
-    grid = Grid.objects.visible_to(request.user).filter(pk=request.GET.get("grid") or 0).first()
+    grid = selectors.grid_list(actor=request.user).filter(pk=request.GET.get("grid") or 0).first()
     if grid is not None:
         initial = {"grid": grid.pk, "community": grid.community_id}
     form = BuildingForm(request.POST or None, user=request.user, initial=initial)
@@ -384,11 +228,11 @@ def building_create(request):
         try:
             building = writes.building_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("Building %(name)s added.") % {"name": building.name})
             return redirect("grids:building-detail", building.pk)
-    return _form_page(
+    return form_page(
         request, form, title=_("New building"), cancel_url=reverse("grids:building-list")
     )
 
@@ -396,7 +240,7 @@ def building_create(request):
 @login_required
 def building_edit(request, pk: int):
     building = _visible_building(request, pk)
-    access_change(request.user, Building.objects, building)
+    policy.access_building_change(request.user, building)
     form = BuildingEditForm(request.POST or None, instance=building, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -404,11 +248,11 @@ def building_edit(request, pk: int):
                 actor=request.user, building=building, **form.cleaned_data
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("Building %(name)s saved.") % {"name": building.name})
             return redirect("grids:building-detail", building.pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         title=_("Edit building %(name)s") % {"name": building.name},
@@ -421,44 +265,27 @@ def building_edit(request, pk: int):
 
 @login_required
 def household_list(request):
-    access_list(request.user, "grids.view_household")
-    queryset = (
-        selectors.household_list(actor=request.user)
-        .select_related("grid", "dwelling__building", "head")
-        .annotate(member_count=_count(Resident.objects.all(), "household"))
-        .order_by("number", "pk")
-    )
+    policy.access_household_list(request.user)
+    queryset = selectors.household_overview_list(actor=request.user)
     filterset = HouseholdFilter(request.GET, queryset=queryset, request=request)
-    page = _paginate(request, filterset)
+    page = filtered_page(request, filterset)
     return render(request, "grids/household_list.html", {"page": page, "filter": filterset})
 
 
 def _visible_household(request, pk):
-    return get_object_or_404(
-        Household.objects.visible_to(request.user).select_related(
-            "grid__community", "dwelling__building", "head"
-        ),
-        pk=pk,
-    )
+    return get_object_or_404(selectors.household_list(actor=request.user), pk=pk)
 
 
 @login_required
 def household_detail(request, pk: int):
     household = _visible_household(request, pk)
     user = request.user
-    members = Resident.objects.visible_to(user).filter(household=household).order_by("birth_date")
-    # Visiting cadence from the one function that decides it (grids/cadence.py).
-    due = {
-        pk: (due_at, overdue)
-        for pk, due_at, overdue in residents_with_due(members).values_list(
-            "pk", "due_at", "is_overdue"
-        )
-    }
     context = {
         "household": household,
-        "members": [(m, due.get(m.pk)) for m in members],
-        "can_change": Household.objects.visible_to(user, "change").filter(pk=household.pk).exists(),
-        "can_add_resident": user.has_perm("grids.add_resident"),
+        # Visiting cadence from the one function that decides it (grids/cadence.py).
+        "members": selectors.household_members(actor=user, household=household),
+        "can_change": allowed(policy.access_household_change, user, household),
+        "can_add_resident": allowed(policy.access_resident_create, user),
     }
     return render(request, "grids/household_detail.html", context)
 
@@ -467,7 +294,9 @@ def _dwelling_for(*, actor, building, unit: str, room: str):
     """The dwelling at building/unit/room, created on first use; None without a building."""
     if building is None:
         return None
-    dwelling = Dwelling.objects.filter(building=building, unit=unit, room=room).first()
+    dwelling = (
+        selectors.dwelling_list(actor=actor, building=building).filter(unit=unit, room=room).first()
+    )
     if dwelling is None:
         dwelling = writes.dwelling_create(actor=actor, building=building, unit=unit, room=room)
     return dwelling
@@ -490,10 +319,10 @@ def _household_fields(form, *, actor) -> dict:
 
 @login_required
 def household_create(request):
-    access_add(request.user, "grids.add_household")
+    policy.access_household_create(request.user)
     initial = {}
     building = (
-        Building.objects.visible_to(request.user)
+        selectors.building_list(actor=request.user)
         .filter(pk=request.GET.get("building") or 0)
         .first()
     )
@@ -507,13 +336,13 @@ def household_create(request):
                     actor=request.user, **_household_fields(form, actor=request.user)
                 )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(
                 request, _("Household %(number)s added.") % {"number": household.number}
             )
             return redirect("grids:household-detail", household.pk)
-    return _form_page(
+    return form_page(
         request, form, title=_("New household"), cancel_url=reverse("grids:household-list")
     )
 
@@ -521,7 +350,7 @@ def household_create(request):
 @login_required
 def household_edit(request, pk: int):
     household = _visible_household(request, pk)
-    access_change(request.user, Household.objects, household)
+    policy.access_household_change(request.user, household)
     form = HouseholdForm(request.POST or None, instance=household, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -532,13 +361,13 @@ def household_edit(request, pk: int):
                     **_household_fields(form, actor=request.user),
                 )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(
                 request, _("Household %(number)s saved.") % {"number": household.number}
             )
             return redirect("grids:household-detail", household.pk)
-    return _form_page(
+    return form_page(
         request,
         form,
         title=_("Edit household %(number)s") % {"number": household.number},

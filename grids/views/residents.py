@@ -1,68 +1,66 @@
-"""Resident pages: list, search and filters, detail, reveal, export, create and edit, tags."""
+"""Resident pages: list, search and filters, detail, reveal, export, create and edit, tags.
+
+Reads through grids/selectors.py (out of scope: 404); writes through grids.writes, whose gates
+(grids/policy.py) decide; the pages ask the same gates which forms to offer.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import IntegrityError
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from grids import selectors, writes
+from grids import policy, selectors, writes
 from grids.filters import ResidentFilter
 from grids.forms import ResidentForm, ResidentTagForm
-from grids.models import Household, Resident, ResidentTag
-from grids.views.registry import access_add, access_change, access_list, apply_errors
+from portal.policy import allowed
 from portal.sensitive import EXPORT_UNMASKED_PERM, export_response, sensitive_reveal
+from portal.ui import filtered_page, form_errors, form_page
 
 REVEALABLE = {"id_number", "phone"}
 
 
 @login_required
 def resident_list(request):
-    access_list(request.user, "grids.view_resident")
-    search = request.GET.get("q", "")
+    policy.access_resident_list(request.user)
     queryset = selectors.resident_list(actor=request.user).order_by("name", "id")
     filterset = ResidentFilter(request.GET, queryset=queryset, request=request)
-    # An invalid filter (a grid outside the scope, say) lists nothing rather than everything.
-    queryset = filterset.qs if filterset.is_valid() else queryset.none()
-    page = Paginator(queryset, 20).get_page(request.GET.get("page"))
     context = {
-        "page": page,
-        "q": search,
+        "page": filtered_page(request, filterset),
+        "q": request.GET.get("q", ""),
         "filter": filterset,
-        "can_add": request.user.has_perm("grids.add_resident"),
+        "can_add": allowed(policy.access_resident_create, request.user),
     }
     return render(request, "grids/resident_list.html", context)
 
 
+def _visible_resident(request, pk):
+    return get_object_or_404(selectors.resident_list(actor=request.user), pk=pk)
+
+
 @login_required
 def resident_detail(request, pk: int):
-    resident = get_object_or_404(
-        Resident.objects.visible_to(request.user).select_related("household__grid__community"),
-        pk=pk,
-    )
-    return _resident_detail(request, resident)
+    return _resident_detail(request, _visible_resident(request, pk))
 
 
 def _resident_detail(
     request, resident, *, revealed=None, reveal_error="", tag_form=None, status=200
 ):
     user = request.user
-    tags = resident.tags.select_related("tag").order_by("tag__group", "tag__code")
-    can_change = Resident.objects.visible_to(user, "change").filter(pk=resident.pk).exists()
-    can_tag = can_change and user.has_perm("grids.add_residenttag")
+    can_tag = allowed(policy.access_resident_tag_add, user, resident)
     if tag_form is None and can_tag:
         tag_form = ResidentTagForm(user=user, prefix="tag")
     context = {
         "resident": resident,
-        "tags": tags,
+        "tags": selectors.resident_tag_list(actor=user, resident=resident),
         "revealed": revealed or {},
         "reveal_error": reveal_error,
-        "can_change": can_change,
-        "can_untag": user.has_perm("grids.change_residenttag"),
+        "can_change": allowed(policy.access_resident_change, user, resident),
+        "can_untag": allowed(policy.access_resident_tag_remove, user),
         "tag_form": tag_form if can_tag else None,
     }
     return render(request, "grids/resident_detail.html", context, status=status)
@@ -72,7 +70,7 @@ def _resident_detail(
 @require_POST
 def resident_reveal(request, pk: int):
     """Show one ID number or phone in clear, once, after the user says why (audited)."""
-    resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
+    resident = _visible_resident(request, pk)
     field = request.POST.get("field", "")
     if field not in REVEALABLE:
         return _resident_detail(request, resident, reveal_error=_("Unknown field."), status=400)
@@ -92,7 +90,7 @@ def resident_reveal(request, pk: int):
 @login_required
 def resident_export(request):
     """Download exactly the residents the user may see (and searched for), masked by default."""
-    access_list(request.user, "grids.view_resident")
+    policy.access_resident_list(request.user)
     search = request.GET.get("q", "")
     fmt = request.GET.get("format", "xlsx")
     unmasked = request.GET.get("unmasked") == "1" and request.user.has_perm(EXPORT_UNMASKED_PERM)
@@ -130,25 +128,23 @@ def resident_export(request):
             filters={"q": search},
         )
     except ValidationError as exc:
-        from django.http import HttpResponseBadRequest
-
         return HttpResponseBadRequest(" ".join(exc.messages))
 
 
 def _resident_form_page(request, form, *, title, cancel_url):
     """The form; after a POST it is shown again only with errors or duplicates to check: 400."""
-    context = {"form": form, "title": title, "cancel_url": cancel_url}
-    status = 400 if request.method == "POST" else 200
-    return render(request, "grids/resident_form.html", context, status=status)
+    return form_page(
+        request, form, title=title, cancel_url=cancel_url, template="grids/resident_form.html"
+    )
 
 
 @login_required
 def resident_create(request):
     """Register a resident; an ID number already registered leads to that resident instead."""
-    access_add(request.user, "grids.add_resident")
+    policy.access_resident_create(request.user)
     initial = {}
     household = (
-        Household.objects.visible_to(request.user)
+        selectors.household_list(actor=request.user)
         .filter(pk=request.GET.get("household") or 0)
         .first()
     )
@@ -160,7 +156,7 @@ def resident_create(request):
             try:
                 resident = writes.resident_create(actor=request.user, **form.service_fields())
             except ValidationError as exc:
-                apply_errors(form, exc)
+                form_errors(form, exc)
             except IntegrityError:
                 # The same ID number saved a moment ago by someone else: never a second one.
                 form.add_error(
@@ -182,10 +178,8 @@ def resident_create(request):
 
 @login_required
 def resident_edit(request, pk: int):
-    resident = get_object_or_404(
-        Resident.objects.visible_to(request.user).select_related("household"), pk=pk
-    )
-    access_change(request.user, Resident.objects, resident)
+    resident = _visible_resident(request, pk)
+    policy.access_resident_change(request.user, resident)
     form = ResidentForm(request.POST or None, instance=resident, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -193,7 +187,7 @@ def resident_edit(request, pk: int):
                 actor=request.user, resident=resident, **form.service_fields()
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            form_errors(form, exc)
         except IntegrityError:
             form.add_error("id_number", _("A resident with this ID number is already registered."))
         else:
@@ -211,16 +205,15 @@ def resident_edit(request, pk: int):
 @require_POST
 def resident_tag_add(request, pk: int):
     """Put a tag on the resident (the same tag again updates its details)."""
-    resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
-    access_change(request.user, Resident.objects, resident)
-    access_add(request.user, "grids.add_residenttag")
+    resident = _visible_resident(request, pk)
+    policy.access_resident_tag_add(request.user, resident)
     form = ResidentTagForm(request.POST, user=request.user, prefix="tag")
     if form.is_valid():
         data = dict(form.cleaned_data)
         try:
             writes.resident_tag_add(actor=request.user, resident=resident, **data)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, _("Tag %(tag)s added.") % {"tag": data["tag"].name})
             return redirect("grids:resident-detail", resident.pk)
@@ -231,14 +224,10 @@ def resident_tag_add(request, pk: int):
 @require_POST
 def resident_tag_remove(request, pk: int, tag_pk: int):
     """Take a tag off the resident (recorded in the audit trail)."""
-    resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=pk)
+    resident = _visible_resident(request, pk)
     resident_tag = get_object_or_404(
-        ResidentTag.objects.visible_to(request.user).select_related("tag"),
-        pk=tag_pk,
-        resident=resident,
+        selectors.resident_tag_list(actor=request.user, resident=resident), pk=tag_pk
     )
-    # Removing a tag changes the resident's record: the role's change permission on tags.
-    access_change(request.user, ResidentTag.objects, resident_tag)
     writes.resident_tag_remove(actor=request.user, resident_tag=resident_tag)
     messages.success(request, _("Tag %(tag)s removed.") % {"tag": resident_tag.tag.name})
     return redirect("grids:resident-detail", resident.pk)

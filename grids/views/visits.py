@@ -1,29 +1,32 @@
-"""Visits: the grid worker's "visits due" list, the phone visit form, visit lists and details."""
+"""Visits: the grid worker's "visits due" list, the phone visit form, visit lists and details.
+
+Reads through grids/selectors.py; filing goes through grids.writes.visit_record, whose gate
+(grids/policy.py) decides who may file a visit for whom.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids import selectors
-from grids.models import Household, Resident, Visit
+from grids import policy, selectors
+from grids.models import Visit
 from grids.visit_forms import NeedFormSet, VisitForm
 from grids.writes import visit_record
+from portal.policy import allowed
+from portal.ui import form_errors, paginate
 
 
 @login_required
 def visits_due(request):
     """Who to visit next, most urgent first: overdue (red), then due within VISIT_DUE_SOON_DAYS."""
-    if not request.user.has_perm("grids.add_visit"):
-        raise PermissionDenied
+    policy.access_visits_due_list(request.user)
     now = timezone.now()
-    queryset = selectors.visits_due_list(actor=request.user, now=now)
-    page = Paginator(queryset, 20).get_page(request.GET.get("page"))
+    page = paginate(request, selectors.visits_due_list(actor=request.user, now=now))
     rows = [
         {
             "resident": resident,
@@ -62,8 +65,7 @@ def visit_create(request):
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_errors(form, exc)
         else:
             messages.success(
                 request, _("Visit to %(name)s recorded.") % {"name": resident or household}
@@ -75,40 +77,36 @@ def visit_create(request):
 
 def _subject(request):
     """The visit's subject, looked up in the user's scope: anything else is a 404."""
-    if not request.user.has_perm("grids.add_visit"):
+    if not allowed(policy.access_visit_record, request.user):
         raise Http404
     resident_id = request.GET.get("resident") or request.POST.get("resident")
     household_id = request.GET.get("household") or request.POST.get("household")
     if resident_id and resident_id.isdigit():
-        resident = get_object_or_404(
-            Resident.objects.visible_to(request.user).select_related("household__grid"),
-            pk=resident_id,
-        )
+        resident = get_object_or_404(selectors.resident_list(actor=request.user), pk=resident_id)
         return resident, resident.household
     if household_id and household_id.isdigit():
-        return None, get_object_or_404(Household.objects.visible_to(request.user), pk=household_id)
+        return None, get_object_or_404(
+            selectors.household_list(actor=request.user), pk=household_id
+        )
     raise Http404
 
 
 @login_required
 def visit_list(request):
-    if not request.user.has_perm("grids.view_visit"):
-        raise PermissionDenied
+    policy.access_visit_list(request.user)
     queryset = selectors.visit_list(actor=request.user)
     grid = request.GET.get("grid")
     if grid and grid.isdigit():
         queryset = queryset.filter(household__grid=grid)
     if request.GET.get("mine") == "1":
         queryset = queryset.filter(visitor=request.user)
-    page = Paginator(queryset.order_by("-visited_at", "-id"), 20).get_page(request.GET.get("page"))
+    page = paginate(request, queryset.order_by("-visited_at", "-id"))
     return render(request, "grids/visits/list.html", {"page": page})
 
 
 @login_required
 def visit_detail(request, pk: int):
-    visit = get_object_or_404(
-        selectors.visit_list(actor=request.user).prefetch_related("needs__resident"), pk=pk
-    )
+    visit = get_object_or_404(selectors.visit_with_needs_list(actor=request.user), pk=pk)
     flags = dict(Visit.RiskFlag.choices)
     context = {"visit": visit, "risk_labels": [flags.get(code, code) for code in visit.risk_flags]}
     return render(request, "grids/visits/detail.html", context)
@@ -117,8 +115,6 @@ def visit_detail(request, pk: int):
 @login_required
 def visit_photo(request, pk: int):
     """The photo of a visit, served only to those who may see the visit (never as a public file)."""
-    from django.http import FileResponse
-
     visit = get_object_or_404(selectors.visit_list(actor=request.user).exclude(photo=""), pk=pk)
     return FileResponse(visit.photo.open("rb"), as_attachment=False)
 

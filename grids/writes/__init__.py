@@ -1,6 +1,7 @@
 """Writes of the registry, one module per concern; import them from here.
 
-All are atomic, validated with full_clean(), audited, with keyword-only arguments.
+Each opens with its gate (grids/policy.py); all are atomic, validated with full_clean(),
+audited, with keyword-only arguments.
 """
 
 from grids.writes.registry import (

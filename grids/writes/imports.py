@@ -14,26 +14,27 @@ writes one audit event with its counts.
 """
 
 import logging
-import secrets
 from functools import partial
-from pathlib import PurePath
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids import imports
 from grids.models import Building, Dwelling, Household, ImportJob, Resident
+from grids.policy import (
+    access_import_job_check,
+    access_import_job_commit,
+    access_import_job_create,
+)
 from portal.audit import audit_record
+from portal.spreadsheets import SheetRow, read_sheet, read_upload
 
 logger = logging.getLogger(__name__)
 
-WRITE_BATCH = 1_000
-RUNNING = frozenset(
-    {ImportJob.Status.UPLOADED, ImportJob.Status.CHECKING, ImportJob.Status.COMMITTING}
-)
+_WRITE_BATCH = 1_000
 
 
 def import_job_create(*, actor, uploaded_file) -> ImportJob:
@@ -43,44 +44,35 @@ def import_job_create(*, actor, uploaded_file) -> ImportJob:
     (default 20 MB), without the layout's headers, or with more than IMPORT_MAX_ROWS rows.
     A small file is checked at once; a larger one is queued for a worker.
     """
-    if not actor.has_perm("grids.add_importjob"):
-        raise PermissionDenied
-    name = PurePath(uploaded_file.name or "").name
-    extension = imports.file_extension(name)
-    if extension not in imports.EXTENSIONS:
-        raise ValidationError({"file": _("Upload an Excel workbook (.xlsx) or a CSV file (.csv).")})
-    max_bytes = getattr(settings, "IMPORT_MAX_BYTES", imports.DEFAULT_MAX_FILE_BYTES)
-    if uploaded_file.size > max_bytes:
-        raise ValidationError(
-            {
-                "file": _("The file is larger than %(mb)d MB; split it into smaller files.")
-                % {"mb": max_bytes // (1024 * 1024)}
-            }
-        )
-    try:
-        rows = imports.read_sheet(uploaded_file, filename=name, max_rows=settings.IMPORT_MAX_ROWS)
-    except ValidationError as exc:
-        raise ValidationError({"file": exc.messages}) from None
-    uploaded_file.seek(0)
-    inline = len(rows) <= settings.IMPORT_INLINE_ROWS
+    access_import_job_create(actor)
+    upload = read_upload(
+        uploaded_file,
+        columns=imports.COLUMNS,
+        max_bytes=getattr(settings, "IMPORT_MAX_BYTES", imports.DEFAULT_MAX_FILE_BYTES),
+        max_rows=settings.IMPORT_MAX_ROWS,
+    )
+    rows = len(upload.rows)
+    inline = rows <= settings.IMPORT_INLINE_ROWS
     with transaction.atomic():
-        job = ImportJob(uploaded_by=actor, original_name=name[:200], total_rows=len(rows))
-        job.file.save(f"{secrets.token_hex(12)}{extension}", uploaded_file, save=False)
+        job = ImportJob(uploaded_by=actor, original_name=upload.name[:200], total_rows=rows)
+        job.file.save(upload.storage_name, uploaded_file, save=False)
         job.full_clean()
         job.save()
-        audit_record(actor=actor, action="import.upload", obj=job, details={"rows": len(rows)})
+        audit_record(actor=actor, action="import.upload", obj=job, details={"rows": rows})
         if not inline:
             transaction.on_commit(partial(_queue, "check", job.pk))
     if inline:
-        job = import_job_check(job=job)
+        job = import_job_check(actor=actor, job=job)
     return job
 
 
-def import_job_check(*, job: ImportJob) -> ImportJob:
+def import_job_check(*, actor, job: ImportJob) -> ImportJob:
     """The dry run: check the file as its uploader would import it and keep the report.
 
-    Writes nothing but the job (status, progress, report). Runs once per job.
+    Writes nothing but the job (status, progress, report). Runs once per job. `actor` is the
+    uploader during the upload, None (the system) in the worker.
     """
+    access_import_job_check(actor, job)
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status != ImportJob.Status.UPLOADED:
@@ -107,8 +99,7 @@ def import_job_commit_start(*, actor, job: ImportJob) -> ImportJob:
 
     Asking again while it is queued, running or done changes nothing.
     """
-    if job.uploaded_by_id != actor.pk:
-        raise PermissionDenied
+    access_import_job_commit(actor, job)
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status != ImportJob.Status.CHECKED or job.report.get("commit_queued"):
@@ -120,16 +111,18 @@ def import_job_commit_start(*, actor, job: ImportJob) -> ImportJob:
             job.save(update_fields=["report"])
             transaction.on_commit(partial(_queue, "commit", job.pk))
             return job
-    return import_job_commit(job=job)
+    return import_job_commit(actor=actor, job=job)
 
 
-def import_job_commit(*, job: ImportJob) -> ImportJob:
+def import_job_commit(*, actor, job: ImportJob) -> ImportJob:
     """Write a checked file, all or nothing, as its uploader; runs once per job.
 
     The file is checked again inside the transaction: if anything changed since the dry run
     (a resident moved out of the uploader's scope, a grid was removed), nothing is written and
-    the job shows the new errors.
+    the job shows the new errors. `actor` is the uploader (a small file, during the request)
+    or None (the system: the worker).
     """
+    access_import_job_commit(actor, job)
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status != ImportJob.Status.CHECKED or job.report.get("error_count"):
@@ -183,9 +176,9 @@ class _DataChanged(Exception):
         self.plan = plan
 
 
-def _rows(job: ImportJob) -> list[imports.SheetRow]:
+def _rows(job: ImportJob) -> list[SheetRow]:
     with job.file.open("rb") as fileobj:
-        return imports.read_sheet(fileobj, filename=job.original_name)
+        return read_sheet(fileobj, filename=job.original_name, columns=imports.COLUMNS)
 
 
 def _fail(job: ImportJob, exc: Exception) -> ImportJob:
@@ -251,11 +244,11 @@ class _Progress:
 
 def _write(plan: imports.ImportPlan, *, progress) -> None:
     """Write a checked plan (inside the caller's transaction), parents before children."""
-    Building.objects.bulk_create(plan.buildings_new.values(), batch_size=WRITE_BATCH)
+    Building.objects.bulk_create(plan.buildings_new.values(), batch_size=_WRITE_BATCH)
     building_ids = plan.buildings_existing | {k: b.pk for k, b in plan.buildings_new.items()}
     for (building_key, _unit, _room), dwelling in plan.dwellings_new.items():
         dwelling.building_id = building_ids[building_key]
-    Dwelling.objects.bulk_create(plan.dwellings_new.values(), batch_size=WRITE_BATCH)
+    Dwelling.objects.bulk_create(plan.dwellings_new.values(), batch_size=_WRITE_BATCH)
     dwelling_ids = plan.dwellings_existing | {k: d.pk for k, d in plan.dwellings_new.items()}
 
     new_households, changed_households, household_fields = [], [], set()
@@ -280,17 +273,17 @@ def _write(plan: imports.ImportPlan, *, progress) -> None:
         household.dwelling_id = dwelling_id if "dwelling" in fields else household.dwelling_id
         changed_households.append(household)
         household_fields |= fields
-    Household.objects.bulk_create(new_households, batch_size=WRITE_BATCH)
+    Household.objects.bulk_create(new_households, batch_size=_WRITE_BATCH)
     if changed_households:
         Household.objects.bulk_update(
-            changed_households, sorted(household_fields), batch_size=WRITE_BATCH
+            changed_households, sorted(household_fields), batch_size=_WRITE_BATCH
         )
     household_ids = {h.number: h.pk for h in new_households}
     household_ids |= {n: h.existing.pk for n, h in plan.households.items() if h.existing}
 
     done = 0
-    for start in range(0, len(plan.residents), WRITE_BATCH):
-        batch = plan.residents[start : start + WRITE_BATCH]
+    for start in range(0, len(plan.residents), _WRITE_BATCH):
+        batch = plan.residents[start : start + _WRITE_BATCH]
         new = [item.resident for item in batch if item.is_new]
         for item in batch:
             item.resident.household_id = household_ids[item.household_number]
@@ -310,7 +303,7 @@ def _write(plan: imports.ImportPlan, *, progress) -> None:
     for number, item in plan.households.items():
         if item.head_hash and (item.existing is None or "head" in item.changed):
             heads.append(Household(pk=household_ids[number], head_id=resident_ids[item.head_hash]))
-    Household.objects.bulk_update(heads, ["head"], batch_size=WRITE_BATCH)
+    Household.objects.bulk_update(heads, ["head"], batch_size=_WRITE_BATCH)
 
 
 def _refresh_hashes(resident: Resident, fields: set[str]) -> None:

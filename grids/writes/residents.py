@@ -1,10 +1,22 @@
-"""Residents: registration, changes, sharing one case. Atomic, validated, audited."""
+"""Residents: registration, changes, sharing one case. Gated, atomic, validated, audited.
+
+A resident registered or corrected must stay in the writer's jurisdiction (their household in
+the writer's grids, or a case shared with them): otherwise a field error on `household` and
+nothing is written.
+"""
 
 from django.db import transaction
 
 from grids.models import Resident
+from grids.policy import (
+    access_resident_change,
+    access_resident_create,
+    access_resident_delete,
+    access_resident_share,
+)
+from grids.writes.registry import _require_placed_in_scope
 from portal.audit import audit_record
-from portal.writes import jurisdiction_grant
+from portal.grants import jurisdiction_grant
 
 RESIDENT_EDITABLE = (
     "name", "id_type", "id_number", "sex", "birth_date", "phone", "ethnicity", "household",
@@ -15,16 +27,19 @@ RESIDENT_EDITABLE = (
 
 def resident_create(*, actor, **fields) -> Resident:
     """Register a resident after validating the ID number, sex/birth agreement and phone."""
+    access_resident_create(actor)
     with transaction.atomic():
         resident = Resident(**{k: v for k, v in fields.items() if k in RESIDENT_EDITABLE})
         resident.full_clean()
         resident.save()
+        _require_placed_in_scope(access_resident_create, actor, resident, "household")
         audit_record(actor=actor, action="resident.create", obj=resident)
     return resident
 
 
 def resident_update(*, actor, resident: Resident, **fields) -> Resident:
     """Change a resident's fields; the audit event lists which fields changed (not their values)."""
+    access_resident_change(actor, resident)
     with transaction.atomic():
         resident = Resident.objects.select_for_update().get(pk=resident.pk)
         changed = [
@@ -35,6 +50,7 @@ def resident_update(*, actor, resident: Resident, **fields) -> Resident:
         resident.full_clean()
         hashes = [f"{k}_hash" for k in changed if k in ("id_number", "phone")]
         resident.save(update_fields=[*changed, *hashes] or None)
+        _require_placed_in_scope(access_resident_change, actor, resident, "household")
         audit_record(
             actor=actor, action="resident.update", obj=resident, details={"fields": changed}
         )
@@ -43,6 +59,7 @@ def resident_update(*, actor, resident: Resident, **fields) -> Resident:
 
 def resident_delete(*, actor, resident: Resident) -> None:
     """Delete a resident entered by mistake (a death is recorded with `deceased_date` instead)."""
+    access_resident_delete(actor, resident)
     with transaction.atomic():
         audit_record(actor=actor, action="resident.delete", obj=resident)
         resident.delete()
@@ -50,4 +67,5 @@ def resident_delete(*, actor, resident: Resident) -> None:
 
 def resident_share(*, actor, resident: Resident, person) -> None:
     """Share one case with one person (a social worker, a cadre of another community)."""
+    access_resident_share(actor, resident)
     jurisdiction_grant(actor=actor, user=person, perm="grids.view_resident", obj=resident)

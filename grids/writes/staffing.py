@@ -1,4 +1,10 @@
-"""Staffing: who works in which grid and community, and the grants that follow."""
+"""Staffing: who works in which grid and community, and the grants that follow.
+
+Each write opens with its gate (grids/policy.py). A handover is its own action with its own
+gate (a community cadre may hand over a grid of their community without being allowed to
+assign people at will), so it ends and starts posts through the private steps below, not
+through the gated `grid_assign` / `grid_assignment_end`.
+"""
 
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -9,9 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Grid, GridAssignment, Region, VisitNeed
+from grids.policy import (
+    access_grid_assign,
+    access_grid_assignment_end,
+    access_grid_handover,
+    access_region_staff_grant,
+)
 from portal.audit import audit_record
-from portal.roles import GRID_ROLES
-from portal.writes import jurisdiction_grant, jurisdiction_revoke
+from portal.grants import jurisdiction_grant, jurisdiction_revoke
 
 # Posts that give their holder the grid as jurisdiction (instructors and micro-grid leaders
 # are volunteers or supervisors without access to the registry).
@@ -27,6 +38,11 @@ def grid_assign(*, actor, person, grid: Grid, post: str, start_date: date) -> Gr
 
     Assigning the same person to the same grid and post again returns the open assignment.
     """
+    access_grid_assign(actor, grid)
+    return _assign(actor=actor, person=person, grid=grid, post=post, start_date=start_date)
+
+
+def _assign(*, actor, person, grid: Grid, post: str, start_date: date) -> GridAssignment:
     with transaction.atomic():
         existing = GridAssignment.objects.filter(
             grid=grid, person=person, post=post, end_date__isnull=True
@@ -44,6 +60,11 @@ def grid_assign(*, actor, person, grid: Grid, post: str, start_date: date) -> Gr
 
 def grid_assignment_end(*, actor, assignment: GridAssignment, end_date: date) -> GridAssignment:
     """End an assignment; the grid grant goes when the person holds no other open post there."""
+    access_grid_assignment_end(actor, assignment)
+    return _assignment_end(actor=actor, assignment=assignment, end_date=end_date)
+
+
+def _assignment_end(*, actor, assignment: GridAssignment, end_date: date) -> GridAssignment:
     with transaction.atomic():
         assignment = GridAssignment.objects.select_for_update().get(pk=assignment.pk)
         assignment.end_date = end_date
@@ -65,6 +86,7 @@ def grid_assignment_end(*, actor, assignment: GridAssignment, end_date: date) ->
 
 def region_staff_grant(*, actor, person, region: Region) -> None:
     """Give a community cadre (or an integration) a community or a whole street as jurisdiction."""
+    access_region_staff_grant(actor, region)
     jurisdiction_grant(actor=actor, user=person, perm="grids.work_in_region", obj=region)
 
 
@@ -82,18 +104,18 @@ def grid_handover(
     """Hand a grid over from one worker to another in one step, keeping the history.
 
     In one transaction: `from_person`'s open assignment(s) on the grid (only those in `post`
-    when given) end the day before `on_date` (grid_assignment_end, which takes the grid grant
-    back); `to_person` takes the same post(s) from `on_date` (grid_assign, which grants the
-    grid), so on any day exactly one of them holds the post;
-    and the open work moves: needs raised in visits to the grid's households, still open or
+    when given) end the day before `on_date` (taking the grid grant back); `to_person` takes
+    the same post(s) from `on_date` (granting the grid), so on any day exactly one of them
+    holds the post; and the open work moves: needs raised in visits to the grid's households, still open or
     referred and assigned to `from_person`, are assigned to `to_person` (one bulk update,
     audited with its count). Visits due need no moving: grids/cadence.py computes them per
     grid, so they follow the grant to the new worker.
     """
+    access_grid_handover(actor, grid)
     errors = {}
     if to_person.pk == from_person.pk:
         errors["to_person"] = _("Choose someone other than the person handing over.")
-    elif not to_person.is_active or to_person.role not in GRID_ROLES:
+    elif not to_person.is_active or not to_person.is_grid_staff:
         errors["to_person"] = _("Only an active grid worker or grid leader can take over a grid.")
     if on_date > timezone.localdate():
         errors["on_date"] = _("A handover cannot be dated in the future.")
@@ -120,13 +142,13 @@ def grid_handover(
 
         posts = list(dict.fromkeys(assignment.post for assignment in handing_over))
         ended = [
-            grid_assignment_end(
+            _assignment_end(
                 actor=actor, assignment=assignment, end_date=on_date - timedelta(days=1)
             )
             for assignment in handing_over
         ]
         started = [
-            grid_assign(actor=actor, person=to_person, grid=grid, post=p, start_date=on_date)
+            _assign(actor=actor, person=to_person, grid=grid, post=p, start_date=on_date)
             for p in posts
         ]
         needs_moved = VisitNeed.objects.filter(

@@ -1,11 +1,12 @@
-"""Filing a visit, with the needs it raised. Atomic, validated, audited."""
+"""Filing a visit, with the needs it raised. Gated, atomic, validated, audited."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.models import Household, Resident, Visit, VisitNeed
+from grids.policy import access_visit_need_set_status, access_visit_record
 from portal.audit import audit_record
 
 
@@ -24,21 +25,18 @@ def visit_record(
 ) -> Visit:
     """File a visit to a resident (or to a whole household) and the needs it raised.
 
-    The subject must be within the actor's scope: callers fetch it through visible_to, and
-    this checks again so no caller can file a visit for another grid's resident. Each need
+    The gate wants the subject's household within the actor's scope, so no caller can file a
+    visit for another grid's resident. Each need
     (`{"category": ..., "description": ..., "resident": optional}`) is assigned to the actor,
     who follows it up until it is referred or resolved. The next due date follows from the
     visit (grids/cadence.py); nothing else needs updating.
     """
+    access_visit_record(actor, household or getattr(resident, "household", None))
     if resident is None and household is None:
         raise ValidationError({"resident": _("Choose the resident or the household you visited.")})
     household = household or resident.household
     if household is None:
         raise ValidationError({"resident": _("This resident belongs to no household yet.")})
-    if not Household.objects.visible_to(actor).filter(pk=household.pk).exists():
-        raise PermissionDenied
-    if not actor.has_perm("grids.add_visit"):
-        raise PermissionDenied
     with transaction.atomic():
         visit = Visit(
             household=household,
@@ -88,7 +86,8 @@ def visit_record(
 
 
 def visit_need_set_status(*, actor, need: VisitNeed, status: str) -> VisitNeed:
-    """Mark a need referred, resolved or closed (a referral in services/ sets 'referred')."""
+    """Mark a need referred, resolved or closed (raising a referral from it sets 'referred')."""
+    access_visit_need_set_status(actor, need)
     if status not in VisitNeed.Status.values:
         raise ValidationError({"status": _("Unknown status.")})
     with transaction.atomic():

@@ -1,5 +1,5 @@
 """Themed activities under /api/v1/activities/: list, read, record, update (no delete), and
-`totals/` (services/activities.py decides everything).
+`totals/` (services/activities/writes.py and its gates decide).
 
 - Scope: `Activity.objects.visible_to` — the street all, community and grid staff the
   activities of their communities, partner staff their organisation's. Anything else is a 404.
@@ -16,7 +16,6 @@
 
 import django_filters
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -27,15 +26,17 @@ from rest_framework.response import Response
 from grids.models import Region, Resident
 from portal.api.fields import ScopedPrimaryKeyRelatedField
 from portal.api.viewsets import ScopedViewSetMixin
-from services.activities import writes as flow
-from services.models import Activity, Partner
+from services.activities import selectors, writes
+from services.activities.models import Activity
+from services.catalogue.models import Partner
+from services.catalogue.selectors import partner_list
 
 
 class CommunityField(serializers.PrimaryKeyRelatedField):
     """A community in which the requesting user may record an activity."""
 
     def get_queryset(self):
-        return flow.activity_communities(self.context["request"].user)
+        return selectors.activity_community_choices(actor=self.context["request"].user)
 
 
 class ActivitySerializer(serializers.ModelSerializer):
@@ -94,13 +95,13 @@ class TotalsSerializer(serializers.Serializer):
 def _communities(request):
     if request is None:  # schema generation
         return Region.objects.none()
-    return flow.activity_communities(request.user)
+    return selectors.activity_community_choices(actor=request.user)
 
 
 def _partners(request):
     if request is None:
         return Partner.objects.none()
-    return Partner.objects.visible_to(request.user)
+    return partner_list(actor=request.user)
 
 
 class ActivityFilter(django_filters.FilterSet):
@@ -115,7 +116,7 @@ class ActivityFilter(django_filters.FilterSet):
         fields = ["theme", "target_group", "community", "partner", "year"]
 
     def filter_year(self, queryset, name, value):
-        return flow.activities_in_year(queryset, int(value))
+        return selectors.activities_in_year(queryset, int(value))
 
 
 # --- Viewset -------------------------------------------------------------------------------
@@ -130,37 +131,30 @@ class ActivityViewSet(
     """Themed activities in your scope: record and update them, name who came, count them."""
 
     queryset = Activity.objects.all()
+    selector = staticmethod(selectors.activity_api_list)
     serializer_class = ActivitySerializer
     filterset_class = ActivityFilter
     search_fields = ["title", "team_name", "place"]
     ordering_fields = ["starts_at", "created_at"]
     extra_action_perms = {"totals": "view"}
 
-    def selector_queryset(self):
-        visible_residents = Resident.objects.visible_to(self.request.user).only("pk")
-        return (
-            Activity.objects.select_related("community")
-            .annotate(named_count=flow.named_count())
-            .prefetch_related(Prefetch("attendees", queryset=visible_residents))
-        )
-
     def _fresh(self, activity):
-        return self.selector_queryset().get(pk=activity.pk)
+        return self.get_queryset().get(pk=activity.pk)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        activity = flow.activity_record(actor=self.request.user, **data)
+        activity = writes.activity_record(actor=self.request.user, **data)
         serializer.instance = self._fresh(activity)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         attendees = data.pop("attendees", None)
         with transaction.atomic():
-            activity = flow.activity_update(
+            activity = writes.activity_update(
                 actor=self.request.user, activity=serializer.instance, **data
             )
             if attendees is not None:
-                flow.activity_attendees_set(
+                writes.activity_attendees_set(
                     actor=self.request.user, activity=activity, residents=attendees
                 )
         serializer.instance = self._fresh(activity)
@@ -176,7 +170,7 @@ class ActivityViewSet(
         if raw and not raw.isdigit():
             raise serializers.ValidationError({"year": [_("Give a year such as 2026.")]})
         year = int(raw) if raw else None
-        totals = flow.activity_totals(actor=request.user, year=year)
+        totals = selectors.activity_totals(actor=request.user, year=year)
         return Response(TotalsSerializer(totals).data)
 
 

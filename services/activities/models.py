@@ -8,24 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.querysets import ScopedQuerySet
-from portal.roles import STREET_ROLES, Role
-from services.catalogue.models import Partner, ServiceItem, partners_of
-
-
-class ActivityQuerySet(ScopedQuerySet):
-    """Street: all; community and grid staff: activities in their communities; partner staff:
-    activities their organisation's team ran."""
-
-    def scoped_for(self, user):
-        from grids.models import Region
-
-        if user.role in STREET_ROLES:
-            return self.all()
-        if user.role == Role.PARTNER_STAFF:
-            return self.filter(partner__in=partners_of(user))
-        communities = Region.objects.scoped_for(user).filter(level=Region.Level.COMMUNITY)
-        return self.filter(community__in=communities.values("pk"))
+from services.activities.querysets import ActivityQuerySet
+from services.catalogue.models import Partner, ServiceItem
 
 
 class Activity(models.Model):

@@ -4,7 +4,7 @@
 - `/api/v1/aid-bundles/` — bundles with their lines nested: read for the street and local
   staff, create for the street (`lines: [{item, amount, funder}]`, at least one);
   `POST /aid-bundles/{id}/lines/` adds a line; `GET /aid-bundles/totals/?from=&to=` gives
-  committed, disbursed and outstanding per funder and per bundle (aid_selectors.aid_totals).
+  committed, disbursed and outstanding per funder and per bundle (services/aid/selectors.py, aid_totals).
 - `/api/v1/aid-cases/` — cases of the households in your scope (another household's case is a
   404): list, read, create (street and community cadres); `close/`, `cancel/` and, for the
   street, `disburse/`. Filters: `household`, `bundle`, `status`, `double_funded`. Every case
@@ -29,18 +29,10 @@ from rest_framework.response import Response
 from grids.models import Household, Resident
 from portal.api.fields import ScopedPrimaryKeyRelatedField
 from portal.api.viewsets import ScopedViewSetMixin
-from services.aid import selectors
-from services.aid import writes as aid_services
-from services.models import (
-    AidBundle,
-    AidBundleLine,
-    AidCase,
-    AidItem,
-    Disbursement,
-    Funder,
-    Partner,
-    Referral,
-)
+from services.aid import selectors, writes
+from services.aid.models import AidBundle, AidBundleLine, AidCase, AidItem, Disbursement, Funder
+from services.catalogue.models import Partner
+from services.referrals.models import Referral
 
 
 class Conflict(APIException):
@@ -140,7 +132,7 @@ class AidCaseSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_double_funding(self, case) -> list[dict]:
-        """The conflicts this case is part of (aid_selectors.DoubleFunding.as_dict)."""
+        """The conflicts this case is part of (selectors.DoubleFunding.as_dict)."""
         conflicts = self.context.get("double_funding", {})
         return [conflict.as_dict() for conflict in conflicts.get(case.pk, [])]
 
@@ -236,7 +228,7 @@ def _households(request):
 def _bundles(request):
     if request is None:
         return AidBundle.objects.none()
-    return AidBundle.objects.visible_to(request.user)
+    return selectors.aid_bundle_choices(actor=request.user)
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -262,16 +254,14 @@ class FunderViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOn
     """Funders of aid lines (read for the street and local staff; the street registers them)."""
 
     queryset = Funder.objects.all()
+    selector = staticmethod(selectors.funder_list)
     serializer_class = FunderSerializer
     filterset_fields = ["kind"]
     search_fields = ["name"]
     ordering_fields = ["name", "kind"]
 
-    def selector_queryset(self):
-        return Funder.objects.select_related("partner")
-
     def perform_create(self, serializer):
-        serializer.instance = aid_services.funder_create(
+        serializer.instance = writes.funder_create(
             actor=self.request.user, **serializer.validated_data
         )
 
@@ -280,13 +270,11 @@ class AidBundleViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
     """Aid bundles with their lines; the street puts them together."""
 
     queryset = AidBundle.objects.all()
+    selector = staticmethod(selectors.aid_bundle_list)
     serializer_class = AidBundleSerializer
     search_fields = ["name"]
     ordering_fields = ["period_start", "name"]
     extra_action_perms = {"totals": "view", "lines": "change"}
-
-    def selector_queryset(self):
-        return selectors.aid_bundle_list(actor=self.request.user)
 
     def _respond(self, bundle, code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=bundle.pk)
@@ -296,7 +284,7 @@ class AidBundleViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        bundle = aid_services.aid_bundle_create(
+        bundle = writes.aid_bundle_create(
             actor=request.user,
             name=data["name"],
             description=data.get("description", ""),
@@ -313,9 +301,7 @@ class AidBundleViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Rea
         bundle = self.get_object()
         payload = LineAddSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
-        aid_services.aid_bundle_line_add(
-            actor=request.user, bundle=bundle, **payload.validated_data
-        )
+        writes.aid_bundle_line_add(actor=request.user, bundle=bundle, **payload.validated_data)
         return self._respond(bundle, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -343,18 +329,14 @@ class AidCaseViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadO
     """Aid cases of the households in your scope, each with its double-funding warnings."""
 
     queryset = AidCase.objects.all()
+    selector = staticmethod(selectors.aid_case_api_list)
     serializer_class = AidCaseSerializer
     filterset_class = AidCaseFilter
     ordering_fields = ["period_start", "created_at"]
     extra_action_perms = {"close": "change", "cancel": "change", "disburse": "change"}
 
-    def selector_queryset(self):
-        return selectors.aid_case_list(actor=self.request.user).prefetch_related(
-            *selectors.CASE_LINE_PREFETCH
-        )
-
     def handle_exception(self, exc):
-        if isinstance(exc, aid_services.AidCaseConflict):
+        if isinstance(exc, writes.AidCaseConflict):
             exc = Conflict(detail=str(exc))
         return super().handle_exception(exc)
 
@@ -388,7 +370,7 @@ class AidCaseViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadO
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        case = aid_services.aid_case_open(
+        case = writes.aid_case_open(
             actor=request.user,
             household=data["household"],
             bundle=data["bundle"],
@@ -407,7 +389,7 @@ class AidCaseViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadO
         case = self.get_object()
         payload = CloseSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        aid_services.aid_case_close(actor=request.user, case=case, **payload.validated_data)
+        writes.aid_case_close(actor=request.user, case=case, **payload.validated_data)
         return self._respond(case)
 
     @extend_schema(request=CancelSerializer, responses=AidCaseSerializer)
@@ -417,7 +399,7 @@ class AidCaseViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadO
         case = self.get_object()
         payload = CancelSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        aid_services.aid_case_cancel(actor=request.user, case=case, **payload.validated_data)
+        writes.aid_case_cancel(actor=request.user, case=case, **payload.validated_data)
         return self._respond(case)
 
     @extend_schema(request=DisburseSerializer, responses={201: DisbursementSerializer})
@@ -427,7 +409,7 @@ class AidCaseViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadO
         case = self.get_object()
         payload = DisburseSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
-        disbursement = aid_services.disbursement_record(
+        disbursement = writes.disbursement_record(
             actor=request.user, case=case, **payload.validated_data
         )
         return Response(DisbursementSerializer(disbursement).data, status=status.HTTP_201_CREATED)

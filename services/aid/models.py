@@ -11,24 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from portal.querysets import ScopedQuerySet
-from portal.roles import STREET_ROLES, Role
+from services.aid.querysets import AidCaseQuerySet, DisbursementQuerySet, StreetAndLocalQuerySet
 from services.catalogue.models import Partner
-
-
-def households_in_scope(user):
-    from grids.models import Household
-
-    return Household.objects.scoped_for(user).values("pk")
-
-
-class StreetAndLocalQuerySet(ScopedQuerySet):
-    """Records without personal data: the street and local staff read them, partners do not."""
-
-    def scoped_for(self, user):
-        if user.role == Role.PARTNER_STAFF:
-            return self.none()
-        return self.all()
 
 
 class Funder(models.Model):
@@ -138,19 +122,6 @@ class AidBundleLine(models.Model):
         return f"{self.get_item_display()} · {self.amount} · {self.funder}"
 
 
-class AidCaseQuerySet(ScopedQuerySet):
-    """Street: all; community and grid staff: cases of households in their scope; partners: none."""
-
-    household_path = "household"
-
-    def scoped_for(self, user):
-        if user.role in STREET_ROLES:
-            return self.all()
-        if user.role == Role.PARTNER_STAFF:
-            return self.none()
-        return self.filter(**{f"{self.household_path}__in": households_in_scope(user)})
-
-
 class AidCase(models.Model):
     """资助个案 — one household receiving one bundle for a period (within the bundle's)."""
 
@@ -224,10 +195,6 @@ class AidCase(models.Model):
             raise ValidationError(
                 {"beneficiary": _("The beneficiary must live in this household.")}
             )
-
-
-class DisbursementQuerySet(AidCaseQuerySet):
-    household_path = "case__household"
 
 
 class Disbursement(models.Model):

@@ -5,10 +5,11 @@ two ways, and both are found set-wise, in SQL, never case by case:
 
 (a) the case's own bundle has two lines (or more) for one item — from two funders, or twice
     from the same one;
-(b) two *open* cases of one household overlap in time, and both bundles have a line for the
-    same item (two cases of the same bundle included).
+(b) two cases of one household, open or closed, overlap in time, and both bundles have a line
+    for the same item (two cases of the same bundle included).
 
-Only open cases count: a closed case pays no more and a cancelled one never paid. The list
+Open and closed cases count: a closed case pays no more, but it funded its period; only a
+cancelled one never paid. The list
 annotation `double_funded` (two EXISTS subqueries) flags a page of cases in the page's own
 query; `aid_double_funding` names the conflicts themselves in three queries however many there
 are. Opening a case that double-funds is not refused (a cadre may know better), it is flagged.
@@ -40,7 +41,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from services.models import AidBundle, AidBundleLine, AidCase, AidItem, Disbursement, Funder
+from services.aid.models import AidBundle, AidBundleLine, AidCase, AidItem, Disbursement, Funder
 
 Status = AidCase.Status
 # Cases that commit money: a cancelled case commits nothing (and has no disbursements).
@@ -107,6 +108,26 @@ def _case_disbursed():
 # --- Lists ------------------------------------------------------------------------------------
 
 
+def funder_list(*, actor):
+    """Funders the actor may see, with their partner organisation."""
+    return Funder.objects.visible_to(actor).select_related("partner")
+
+
+def funder_choices(*, actor):
+    """Funders a bundle line may name."""
+    return Funder.objects.visible_to(actor)
+
+
+def aid_bundle_choices(*, actor):
+    """Bundles a case may be opened on (or a list filtered by), newest period first."""
+    return AidBundle.objects.visible_to(actor).order_by("-period_start", "name")
+
+
+def aid_bundle_line_choices(*, actor, bundle):
+    """The lines of `bundle` a payment may be recorded on, with their funders."""
+    return AidBundleLine.objects.visible_to(actor).filter(bundle=bundle).select_related("funder")
+
+
 def aid_bundle_list(*, actor):
     """Bundles with their lines (and funders) prefetched and how many of the actor's cases use
     each (a community counts its own, not the street's): 2 queries."""
@@ -151,6 +172,12 @@ CASE_LINE_PREFETCH = (
         queryset=Disbursement.objects.select_related("line__funder", "recorded_by"),
     ),
 )
+
+
+def aid_case_api_list(*, actor):
+    """Cases in the actor's scope as the API shows them: the list's columns, and each case's
+    bundle lines and payments prefetched (two queries for the whole page)."""
+    return aid_case_list(actor=actor).prefetch_related(*CASE_LINE_PREFETCH)
 
 
 def aid_case_detail(*, actor, pk: int) -> AidCase:
@@ -209,8 +236,8 @@ class DoubleFunding:
     """One item funded twice for one household in overlapping periods.
 
     `lines` are the case's own lines for the item; `other_case` and `other_lines` name the
-    other open or closed case of the household for way (b), and are empty for way (a) (two lines of the
-    case's own bundle). `period_start`/`period_end` are the days funded twice.
+    other open or closed case of the household for way (b), and are empty for way (a) (two
+    lines of the case's own bundle). `period_start`/`period_end` are the days funded twice.
     """
 
     case: AidCase
@@ -265,7 +292,8 @@ def aid_double_funding(
 def double_funding_among(
     visible, *, household=None, cases: Iterable | None = None
 ) -> list[DoubleFunding]:
-    """`aid_double_funding` on an already scoped queryset of cases (services use it unscoped)."""
+    """`aid_double_funding` on an already scoped queryset of cases (the writes use it unscoped,
+    to flag a case just opened against every case of the household)."""
     flagged = visible.annotate(double_funded=double_funded_expression()).filter(double_funded=True)
     if household is not None:
         flagged = flagged.filter(household=household)

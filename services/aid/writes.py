@@ -1,39 +1,45 @@
 """Writes of bundled aid (包裹式专项资助): funders, bundles and their lines, aid cases, disbursements.
 
-Who may write is the role's model permission (services/apps.py): the street registers funders
+Who may write is each function's gate (services/aid/policy.py): the street registers funders
 and bundles and records disbursements; the street and community cadres open, close and cancel
 aid cases, for households in their scope. Every function is atomic, validates with
 `full_clean()` (bad input: ValidationError with field names, a 400 in the API), and writes one
 audit event in the same transaction.
 
-Opening a case that funds an item twice (aid_selectors.py explains how) is not refused: the
-case comes back with `double_funding`, the list of conflicts, and the audit event records them.
+Opening a case that funds an item twice (services/aid/selectors.py explains how) is not
+refused: the case comes back with `double_funding`, the list of conflicts, and the audit event
+records them.
 """
 
 from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
-from portal.writes import notification_send
+from portal.notifications import notification_send
+from services.aid.models import AidBundle, AidBundleLine, AidCase, Disbursement, Funder
+from services.aid.policy import (
+    access_aid_bundle_create,
+    access_aid_bundle_line_add,
+    access_aid_case_cancel,
+    access_aid_case_close,
+    access_aid_case_open,
+    access_disbursement_record,
+    access_funder_create,
+)
 from services.aid.selectors import ZERO, double_funding_among
-from services.models import AidBundle, AidBundleLine, AidCase, Disbursement, Funder, Referral
+from services.referrals.models import Referral
 
 Status = AidCase.Status
 
 
 class AidCaseConflict(Exception):
     """The case is no longer open (someone else closed or cancelled it first): a 409."""
-
-
-def _require(actor, perm: str) -> None:
-    if actor is None or not actor.is_active or not actor.has_perm(perm):
-        raise PermissionDenied(_("You may not do this."))
 
 
 def _period_errors(start, end, *, within: AidBundle | None = None) -> dict:
@@ -66,7 +72,7 @@ def _merge(errors: dict, exc: ValidationError) -> dict:
 
 def funder_create(*, actor, name: str, kind: str, partner=None) -> Funder:
     """Register who pays for aid lines: a department, a foundation, an enterprise."""
-    _require(actor, "services.add_funder")
+    access_funder_create(actor)
     with transaction.atomic():
         funder = Funder(name=(name or "").strip(), kind=kind, partner=partner)
         funder.full_clean()
@@ -93,7 +99,7 @@ def aid_bundle_create(
     Two lines for one item are allowed (two funders may share a cost) but every case of the
     bundle will be flagged as double funded; `bundle_repeated_items` names them.
     """
-    _require(actor, "services.add_aidbundle")
+    access_aid_bundle_create(actor)
     bundle = AidBundle(
         name=(name or "").strip(),
         description=description or "",
@@ -148,7 +154,7 @@ def aid_bundle_line_add(
     *, actor, bundle: AidBundle, item: str, amount: Decimal, funder: Funder
 ) -> AidBundleLine:
     """Add a line to a bundle; every case of the bundle commits it from now on."""
-    _require(actor, "services.add_aidbundleline")
+    access_aid_bundle_line_add(actor, bundle)
     with transaction.atomic():
         line = AidBundleLine(bundle=bundle, item=item, amount=amount, funder=funder)
         line.full_clean()
@@ -179,12 +185,12 @@ def aid_case_open(
     """Give a household in the actor's scope a bundle, for a period within the bundle's own
     (by default the bundle's whole period).
 
-    Returns the case with `double_funding`: the conflicts it makes (aid_selectors.DoubleFunding),
+    Returns the case with `double_funding`: the conflicts it makes (selectors.DoubleFunding),
     empty if none. They are recorded in the audit event, not refused.
     """
+    access_aid_case_open(actor)
     from grids.models import Household, Resident
 
-    _require(actor, "services.add_aidcase")
     errors: dict = {}
     if not Household.objects.visible_to(actor).filter(pk=household.pk).exists():
         errors["household"] = [_("This household is not in your area.")]
@@ -239,12 +245,10 @@ def aid_case_open(
 
 
 def _case_transition(*, actor, case: AidCase, target: str, action: str, note: str, check=None):
-    """Move an open case to `target` on its locked row; a case no longer open is a conflict."""
-    _require(actor, "services.change_aidcase")
+    """Move an open case to `target` on its locked row; a case no longer open is a conflict.
+    The caller has asked its gate."""
     with transaction.atomic():
         locked = AidCase.objects.select_for_update(of=("self",)).get(pk=case.pk)
-        if not AidCase.objects.visible_to(actor, "change").filter(pk=locked.pk).exists():
-            raise PermissionDenied(_("You may not do this to this case."))
         if locked.status != Status.OPEN:
             raise AidCaseConflict(
                 _("This case is now “%(status)s”; only an open case can be changed.")
@@ -270,8 +274,10 @@ def _case_transition(*, actor, case: AidCase, target: str, action: str, note: st
 
 
 def aid_case_close(*, actor, case: AidCase, note: str = "") -> AidCase:
-    """The aid is over: the case stops counting for double funding but keeps its commitment
-    (money still owed on it can be paid)."""
+    """The aid is over: nothing more is granted on the case, but it keeps its commitment (money
+    still owed on it can be paid) and still counts for double funding over its period — it
+    funded those days."""
+    access_aid_case_close(actor, case)
     return _case_transition(
         actor=actor,
         case=case,
@@ -284,6 +290,7 @@ def aid_case_close(*, actor, case: AidCase, note: str = "") -> AidCase:
 def aid_case_cancel(*, actor, case: AidCase, reason: str) -> AidCase:
     """The case should never have been: it commits nothing. Once money was paid on a case it
     can only be closed."""
+    access_aid_case_cancel(actor, case)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the case is cancelled.")})
@@ -322,11 +329,9 @@ def disbursement_record(
     exceeds the line's amount. The case row is locked, so two payments on one case are counted
     one after the other and the second sees the first.
     """
-    _require(actor, "services.add_disbursement")
+    access_disbursement_record(actor, case)
     with transaction.atomic():
         locked = AidCase.objects.select_for_update(of=("self",)).get(pk=case.pk)
-        if not AidCase.objects.visible_to(actor).filter(pk=locked.pk).exists():
-            raise PermissionDenied(_("You may not do this to this case."))
         disbursement = Disbursement(
             case=locked,
             line=line,

@@ -11,10 +11,7 @@
   the providers the user may see.
 """
 
-import logging
-
 import django_filters
-from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -22,12 +19,8 @@ from rest_framework import serializers
 
 from grids.models import Resident
 from portal.api.viewsets import ScopedReadOnlyModelViewSet
-from portal.querysets import model_perm
-from services.catalogue.eligibility import resident_tag_codes, rule_evaluate
-from services.models import Partner, ServiceItem
-
-logger = logging.getLogger(__name__)
-
+from services.catalogue import selectors
+from services.catalogue.models import Partner, ServiceItem
 
 # --- Serializers ---------------------------------------------------------------------------
 
@@ -61,7 +54,7 @@ class ServiceItemSerializer(serializers.ModelSerializer):
 def _partners(request):
     if request is None:  # schema generation
         return Partner.objects.none()
-    return Partner.objects.visible_to(request.user)
+    return selectors.partner_list(actor=request.user)
 
 
 def _residents(request):
@@ -99,15 +92,9 @@ class ServiceItemFilter(django_filters.FilterSet):
     def filter_eligible_for(self, queryset, name, resident):
         """Rules are evaluated in Python against the resident's tags in force today: two
         queries (the tags, the rules) however long the catalogue is."""
-        codes = resident_tag_codes(resident=resident)
-        eligible = []
-        for pk, rule in queryset.values_list("pk", "eligibility_rule"):
-            try:
-                if rule_evaluate(rule, codes):
-                    eligible.append(pk)
-            except Exception:  # a rule that no longer parses qualifies nobody
-                logger.warning("service item %s has an invalid eligibility rule", pk)
-        return queryset.filter(pk__in=eligible)
+        rules = queryset.prefetch_related(None).only("pk", "eligibility_rule")
+        eligible, _other = selectors.service_items_by_eligibility(rules, resident=resident)
+        return queryset.filter(pk__in=[item.pk for item in eligible])
 
 
 # --- Viewsets ------------------------------------------------------------------------------
@@ -117,6 +104,7 @@ class PartnerViewSet(ScopedReadOnlyModelViewSet):
     """Partner organisations in your scope (read-only; they are registered by the street)."""
 
     queryset = Partner.objects.all()
+    selector = staticmethod(selectors.partner_list)
     serializer_class = PartnerSerializer
     filterset_class = PartnerFilter
     search_fields = ["name", "uscc"]
@@ -127,23 +115,13 @@ class ServiceItemViewSet(ScopedReadOnlyModelViewSet):
     """The service catalogue (一老一幼一特): read-only, one list for the whole street."""
 
     queryset = ServiceItem.objects.all()
+    # The catalogue has no jurisdiction: the role's view permission decides (visible_to), and
+    # a role without it meets a 404 on details, like everywhere else.
+    selector = staticmethod(selectors.service_item_list)
     serializer_class = ServiceItemSerializer
     filterset_class = ServiceItemFilter
     search_fields = ["name"]
     ordering_fields = ["name", "group", "category"]
-
-    def get_queryset(self):
-        # The catalogue has no jurisdiction (no visible_to): the role's view permission decides,
-        # and a role without it meets a 404 on details, like everywhere else.
-        user = self.request.user
-        if not user.has_perm(model_perm(ServiceItem, "view")):
-            return ServiceItem.objects.none()
-        return ServiceItem.objects.prefetch_related(
-            Prefetch(
-                "partners",
-                queryset=Partner.objects.visible_to(user).order_by("name"),
-            )
-        )
 
 
 def register(router) -> None:

@@ -4,19 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
-from portal.querysets import ScopedQuerySet, objects_granted
-from portal.roles import STREET_ROLES, Role
 from portal.validators import uscc_normalize, validate_uscc
-
-
-class PartnerQuerySet(ScopedQuerySet):
-    """Partner staff see only their own organisation; the street and local staff (who refer
-    residents to them) see every partner — organisations, not people."""
-
-    def scoped_for(self, user):
-        if user.role == Role.PARTNER_STAFF:
-            return self.filter(pk__in=objects_granted(user, "services.act_for_partner", self.model))
-        return self.all()
+from services.catalogue.querysets import PartnerQuerySet, ServiceItemQuerySet
 
 
 class Partner(models.Model):
@@ -106,6 +95,8 @@ class ServiceItem(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
 
+    objects = ServiceItemQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("service item")
         verbose_name_plural = _("service items")
@@ -113,44 +104,3 @@ class ServiceItem(models.Model):
 
     def __str__(self):
         return self.name
-
-
-def partners_of(user):
-    """The partner organisations a partner-staff user acts for (a subquery, no query of its own)."""
-    return objects_granted(user, "services.act_for_partner", Partner)
-
-
-def partner_staff_ids(partner_ids) -> dict[int, list[int]]:
-    """Active partner-staff users (ids) per partner, from one query — whom reminders go to."""
-    staff: dict[int, list[int]] = {}
-    grants = PartnerUserObjectPermission.objects.filter(
-        permission__codename="act_for_partner",
-        content_object_id__in=partner_ids,
-        user__is_active=True,
-        user__role=Role.PARTNER_STAFF,
-    ).values_list("content_object_id", "user_id")
-    for partner_id, user_id in grants.order_by("content_object_id", "user_id"):
-        staff.setdefault(partner_id, []).append(user_id)
-    return staff
-
-
-def residents_in_scope(user):
-    """Primary keys of the residents in a community or grid user's jurisdiction (a subquery)."""
-    from grids.models import Resident
-
-    return Resident.objects.scoped_for(user).values("pk")
-
-
-class ResidentServiceQuerySet(ScopedQuerySet):
-    """Rows about one resident served by one partner: the street sees all; partner staff the
-    rows of their own organisation; community and grid staff the rows of their residents."""
-
-    partner_path = "partner"
-    resident_path = "resident"
-
-    def scoped_for(self, user):
-        if user.role in STREET_ROLES:
-            return self.all()
-        if user.role == Role.PARTNER_STAFF:
-            return self.filter(**{f"{self.partner_path}__in": partners_of(user)})
-        return self.filter(**{f"{self.resident_path}__in": residents_in_scope(user)})

@@ -1,16 +1,27 @@
-"""Writes of services/."""
+"""Writes of the catalogue room: partner organisations, their staff, the service catalogue.
+
+Each function opens with its gate (services/catalogue/policy.py), validates with `full_clean()`
+and writes one audit event in its transaction.
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from portal.audit import audit_record
-from portal.writes import jurisdiction_grant
+from portal.grants import jurisdiction_grant
 from services.catalogue.eligibility import rule_validate
-from services.models import Partner, ServiceItem
+from services.catalogue.models import Partner, ServiceItem
+from services.catalogue.policy import (
+    access_partner_create,
+    access_partner_staff_bind,
+    access_service_item_create,
+    access_service_item_update,
+)
 
 
 def partner_create(*, actor, **fields) -> Partner:
     """Register a partner organisation after validating its unified social credit code."""
+    access_partner_create(actor)
     with transaction.atomic():
         partner = Partner(**fields)
         partner.full_clean()
@@ -21,6 +32,7 @@ def partner_create(*, actor, **fields) -> Partner:
 
 def partner_staff_bind(*, actor, person, partner: Partner) -> None:
     """Bind a partner_staff account to its one organisation (binding again changes nothing)."""
+    access_partner_staff_bind(actor, partner)
     jurisdiction_grant(actor=actor, user=person, perm="services.act_for_partner", obj=partner)
 
 
@@ -44,8 +56,9 @@ def _service_item_check(item: ServiceItem) -> None:
 def service_item_create(*, actor, partners=(), **fields) -> ServiceItem:
     """Add a service to the catalogue, with the partners that provide it.
 
-    The eligibility rule must parse and name existing tag codes (services/eligibility.py).
+    The eligibility rule must parse and name existing tag codes (services/catalogue/eligibility.py).
     """
+    access_service_item_create(actor)
     with transaction.atomic():
         item = ServiceItem(**fields)
         item.eligibility_rule = (item.eligibility_rule or "").strip()
@@ -65,6 +78,7 @@ def service_item_update(
     *, actor, service_item: ServiceItem, partners=None, **fields
 ) -> ServiceItem:
     """Change a catalogue entry; `partners`, when given, replaces the providers."""
+    access_service_item_update(actor, service_item)
     allowed = {
         f.name for f in ServiceItem._meta.concrete_fields if f.editable and not f.primary_key
     }

@@ -1,5 +1,5 @@
 """Family-doctor contracts under /api/v1/family-doctor-contracts/: list, read, sign, and the
-actions `renew/`, `switch/` and `lapse/` (services/contracts.py decides everything).
+actions `renew/`, `switch/` and `lapse/` (services/contracts/writes.py and its gates decide).
 
 - Scope: `FamilyDoctorContract.objects.visible_to` — the street all, a clinic's staff their
   clinic's contracts, community and grid staff the contracts of their residents. Anything else
@@ -30,9 +30,11 @@ from rest_framework.response import Response
 from grids.models import Resident
 from portal.api.fields import ScopedPrimaryKeyRelatedField
 from portal.api.viewsets import ScopedViewSetMixin
-from portal.roles import Role
-from services.contracts import writes as flow
-from services.models import FamilyDoctorContract, Partner, Referral
+from services.catalogue.models import Partner
+from services.catalogue.selectors import partner_list
+from services.contracts import selectors, writes
+from services.contracts.models import FamilyDoctorContract
+from services.referrals.models import Referral
 
 
 class Conflict(APIException):
@@ -124,7 +126,7 @@ def _residents(request):
 def _partners(request):
     if request is None:
         return Partner.objects.none()
-    return Partner.objects.visible_to(request.user)
+    return partner_list(actor=request.user)
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -165,27 +167,26 @@ class FamilyDoctorContractViewSet(
     """Family-doctor contracts in your scope; sign, renew, switch, lapse."""
 
     queryset = FamilyDoctorContract.objects.all()
+    selector = staticmethod(selectors.family_doctor_contract_list)
     serializer_class = ContractSerializer
     filterset_class = ContractFilter
     ordering_fields = ["start_date", "end_date", "created_at"]
     extra_action_perms = {"renew": "change", "switch": "change", "lapse": "change"}
 
-    def selector_queryset(self):
-        return FamilyDoctorContract.objects.select_related("resident", "partner", "next")
-
     def get_serializer_class(self):
-        if getattr(self.request.user, "role", None) == Role.PARTNER_STAFF:
+        # Schema generation asks without a signed-in user.
+        if getattr(self.request.user, "is_partner_staff", False):
             return ContractPartnerSerializer
         return ContractSerializer
 
     def handle_exception(self, exc):
-        if isinstance(exc, flow.ContractConflict):
+        if isinstance(exc, writes.ContractConflict):
             exc = Conflict(detail=str(exc))
         return super().handle_exception(exc)
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = flow.family_doctor_contract_sign(
+        serializer.instance = writes.family_doctor_contract_sign(
             actor=self.request.user,
             resident=data["resident"],
             partner=data["partner"],
@@ -196,7 +197,7 @@ class FamilyDoctorContractViewSet(
         )
 
     def _respond(self, contract, code=status.HTTP_200_OK) -> Response:
-        fresh = self.selector_queryset().get(pk=contract.pk)
+        fresh = self.get_queryset().get(pk=contract.pk)
         return Response(self.get_serializer(fresh).data, status=code)
 
     @extend_schema(request=RenewSerializer, responses={201: ContractSerializer})
@@ -206,7 +207,7 @@ class FamilyDoctorContractViewSet(
         contract = self.get_object()
         payload = RenewSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        new = flow.family_doctor_contract_renew(
+        new = writes.family_doctor_contract_renew(
             actor=request.user, contract=contract, **payload.validated_data
         )
         return self._respond(new, status.HTTP_201_CREATED)
@@ -218,7 +219,7 @@ class FamilyDoctorContractViewSet(
         contract = self.get_object()
         payload = SwitchSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
-        new = flow.family_doctor_contract_switch(
+        new = writes.family_doctor_contract_switch(
             actor=request.user, contract=contract, **payload.validated_data
         )
         return self._respond(new, status.HTTP_201_CREATED)
@@ -228,7 +229,7 @@ class FamilyDoctorContractViewSet(
     def lapse(self, request, pk=None):
         """End the contract without a successor."""
         contract = self.get_object()
-        flow.family_doctor_contract_lapse(actor=request.user, contract=contract)
+        writes.family_doctor_contract_lapse(actor=request.user, contract=contract)
         return self._respond(contract)
 
 

@@ -8,7 +8,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from services.catalogue.models import Partner, ResidentServiceQuerySet
+from services.catalogue.models import Partner
+from services.contracts.querysets import FamilyDoctorContractQuerySet
+from services.referrals.models import Referral
 
 
 def one_year_after(start: date) -> date:
@@ -22,13 +24,6 @@ def one_year_after(start: date) -> date:
 def shortest_term_end(start: date) -> date:
     """The last day of a one-year term: 2026-01-01 → 2026-12-31."""
     return one_year_after(start) - timedelta(days=1)
-
-
-class FamilyDoctorContractQuerySet(ResidentServiceQuerySet):
-    """Street: all; the clinic's staff: its contracts; local staff: their residents' contracts."""
-
-    def active(self):
-        return self.filter(status=FamilyDoctorContract.Status.ACTIVE)
 
 
 class FamilyDoctorContract(models.Model):
@@ -120,3 +115,9 @@ class FamilyDoctorContract(models.Model):
                         % {"date": shortest_end.isoformat()}
                     }
                 )
+
+
+# States a contract may be renewed or switched from: still running, or run out unrenewed.
+RENEWABLE = frozenset({FamilyDoctorContract.Status.ACTIVE, FamilyDoctorContract.Status.LAPSED})
+# Referral states in which the clinic is serving the resident and may sign them.
+SIGNING_REFERRAL_STATES = frozenset({Referral.Status.ACCEPTED, Referral.Status.IN_SERVICE})

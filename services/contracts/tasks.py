@@ -1,4 +1,5 @@
-"""Family-doctor contracts, daily. A thin shim: services.contracts.writes does the work, once per date.
+"""Family-doctor contracts, daily. A thin shim: services.contracts.writes does the work, once
+per date, as the system (actor None).
 
 Celery autodiscovers `services.tasks` only: that module imports this one so the worker knows
 the task.
@@ -7,11 +8,11 @@ the task.
 from celery import shared_task
 from django.utils import timezone
 
-from services.contracts import writes as contracts
+from services.contracts import writes
 
 
 @shared_task(name="services.family_doctor_contracts_daily")
 def family_doctor_contracts_daily() -> dict:
     """Lapse the contracts whose term ended, then remind clinics and grid workers of the
     contracts ending within FAMILY_DOCTOR_EXPIRY_REMINDER_DAYS; each reminder once."""
-    return contracts.family_doctor_contracts_daily(today=timezone.localdate())
+    return writes.family_doctor_contracts_daily(today=timezone.localdate())

@@ -6,16 +6,11 @@
                     └─▶ lapsed    (the term ran out and nobody renewed; the daily task does it)
     a lapsed contract may still be renewed or switched (the history keeps the link).
 
-Who may do what (one condition per line in the access_* functions below):
-
-- sign: the street for any registered, living resident at any family-doctor clinic; partner
-  staff only for their own clinic and only a resident referred to it for a family doctor
-  (a referral for a `family_doctor` item assigned to their organisation, accepted or in
-  service). Community and grid staff only read contracts.
-- renew, lapse: whoever may change the contract (`visible_to(actor, "change")`): the street,
-  and the clinic's own staff.
-- switch: the street only. It ends one clinic's contract and starts another's, and partner
-  staff see only their own clinic's contracts, so neither clinic may act on the other's.
+Who may do what is each write's gate (services/contracts/policy.py): sign for the street and
+a clinic's staff, renew and lapse for whoever may change the contract, switch for the street
+only. What a clinic's staff may sign is checked here, as field errors: only for their own clinic
+and only a resident referred to it for a family doctor (a referral for a `family_doctor` item
+assigned to their organisation, accepted or in service).
 
 One active contract per resident: a clear field error here, and the partial unique index
 `family_doctor_one_active_per_resident` as the backstop when two signings race (its
@@ -23,15 +18,15 @@ IntegrityError becomes the same field error). Every write is atomic and audited;
 switch and lapse lock the contract (`select_for_update`) and answer a contract that is no
 longer in a state that allows the change with ContractConflict (409 in the API).
 
-The daily task (services/contracts_tasks.py) lapses the expired contracts in one UPDATE and
-sends the expiry reminders set-wise: a constant number of queries however many contracts end
-soon, one notification per recipient, contract and end date (the dedup key).
+The daily task (services/contracts/tasks.py, actor None) lapses the expired contracts in one
+UPDATE and sends the expiry reminders set-wise: a constant number of queries however many
+contracts end soon, one notification per recipient, contract and end date (the dedup key).
 """
 
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -42,26 +37,31 @@ from django.utils.translation import gettext_lazy
 from grids.selectors import grid_current_workers
 from portal.audit import audit_record
 from portal.models import Notification
-from portal.querysets import jurisdiction_holds
-from portal.roles import STREET_ROLES, Role
-from portal.writes import notifications_send_many, scheduled_run_once
-from services.models import (
-    FamilyDoctorContract,
-    Partner,
-    Referral,
-    ServiceItem,
-    partner_staff_ids,
+from portal.notifications import notifications_send_many
+from portal.schedules import scheduled_run_once
+from services.catalogue.models import Partner, ServiceItem
+from services.catalogue.selectors import partner_staff_ids
+from services.contracts.models import RENEWABLE, FamilyDoctorContract
+from services.contracts.policy import (
+    access_family_doctor_contract_lapse,
+    access_family_doctor_contract_reminders_send,
+    access_family_doctor_contract_renew,
+    access_family_doctor_contract_sign,
+    access_family_doctor_contract_switch,
+    access_family_doctor_contracts_daily,
+    access_family_doctor_contracts_lapse_expired,
 )
+from services.contracts.selectors import (
+    family_doctor_clinics,
+    family_doctor_contracts_expiring,
+    signing_referrals,
+)
+from services.referrals.models import Referral
 
 Status = FamilyDoctorContract.Status
 
 ONE_ACTIVE_CONSTRAINT = "family_doctor_one_active_per_resident"
 DAILY_TASK = "services.family_doctor_contracts_daily"
-
-# States a contract may be renewed or switched from: still running, or run out unrenewed.
-RENEWABLE = frozenset({Status.ACTIVE, Status.LAPSED})
-# Referral states in which the clinic is serving the resident and may sign them.
-SIGNING_REFERRAL_STATES = frozenset({Referral.Status.ACCEPTED, Referral.Status.IN_SERVICE})
 
 ACTIVE_EXISTS = gettext_lazy(
     "This resident already has an active family-doctor contract. Renew it, or ask the street "
@@ -73,77 +73,20 @@ class ContractConflict(Exception):
     """The contract is no longer in a state that allows this change (someone else moved it)."""
 
 
-# --- Who may act -----------------------------------------------------------------------------
-
-
-def is_street(actor) -> bool:
-    return actor is not None and actor.role in STREET_ROLES
-
-
-def is_partner_staff(actor) -> bool:
-    return actor is not None and actor.role == Role.PARTNER_STAFF
-
-
-def access_sign(actor) -> None:
-    """Signing needs the role's add permission, and is for the street and partner staff."""
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        raise PermissionDenied(_("You may not sign family-doctor contracts."))
-    if not actor.has_perm("services.add_familydoctorcontract"):
-        raise PermissionDenied(_("You may not sign family-doctor contracts."))
-    if not (is_street(actor) or is_partner_staff(actor)):
-        raise PermissionDenied(_("You may not sign family-doctor contracts."))
-
-
-def access_change(actor, contract: FamilyDoctorContract) -> None:
-    """Renew or lapse: the contract must be in the actor's change scope (street, own clinic)."""
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("You may not change this contract."))
-    allowed = FamilyDoctorContract.objects.visible_to(actor, "change")
-    if not allowed.filter(pk=contract.pk).exists():
-        raise PermissionDenied(_("You may not change this contract."))
-
-
-def access_switch(actor, contract: FamilyDoctorContract) -> None:
-    """Switching moves a resident between two clinics: the street decides."""
-    access_change(actor, contract)
-    if not is_street(actor):
-        raise PermissionDenied(_("Only the street office may switch a contract to another clinic."))
-
-
 # --- Checks ----------------------------------------------------------------------------------
-
-
-def family_doctor_clinics():
-    """Clinics that provide an active family-doctor item of the catalogue (a lazy queryset)."""
-    items = ServiceItem.objects.filter(
-        category=ServiceItem.Category.FAMILY_DOCTOR, active=True
-    ).values("partners")
-    return Partner.objects.filter(kind=Partner.Kind.CLINIC, pk__in=items)
 
 
 def _partner_errors(actor, partner: Partner) -> list:
     if not family_doctor_clinics().filter(pk=partner.pk).exists():
         return [_("Choose a clinic that provides family doctors in the service catalogue.")]
-    if is_partner_staff(actor) and not jurisdiction_holds(
-        user=actor, perm="services.act_for_partner", obj=partner
-    ):
+    if actor.is_partner_staff and not actor.acts_for(partner):
         return [_("You may sign contracts only for your own clinic.")]
     return []
 
 
-def signing_referrals(*, resident, partner: Partner):
-    """Referrals that let `partner` sign `resident`: family doctor, assigned to it, in service."""
-    return Referral.objects.filter(
-        resident=resident,
-        partner=partner,
-        service_item__category=ServiceItem.Category.FAMILY_DOCTOR,
-        status__in=SIGNING_REFERRAL_STATES,
-    ).order_by("-created_at", "-pk")
-
-
 def _signing_referral(*, actor, resident, partner, referral, errors: dict):
     """The referral to link to the contract; records what is wrong in `errors`."""
-    if is_partner_staff(actor):
+    if actor.is_partner_staff:
         candidates = signing_referrals(resident=resident, partner=partner)
         if referral is not None:
             if not candidates.filter(pk=referral.pk).exists():
@@ -230,9 +173,9 @@ def family_doctor_contract_sign(
     All field errors come at once (resident, partner, referral, dates, doctor). A partner's
     staff who name no referral get the resident's newest qualifying one linked.
     """
+    access_family_doctor_contract_sign(actor)
     from grids.models import Resident
 
-    access_sign(actor)
     today = timezone.localdate()
     errors: dict[str, list] = {}
     living = Resident.objects.filter(pk=resident.pk, deceased_date__isnull=True)
@@ -282,10 +225,10 @@ def family_doctor_contract_renew(
     Allowed while the contract is active, or after it lapsed (nobody renewed in time). Returns
     the new contract.
     """
+    access_family_doctor_contract_renew(actor, contract)
     today = timezone.localdate()
     with transaction.atomic():
         old = _lock(contract)
-        access_change(actor, old)
         if old.status not in RENEWABLE:
             raise ContractConflict(
                 _("This contract is now “%(status)s”: it can no longer be renewed.")
@@ -333,10 +276,10 @@ def family_doctor_contract_switch(
 ) -> FamilyDoctorContract:
     """Move the resident to another clinic: a new contract there; the old one ends the day
     before (or stays ended on the day it lapsed). Returns the new contract."""
+    access_family_doctor_contract_switch(actor, contract)
     today = timezone.localdate()
     with transaction.atomic():
         old = _lock(contract)
-        access_switch(actor, old)
         if old.status not in RENEWABLE:
             raise ContractConflict(
                 _("This contract is now “%(status)s”: it can no longer be switched.")
@@ -390,11 +333,10 @@ def family_doctor_contract_lapse(
     After its term it ends on its end date; by hand before the end (the resident died or moved
     away) it ends today.
     """
+    access_family_doctor_contract_lapse(actor, contract)
     today = today or timezone.localdate()
     with transaction.atomic():
         locked = _lock(contract)
-        if actor is not None:
-            access_change(actor, locked)
         if locked.status != Status.ACTIVE:
             raise ContractConflict(
                 _("This contract is now “%(status)s”: it can no longer lapse.")
@@ -412,12 +354,14 @@ def family_doctor_contract_lapse(
     return locked
 
 
-def family_doctor_contracts_lapse_expired(*, today: date) -> int:
-    """Every active contract whose term ended before `today` lapses, in one UPDATE.
+def family_doctor_contracts_lapse_expired(*, actor=None, today: date) -> int:
+    """Every active contract whose term ended before `today` lapses, in one UPDATE (the daily
+    task's work: actor None).
 
     Rows are locked in primary-key order first, so a renewal racing this either finishes
     before (and the contract is no longer active) or waits. Returns how many lapsed.
     """
+    access_family_doctor_contracts_lapse_expired(actor)
     with transaction.atomic():
         expired = list(
             FamilyDoctorContract.objects.select_for_update()
@@ -444,7 +388,7 @@ REMINDER_BATCH_SIZE = 1000
 
 
 def family_doctor_contract_reminders_send(
-    *, today: date, batch_size: int = REMINDER_BATCH_SIZE
+    *, actor=None, today: date, batch_size: int = REMINDER_BATCH_SIZE
 ) -> dict:
     """Tell the clinic's staff and the resident's grid worker that a term ends soon.
 
@@ -457,21 +401,8 @@ def family_doctor_contract_reminders_send(
     `batch_size` notifications one for the keys already sent and one insert — constant for
     any number of contracts up to a batch.
     """
-    horizon = today + timedelta(days=settings.FAMILY_DOCTOR_EXPIRY_REMINDER_DAYS)
-    contracts = list(
-        FamilyDoctorContract.objects.active()
-        .filter(end_date__gte=today, end_date__lte=horizon)
-        .order_by("end_date", "pk")
-        .values_list(
-            "pk",
-            "end_date",
-            "doctor_name",
-            "partner_id",
-            "partner__name",
-            "resident__name",
-            "resident__household__grid_id",
-        )
-    )
+    access_family_doctor_contract_reminders_send(actor)
+    contracts = family_doctor_contracts_expiring(today=today)
     if not contracts:
         return {"expiring": 0, "sent": 0}
     staff = partner_staff_ids({row[3] for row in contracts})
@@ -521,9 +452,10 @@ def family_doctor_contract_reminders_send(
     return {"expiring": len(contracts), "sent": sent}
 
 
-def family_doctor_contracts_daily(*, today: date) -> dict:
+def family_doctor_contracts_daily(*, actor=None, today: date) -> dict:
     """The daily run: lapse the expired contracts, then send the expiry reminders; once per day
     however often beat delivers it (`scheduled_run_once`, slot = the date)."""
+    access_family_doctor_contracts_daily(actor)
     slot = today.isoformat()
     with scheduled_run_once(task=DAILY_TASK, slot=slot) as run:
         if run is None:
@@ -533,23 +465,3 @@ def family_doctor_contracts_daily(*, today: date) -> dict:
         result = {"lapsed": lapsed, **reminders}
         run.result = result
     return {"skipped": False, "slot": slot, **result}
-
-
-# --- Reads -----------------------------------------------------------------------------------
-
-
-def family_doctor_contract_list(*, actor, action: str = "view"):
-    """Contracts the actor may see, with what every list row shows (no query per row)."""
-    return FamilyDoctorContract.objects.visible_to(actor, action).select_related(
-        "resident__household__grid", "partner", "next"
-    )
-
-
-def family_doctor_contract_history(*, actor, contract: FamilyDoctorContract):
-    """The resident's contracts the actor may see, oldest first (one query)."""
-    return (
-        FamilyDoctorContract.objects.visible_to(actor)
-        .filter(resident_id=contract.resident_id)
-        .select_related("partner")
-        .order_by("start_date", "pk")
-    )

@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal.hooks import HomeCard
-from portal.roles import STREET_ROLES, Role
+from portal.policy import allowed
 from services.referrals import selectors
+from services.referrals.policy import access_referral_list
 
 
 def _overdue_note(counts) -> str:
@@ -25,11 +26,11 @@ def _overdue_note(counts) -> str:
 
 
 def cards(user) -> list[HomeCard]:
-    if not user.has_perm("services.view_referral"):
+    if not allowed(access_referral_list, user):
         return []
     counts = selectors.referral_counts(actor=user)
     url = reverse("services:referral-list")
-    if user.role == Role.PARTNER_STAFF:
+    if user.is_partner_staff:
         return [
             HomeCard(
                 _("Awaiting your acceptance"),
@@ -46,7 +47,7 @@ def cards(user) -> list[HomeCard]:
                 note=_overdue_note(counts),
             ),
         ]
-    if user.role in STREET_ROLES:
+    if user.is_street_staff:
         escalated = counts["escalated"]
         return [
             HomeCard(

@@ -16,16 +16,9 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.roles import Role
-from services.models import (
-    Delivery,
-    Partner,
-    Referral,
-    ReferralEvent,
-    ServiceItem,
-    partners_of,
-)
-from services.referrals.writes import OPEN_STATES
+from services.catalogue.models import Partner, ServiceItem
+from services.deliveries.models import Delivery
+from services.referrals.models import OPEN_STATES, Referral, ReferralEvent
 
 Status = Referral.Status
 
@@ -109,6 +102,9 @@ def partner_response_times(*, actor, since=None) -> list[dict]:
 
     Each answer is an event leaving `assigned`; its assignment is the latest `assigned` event of
     the same referral before it (a declined referral may be assigned again, to someone else).
+    The answers are the events the actor may see (`ReferralEvent.objects.visible_to`): a
+    partner's staff see their own organisation's answers only, never another partner's decline
+    of a referral now with them.
     """
     since = since or timezone.now() - timedelta(days=365)
     assigned_at = (
@@ -119,8 +115,8 @@ def partner_response_times(*, actor, since=None) -> list[dict]:
         .values("at")[:1]
     )
     answers = (
-        ReferralEvent.objects.filter(
-            referral__in=Referral.objects.visible_to(actor).values("pk"),
+        ReferralEvent.objects.visible_to(actor)
+        .filter(
             from_status=Status.ASSIGNED,
             to_status__in=(Status.ACCEPTED, Status.APPROVED),
             partner__isnull=False,
@@ -130,10 +126,6 @@ def partner_response_times(*, actor, since=None) -> list[dict]:
         .order_by()  # the model's ordering would join the referrals just to sort
         .values_list("partner_id", "to_status", "assigned_at", "at")
     )
-    if actor.role == Role.PARTNER_STAFF:
-        # A referral now with this partner may have been declined by another before:
-        # a partner sees its own answers only.
-        answers = answers.filter(partner__in=partners_of(actor))
     hours: dict[int, list[float]] = defaultdict(list)
     declined: dict[int, int] = defaultdict(int)
     for partner_id, to_status, assigned, answered in answers:

@@ -2,24 +2,23 @@
 services delivered per group per month — every figure within the user's scope."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
-from services.dashboards import selectors as dashboards
+from services.dashboards import selectors
+from services.referrals.policy import access_referral_list
 
 
 @login_required
 def dashboard(request):
-    if not request.user.has_perm("services.view_referral"):
-        raise PermissionDenied
+    access_referral_list(request.user)  # the dashboard is about referrals: who may read them
     now = timezone.now()
     context = {
-        "stages": dashboards.referrals_by_stage_and_age(actor=request.user),
-        "overdue": dashboards.referrals_overdue(actor=request.user, now=now),
-        "responses": dashboards.partner_response_times(actor=request.user),
-        "deliveries": dashboards.deliveries_per_group_per_month(actor=request.user),
+        "stages": selectors.referrals_by_stage_and_age(actor=request.user),
+        "overdue": selectors.referrals_overdue(actor=request.user, now=now),
+        "responses": selectors.partner_response_times(actor=request.user),
+        "deliveries": selectors.deliveries_per_group_per_month(actor=request.user),
     }
     context["charts"] = {
         "stages": context["stages"],

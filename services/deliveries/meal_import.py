@@ -5,7 +5,8 @@ and docs/modules/services-meal-import.md (its table is `layout_markdown()`, and 
 the two equal) all come from it. One row per meal: who ate (身份证号 + 姓名), when (日期 +
 餐次), how many portions, whether the street subsidises it, and how it was verified.
 
-Reading an .xlsx or .csv file uses the generic readers of grids/imports.py.
+Reading the file, row errors and the template workbook are the spreadsheet kit's
+(portal/spreadsheets.py).
 
 Rules:
 - A resident is found by the keyed hash (blind index) of the ID number, among *all* residents
@@ -26,37 +27,37 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import PurePath
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
-from grids.imports import (
-    EXTENSIONS,
+from grids.models import Resident
+from portal import spreadsheets
+from portal.audit import audit_record
+from portal.spreadsheets import (
     Column,
     RowError,
+    SheetCheck,
     SheetRow,
     cell_text,
-    file_extension,
+    chunks,
+    error_report,
     read_sheet,
+    read_upload,
 )
-from grids.imports import template_workbook as registry_template_workbook
-from grids.models import Resident
-from portal.audit import audit_record
 from portal.validators import citizen_id_normalize, validate_citizen_id
-from services.deliveries.writes import CENT, MEAL_TAKEN, acts_for_partner, default_subsidy
+from services.deliveries.models import CENT, MEAL_TAKEN, default_subsidy
+from services.deliveries.policy import access_meal_import_commit, access_meal_import_create
 from services.models import Delivery, MealImport, MealLog, Partner, ServiceItem
 
 MAX_ROWS = 10_000  # a canteen's month is a few thousand meals
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_REPORTED_ERRORS = 2_000
-LOOKUP_CHUNK = 2_000
 NOTE_MAX_LENGTH = 500
 # When a meal counts as delivered (local time): the statement's month is that of the date.
 SLOT_TIMES = {
@@ -128,8 +129,6 @@ COLUMNS: tuple[Column, ...] = (
     ),
 )
 
-COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
-HEADER_KEYS = {c.header: c.key for c in COLUMNS}
 TEXT_KEYS = ("id_number",)
 
 SLOTS = {
@@ -147,7 +146,6 @@ VERIFICATIONS = {
     "签名": Delivery.Verification.SIGNATURE,
     "电话": Delivery.Verification.PHONE,
 }
-YES_NO = {"是": True, "否": False, "yes": True, "no": False, "y": True, "n": False}
 # Where the model's validation error about a Delivery field is reported.
 FIELD_COLUMNS = {
     "delivered_at": "date",
@@ -158,11 +156,6 @@ FIELD_COLUMNS = {
     "feedback": "note",
 }
 RELATIONS = ["partner", "service_item", "resident", "referral", "meal_import", "recorded_by"]
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
-
-
-def column_header(key: str) -> str:
-    return COLUMN_BY_KEY[key].header
 
 
 def layout_markdown() -> str:
@@ -174,25 +167,12 @@ def layout_markdown() -> str:
     return "\n".join(lines)
 
 
-# --- Reading a file ---------------------------------------------------------------------
-
-
-def read_meal_sheet(fileobj, *, filename: str, max_rows: int = MAX_ROWS) -> list[SheetRow]:
-    """Rows of an .xlsx (first sheet) or .csv file in this layout; ValidationError otherwise.
-
-    The registry import's reader (grids.imports.read_sheet) with this layout's columns: the
-    header row may sit below a title row, blank rows are skipped, row numbers stay those the
-    user sees.
-    """
-    return read_sheet(fileobj, filename=filename, max_rows=max_rows, columns=COLUMNS)
-
-
 # --- The check --------------------------------------------------------------------------
 
 
 @dataclass
 class MealRow:
-    """One row after its cells were read; `bad` names the columns with an error."""
+    """One row after its cells were read; `bad_keys` names the columns with an error."""
 
     number: int
     cells: dict
@@ -204,7 +184,7 @@ class MealRow:
     verification: str | None = None
     staff_name: str = ""
     resident_id: int | None = None
-    bad: set = field(default_factory=set)
+    bad_keys: set = field(default_factory=set)
 
 
 @dataclass
@@ -230,14 +210,10 @@ class MealPlan:
 
     def report(self) -> dict:
         """The JSON kept on the MealImport: counts, errors (row, column, reason), fingerprint."""
-        order = {c.header: i for i, c in enumerate(COLUMNS)}
-        errors = sorted(self.errors, key=lambda e: (e.row, order.get(e.column, len(order))))
         report = {
             "fingerprint": self.fingerprint,
             "counts": self.counts(),
-            "error_count": len(errors),
-            "bad_rows": len({e.row for e in errors}),
-            "errors": [e.as_dict() for e in errors[:MAX_REPORTED_ERRORS]],
+            **error_report(self.errors, columns=COLUMNS, limit=MAX_REPORTED_ERRORS),
         }
         if self.already_imported is not None:
             committed_at = self.already_imported.committed_at
@@ -267,16 +243,17 @@ def meal_import_check(
     return _Check(partner, service_item, rows, staff_default).run()
 
 
-class _Check:
+class _Check(SheetCheck):
     def __init__(self, partner, service_item, rows, staff_default):
-        self.partner = partner
-        self.service_item = service_item
-        self.sheet_rows = rows
-        self.staff_default = (staff_default or "").strip()[:64]
         self.plan = MealPlan(
             total_rows=len(rows),
             fingerprint=fingerprint_of(partner=partner, service_item=service_item, rows=rows),
         )
+        super().__init__(columns=COLUMNS, errors=self.plan.errors)
+        self.partner = partner
+        self.service_item = service_item
+        self.sheet_rows = rows
+        self.staff_default = (staff_default or "").strip()[:64]
         self.id_field = Resident._meta.get_field("id_number")
 
     def run(self) -> MealPlan:
@@ -297,33 +274,26 @@ class _Check:
         self._doubles_in_file(rows)
         self._doubles_in_database(rows)
         for row in rows:
-            if not row.bad:
+            if not row.bad_keys:
                 self._plan(row)
         return self.plan
-
-    def error(self, row: MealRow, key: str, message, code: str) -> None:
-        row.bad.add(key)
-        self.plan.errors.append(RowError(row.number, column_header(key), str(message), code))
 
     # -- one row on its own ---------------------------------------------------------------
 
     def _read(self, sheet_row: SheetRow) -> MealRow:
-        cells = {c.key: cell_text(sheet_row.values.get(c.key)) for c in COLUMNS}
+        cells = self.cells(sheet_row)
         row = MealRow(sheet_row.number, cells)
-        for key, column in COLUMN_BY_KEY.items():
-            if column.required and not cells[key]:
-                self.error(row, key, _("This column must be filled in."), "required")
+        self.require_filled(row, cells)
         self._id_number(row, raw=sheet_row.values.get("id_number"))
         row.date = self._date(row)
-        row.slot = self._choice(row, "slot", SLOTS, MealLog.Slot)
-        row.verification = self._choice(row, "verification", VERIFICATIONS, Delivery.Verification)
+        row.slot = self.choice(row, "slot", cells["slot"], SLOTS, MealLog.Slot)
+        row.verification = self.choice(
+            row, "verification", cells["verification"], VERIFICATIONS, Delivery.Verification
+        )
         row.quantity = self._quantity(row)
-        if cells["subsidised"]:
-            subsidised = YES_NO.get(cells["subsidised"].lower())
-            if subsidised is None:
-                self.error(row, "subsidised", _("Write 是 or 否."), "choice")
-            else:
-                row.subsidised = subsidised
+        subsidised = self.yes_no(row, "subsidised", cells["subsidised"])
+        if subsidised is not None:
+            row.subsidised = subsidised
         if row.subsidised and row.quantity is not None and row.quantity != 1:
             self.error(
                 row,
@@ -336,14 +306,7 @@ class _Check:
         row.staff_name = cells["staff_name"] or self.staff_default
         if len(row.staff_name) > 64:
             self.error(row, "staff_name", _("At most 64 characters."), "too_long")
-        if len(cells["note"]) > NOTE_MAX_LENGTH:
-            self.error(
-                row,
-                "note",
-                ngettext("At most %(n)d character.", "At most %(n)d characters.", NOTE_MAX_LENGTH)
-                % {"n": NOTE_MAX_LENGTH},
-                "too_long",
-            )
+        self.too_long(row, "note", cells["note"], NOTE_MAX_LENGTH)
         return row
 
     def _id_number(self, row: MealRow, *, raw) -> None:
@@ -353,44 +316,21 @@ class _Check:
         try:
             validate_citizen_id(id_number)
         except ValidationError as exc:
-            if isinstance(raw, int | float):
-                message = _(
-                    "Excel stored this ID number as a number and dropped its last digits: "
-                    "format the column as text and type the number again."
-                )
-            else:
-                message = exc.messages[0]
-            self.error(row, "id_number", message, "id_invalid")
+            self.bad_id_number(row, "id_number", raw=raw, exc=exc, code="id_invalid")
             return
         row.id_hash = self.id_field.hash_of(id_number)
 
     def _date(self, row: MealRow) -> datetime.date | None:
-        value = row.cells["date"]
-        if not value:
+        parsed = self.date(
+            row,
+            "date",
+            row.cells["date"],
+            message=_("Write the date as YYYY-MM-DD, e.g. 2025-03-05."),
+        )
+        if parsed is not None and parsed > timezone.localdate():
+            self.error(row, "date", _("The date is in the future."), "date_future")
             return None
-        for fmt in DATE_FORMATS:
-            try:
-                parsed = datetime.datetime.strptime(value, fmt).date()
-            except ValueError:
-                continue
-            if parsed > timezone.localdate():
-                self.error(row, "date", _("The date is in the future."), "date_future")
-                return None
-            return parsed
-        self.error(row, "date", _("Write the date as YYYY-MM-DD, e.g. 2025-03-05."), "date")
-        return None
-
-    def _choice(self, row: MealRow, key: str, words: dict, choices) -> str | None:
-        value = row.cells[key]
-        if not value:
-            return None
-        found = words.get(value) or words.get(value.lower())
-        if found is None and value.lower() in choices.values:
-            found = value.lower()
-        if found is None:
-            allowed = "、".join(dict.fromkeys(k for k in words if not k.isascii()))
-            self.error(row, key, _("Write one of: %(allowed)s.") % {"allowed": allowed}, "choice")
-        return found
+        return parsed
 
     def _quantity(self, row: MealRow) -> Decimal | None:
         value = row.cells["quantity"]
@@ -419,7 +359,7 @@ class _Check:
         """Any registered resident of the street may eat here; the name must agree."""
         hashes = sorted({r.id_hash for r in rows if r.id_hash})
         found: dict[str, tuple] = {}
-        for chunk in _chunks(hashes):
+        for chunk in chunks(hashes):
             for id_hash, pk, name, deceased in Resident.objects.filter(
                 id_number_hash__in=chunk
             ).values_list("id_number_hash", "pk", "name", "deceased_date"):
@@ -463,13 +403,15 @@ class _Check:
 
     def _doubles_in_database(self, rows: list[MealRow]) -> None:
         candidates = [
-            r for r in rows if r.subsidised and r.resident_id and r.date and r.slot and not r.bad
+            r
+            for r in rows
+            if r.subsidised and r.resident_id and r.date and r.slot and not r.bad_keys
         ]
         if not candidates:
             return
         dates = [r.date for r in candidates]
         taken: set[tuple] = set()
-        for chunk in _chunks(sorted({r.resident_id for r in candidates})):
+        for chunk in chunks(sorted({r.resident_id for r in candidates})):
             taken |= set(
                 MealLog.objects.filter(
                     subsidised=True,
@@ -524,19 +466,7 @@ def _squeeze(name: str) -> str:
     return "".join(name.split())
 
 
-def _chunks(values: list, size: int = LOOKUP_CHUNK):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 # --- Upload (the dry run) and commit ---------------------------------------------------
-
-
-def _check_may_import(actor, partner: Partner) -> None:
-    if actor is None or not actor.has_perm("services.add_mealimport"):
-        raise PermissionDenied(_("You may not import meal logs."))
-    if not acts_for_partner(actor, partner):
-        raise PermissionDenied(_("You may import meal logs only for your own organisation."))
 
 
 def _check_meal_item(partner: Partner, service_item: ServiceItem) -> None:
@@ -555,41 +485,28 @@ def meal_import_create(
     report otherwise. A file that cannot be read at all (wrong type, too large, no header,
     too many rows) is refused with a ValidationError on `file` and nothing is stored.
     """
-    _check_may_import(actor, partner)
+    access_meal_import_create(actor, partner)
     _check_meal_item(partner, service_item)
-    name = PurePath(uploaded_file.name or "").name
-    extension = file_extension(name)
-    if extension not in EXTENSIONS:
-        raise ValidationError({"file": _("Upload an Excel workbook (.xlsx) or a CSV file (.csv).")})
-    if uploaded_file.size > MAX_FILE_BYTES:
-        raise ValidationError(
-            {
-                "file": _("The file is larger than %(mb)d MB; split it into smaller files.")
-                % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
-            }
-        )
-    try:
-        rows = read_meal_sheet(uploaded_file, filename=name)
-    except ValidationError as exc:
-        raise ValidationError({"file": exc.messages}) from None
-    uploaded_file.seek(0)
+    upload = read_upload(
+        uploaded_file, columns=COLUMNS, max_bytes=MAX_FILE_BYTES, max_rows=MAX_ROWS
+    )
     plan = meal_import_check(
         partner=partner,
         service_item=service_item,
-        rows=rows,
+        rows=upload.rows,
         staff_default=actor.get_full_name(),
     )
     with transaction.atomic():
         meal_import = MealImport(
             partner=partner,
             service_item=service_item,
-            original_name=name[:200],
+            original_name=upload.name[:200],
             status=MealImport.Status.FAILED if plan.errors else MealImport.Status.CHECKED,
             total_rows=plan.total_rows,
             report=plan.report(),
             uploaded_by=actor,
         )
-        meal_import.file.save(f"{secrets.token_hex(12)}{extension}", uploaded_file, save=False)
+        meal_import.file.save(upload.storage_name, uploaded_file, save=False)
         meal_import.full_clean()
         meal_import.save()
         audit_record(
@@ -609,10 +526,7 @@ def meal_import_commit(*, actor, meal_import: MealImport) -> MealImport:
     (a subsidised meal was recorded meanwhile), nothing is written and the import is `failed`
     with the new errors. A file already imported adds nothing and says so.
     """
-    if actor is None or not actor.has_perm("services.add_mealimport"):
-        raise PermissionDenied(_("You may not import meal logs."))
-    if not MealImport.objects.visible_to(actor, "add").filter(pk=meal_import.pk).exists():
-        raise PermissionDenied(_("You may import meal logs only for your own organisation."))
+    access_meal_import_commit(actor, meal_import)
     with transaction.atomic():
         locked = (
             MealImport.objects.select_for_update(of=("self",))
@@ -625,7 +539,9 @@ def meal_import_commit(*, actor, meal_import: MealImport) -> MealImport:
             raise ValidationError(_("Correct the errors in the file and upload it again."))
         Partner.objects.select_for_update(no_key=True).filter(pk=locked.partner_id).first()
         with locked.file.open("rb") as fileobj:
-            rows = read_meal_sheet(fileobj, filename=locked.original_name)
+            rows = read_sheet(
+                fileobj, filename=locked.original_name, columns=COLUMNS, max_rows=MAX_ROWS
+            )
         plan = meal_import_check(
             partner=locked.partner,
             service_item=locked.service_item,
@@ -689,4 +605,4 @@ def _write(plan: MealPlan, *, meal_import: MealImport, actor) -> None:
 
 def template_workbook() -> bytes:
     """An .xlsx with the headers and one example row; the ID column is text."""
-    return registry_template_workbook(columns=COLUMNS, text_keys=TEXT_KEYS, title="助餐记录")
+    return spreadsheets.template_workbook(columns=COLUMNS, text_keys=TEXT_KEYS, title="助餐记录")

@@ -1,6 +1,7 @@
 """Deliveries (服务记录) logged by partners, the meal logs of canteens, and meal-log imports."""
 
-from decimal import Decimal
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -8,13 +9,21 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.querysets import ScopedQuerySet
-from portal.roles import STREET_ROLES, Role
-from services.catalogue.models import Partner, ResidentServiceQuerySet, ServiceItem, partners_of
+from services.catalogue.models import Partner, ServiceItem
+from services.deliveries.querysets import DeliveryQuerySet, MealImportQuerySet, MealLogQuerySet
+from services.referrals.models import Referral
+
+CENT = Decimal("0.01")
+# Referral states in which the partner is serving the resident, so deliveries may be logged.
+LOGGABLE_REFERRAL_STATES = frozenset({Referral.Status.ACCEPTED, Referral.Status.IN_SERVICE})
+# A meal delivered before this local hour is lunch, from it on dinner.
+DINNER_FROM_HOUR = 15
+MEAL_TAKEN = _("This resident already has a subsidised meal for this date and meal.")
 
 
-class DeliveryQuerySet(ResidentServiceQuerySet):
-    """Street: all; partner staff: their organisation's deliveries; local staff: their residents'."""
+def default_subsidy(*, service_item: ServiceItem, quantity) -> Decimal:
+    """Quantity × the item's subsidy per unit, to the cent: the street's rate decides the money."""
+    return (Decimal(quantity) * service_item.subsidy).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 class Delivery(models.Model):
@@ -98,10 +107,6 @@ class Delivery(models.Model):
         return f"{self.service_item} · {self.resident} · {self.delivered_at:%Y-%m-%d}"
 
 
-class MealLogQuerySet(ResidentServiceQuerySet):
-    partner_path = "delivery__partner"
-
-
 class MealLog(models.Model):
     """助餐记录 — the meal behind a meal delivery: one resident, one date, one slot.
 
@@ -138,25 +143,18 @@ class MealLog(models.Model):
                 fields=["resident", "date", "slot"],
                 condition=models.Q(subsidised=True),
                 name="meal_subsidised_once_per_slot",
-                violation_error_message=_(
-                    "This resident already has a subsidised meal for this date and meal."
-                ),
+                violation_error_message=MEAL_TAKEN,
             )
         ]
 
     def __str__(self):
         return f"{self.resident_id} · {self.date} · {self.get_slot_display()}"
 
-
-class MealImportQuerySet(ScopedQuerySet):
-    """The street sees every import; partner staff those of their organisation."""
-
-    def scoped_for(self, user):
-        if user.role in STREET_ROLES:
-            return self.all()
-        if user.role == Role.PARTNER_STAFF:
-            return self.filter(partner__in=partners_of(user))
-        return self.none()
+    @classmethod
+    def slot_at(cls, moment: datetime.datetime) -> str:
+        """The meal a delivery at `moment` (local time) counts as."""
+        local = timezone.localtime(moment)
+        return cls.Slot.LUNCH if local.hour < DINNER_FROM_HOUR else cls.Slot.DINNER
 
 
 class MealImport(models.Model):

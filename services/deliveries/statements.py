@@ -5,8 +5,8 @@ served; then the totals (residents counted once however many items they had). Ev
 is an aggregate over exactly the Delivery rows of that partner whose `delivered_at` falls in
 the month in local time (Asia/Shanghai), so the statement reconciles with the deliveries.
 
-Who sees a statement: street roles and the partner's own staff (those who act for it, see
-services.deliveries.writes.acts_for_partner), with `services.view_delivery`. Community and grid staff
+Who sees a statement: street roles and the partner's own staff, with `services.view_delivery`
+(the gate `access_partner_statement`, services/deliveries/policy.py). Community and grid staff
 see partners but not their statements — theirs would only hold their own residents' share.
 Anyone else meets a 404.
 """
@@ -22,8 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from services.deliveries.writes import acts_for_partner
-from services.models import Delivery, Partner, ServiceItem
+from portal.policy import allowed
+from services.catalogue.models import Partner, ServiceItem
+from services.deliveries.models import Delivery
+from services.deliveries.policy import access_partner_statement
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 ZERO = Decimal("0.00")
@@ -103,9 +105,7 @@ def partner_statement(*, actor, partner: Partner, month: Month | str) -> Stateme
     """
     if isinstance(month, str):
         month = Month.parse(month)
-    if not actor.has_perm("services.view_delivery"):
-        raise ObjectDoesNotExist("deliveries not visible")
-    if not acts_for_partner(actor, partner):
+    if not allowed(access_partner_statement, actor, partner):
         raise ObjectDoesNotExist("not this partner's statement to see")
     deliveries = deliveries_in_month(
         Delivery.objects.visible_to(actor).filter(partner=partner), month

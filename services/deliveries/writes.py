@@ -1,12 +1,10 @@
 """Deliveries (服务记录): what a partner delivered, to whom, when, how much and how verified.
 
 `delivery_log()` is the one way a delivery is written by hand (the page under a referral and
-the API); meal-log spreadsheets are written by services/meal_import.py. Who may log, one
-condition per line in `access_log_delivery()`:
-
-- street roles, for any partner;
-- partner staff, only for their own organisation;
-- with a referral: only on a referral assigned to that partner and accepted or in service.
+the API); meal-log spreadsheets are written by services/deliveries/meal_import.py. Who may log
+is its gate, `access_delivery_log()` (services/deliveries/policy.py): street roles for any
+partner, partner staff only for their own organisation. With a referral, it must be assigned
+to that partner and accepted or in service — checked on the locked referral, as field errors.
 
 A delivery of a meal item also records its MealLog (the slot from the time of day), so the
 database constraint "one subsidised meal per resident, date and slot" holds however a meal is
@@ -14,92 +12,27 @@ recorded: by hand, twice at once, or in a spreadsheet.
 """
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit import audit_record
-from portal.querysets import jurisdiction_holds
-from portal.roles import STREET_ROLES, Role
-from services.models import Delivery, MealLog, Partner, Referral, ServiceItem
+from services.catalogue.models import Partner, ServiceItem
+from services.deliveries.models import (
+    LOGGABLE_REFERRAL_STATES,
+    MEAL_TAKEN,
+    Delivery,
+    MealLog,
+    default_subsidy,
+)
+from services.deliveries.policy import access_delivery_log
+from services.referrals.models import Referral
 
-CENT = Decimal("0.01")
-# Referral states in which the partner is serving the resident, so deliveries may be logged.
-LOGGABLE_REFERRAL_STATES = frozenset({Referral.Status.ACCEPTED, Referral.Status.IN_SERVICE})
-# A meal delivered before this local hour is lunch, from it on dinner.
-DINNER_FROM_HOUR = 15
 # Deliveries are logged after the fact; a few minutes of clock skew between phone and server.
 FUTURE_TOLERANCE = datetime.timedelta(minutes=10)
-MEAL_TAKEN = _("This resident already has a subsidised meal for this date and meal.")
-
-
-# --- Who may log ----------------------------------------------------------------------------
-
-
-def acts_for_partner(user, partner: Partner) -> bool:
-    """Street roles act for every partner; partner staff for their own organisation only."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    if user.role in STREET_ROLES:
-        return True
-    if user.role != Role.PARTNER_STAFF:
-        return False
-    return jurisdiction_holds(user=user, perm="services.act_for_partner", obj=partner)
-
-
-def may_log_delivery(user, *, partner: Partner, referral: Referral | None = None) -> bool:
-    """Whether `user` may log a delivery for `partner` (on `referral`, when given) right now."""
-    if user is None or not user.has_perm("services.add_delivery"):
-        return False
-    if not acts_for_partner(user, partner):
-        return False
-    if referral is None:
-        return True
-    if referral.partner_id != partner.pk:
-        return False
-    return referral.status in LOGGABLE_REFERRAL_STATES
-
-
-def access_log_delivery(user, *, partner: Partner) -> None:
-    """PermissionDenied unless the role may add deliveries and acts for this partner."""
-    if user is None or not user.has_perm("services.add_delivery"):
-        raise PermissionDenied(_("You may not log deliveries."))
-    if not acts_for_partner(user, partner):
-        raise PermissionDenied(_("You may log deliveries only for your own organisation."))
-
-
-# --- Reads -----------------------------------------------------------------------------------
-
-
-def delivery_list(*, actor):
-    """Deliveries the actor may see, with what a list row shows (no query per row)."""
-    return Delivery.objects.visible_to(actor).select_related(
-        "partner", "service_item", "resident", "referral", "meal"
-    )
-
-
-def referral_delivery_list(*, actor, referral: Referral):
-    """The deliveries of one referral that the actor may see, newest first."""
-    return delivery_list(actor=actor).filter(referral=referral).order_by("-delivered_at", "-id")
-
-
-# --- Writes ----------------------------------------------------------------------------------
-
-
-def default_subsidy(*, service_item: ServiceItem, quantity) -> Decimal:
-    """Quantity × the item's subsidy per unit, to the cent."""
-    return (Decimal(quantity) * service_item.subsidy).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def meal_slot_at(moment: datetime.datetime) -> str:
-    """The meal a delivery at `moment` (local time) counts as."""
-    local = timezone.localtime(moment)
-    return MealLog.Slot.LUNCH if local.hour < DINNER_FROM_HOUR else MealLog.Slot.DINNER
 
 
 def delivery_log(
@@ -124,7 +57,7 @@ def delivery_log(
     the item's subsidy per unit. A meal item also records its MealLog; a second subsidised
     meal for the same resident, date and meal is refused. Bad input: ValidationError by field.
     """
-    access_log_delivery(actor, partner=partner)
+    access_delivery_log(actor, partner)
     errors: dict[str, list] = {}
     if quantity is None:
         quantity_value = None
@@ -221,7 +154,7 @@ def _meal_for(delivery: Delivery, errors: dict) -> MealLog | None:
     meal = MealLog(
         resident=delivery.resident,
         date=timezone.localdate(delivery.delivered_at),
-        slot=meal_slot_at(delivery.delivered_at),
+        slot=MealLog.slot_at(delivery.delivered_at),
         subsidised=subsidised,
     )
     if subsidised and (

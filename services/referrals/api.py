@@ -19,10 +19,9 @@ from rest_framework.response import Response
 from grids.models import Resident, VisitNeed
 from portal.api.fields import ScopedPrimaryKeyRelatedField
 from portal.api.viewsets import ScopedViewSetMixin
-from portal.audit import audit_record
-from portal.roles import Role
-from services.models import Partner, Referral, ServiceItem
-from services.referrals import writes as flow
+from services.catalogue.models import Partner, ServiceItem
+from services.referrals import selectors, writes
+from services.referrals.models import CancelReason, DeclineReason, Referral, resident_age
 
 
 class Conflict(APIException):
@@ -84,14 +83,10 @@ class ReferralPartnerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_resident_age(self, referral) -> int:
-        return flow.resident_age(referral.resident)
+        return resident_age(referral.resident)
 
     def get_address(self, referral) -> str:
-        household = referral.resident.household
-        dwelling = household.dwelling if household else None
-        if dwelling is None:
-            return ""
-        return f"{dwelling.building.address} {dwelling.room_label}"
+        return selectors.referral_address(referral)
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -99,12 +94,12 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class DeclineSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=flow.DeclineReason.choices)
+    reason = serializers.ChoiceField(choices=DeclineReason.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class CancelSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=flow.CancelReason.choices)
+    reason = serializers.ChoiceField(choices=CancelReason.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -163,58 +158,44 @@ class ReferralViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
     """Referrals in your scope; partner staff see only those addressed to their organisation."""
 
     queryset = Referral.objects.all()
+    selector = staticmethod(selectors.referral_detail_queryset)
     serializer_class = ReferralSerializer
     filterset_class = ReferralFilter
     ordering_fields = ["created_at", "stage_deadline"]
     extra_action_perms = dict.fromkeys([*TRANSITION_INPUT, "consent"], "change")
 
-    def selector_queryset(self):
-        return Referral.objects.select_related(
-            "resident__household__dwelling__building", "service_item", "need"
-        )
-
-    def _is_partner(self) -> bool:
-        return getattr(self.request.user, "role", None) == Role.PARTNER_STAFF
-
     def get_serializer_class(self):
-        if self._is_partner():
+        # Schema generation asks without a signed-in user.
+        if getattr(self.request.user, "is_partner_staff", False):
             return ReferralPartnerSerializer
         return ReferralSerializer
 
     def handle_exception(self, exc):
-        if isinstance(exc, flow.ReferralConflict):
+        if isinstance(exc, writes.ReferralConflict):
             exc = Conflict(detail=str(exc))
         return super().handle_exception(exc)
-
-    def _audit_partner_view(self, referrals) -> None:
-        if self._is_partner():
-            audit_record(
-                actor=self.request.user,
-                action="referral.partner_view",
-                details={"referrals": [referral.pk for referral in referrals]},
-            )
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         rows = page if page is not None else list(queryset)
-        self._audit_partner_view(rows)
+        writes.referral_partner_view_audit(actor=self.request.user, referrals=rows)
         data = self.get_serializer(rows, many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def retrieve(self, request, *args, **kwargs):
         referral = self.get_object()
-        self._audit_partner_view([referral])
+        writes.referral_partner_view_audit(actor=self.request.user, referrals=[referral])
         return Response(self.get_serializer(referral).data)
 
     def perform_create(self, serializer):
         data = serializer.validated_data
         if data.get("need"):
-            serializer.instance = flow.referral_create_from_need(
+            serializer.instance = writes.referral_create_from_need(
                 actor=self.request.user, need=data["need"], service_item=data["service_item"]
             )
         else:
-            serializer.instance = flow.referral_create(
+            serializer.instance = writes.referral_create(
                 actor=self.request.user,
                 resident=data["resident"],
                 service_item=data["service_item"],
@@ -229,7 +210,7 @@ class ReferralViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
             payload = input_class(data=request.data)
             payload.is_valid(raise_exception=True)
             kwargs = dict(payload.validated_data)
-        flow.TRANSITION_FUNCTIONS[name](actor=request.user, referral=referral, **kwargs)
+        writes.TRANSITION_FUNCTIONS[name](actor=request.user, referral=referral, **kwargs)
         return self._respond(referral)
 
     def _respond(self, referral) -> Response:
@@ -237,9 +218,9 @@ class ReferralViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
         longer sees it, and gets only its id and new status (no name, phone or address)."""
         fresh = self.get_queryset().filter(pk=referral.pk).first()
         if fresh is None:
-            status_now = Referral.objects.values_list("status", flat=True).get(pk=referral.pk)
+            status_now = selectors.referral_status_now(pk=referral.pk)
             return Response({"id": referral.pk, "status": status_now})
-        self._audit_partner_view([fresh])
+        writes.referral_partner_view_audit(actor=self.request.user, referrals=[fresh])
         return Response(self.get_serializer(fresh).data)
 
     @action(detail=True, methods=["post"])
@@ -248,7 +229,7 @@ class ReferralViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
         referral = self.get_object()
         payload = ConsentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        flow.referral_record_consent(
+        writes.referral_record_consent(
             actor=request.user, referral=referral, **payload.validated_data
         )
         return self._respond(referral)

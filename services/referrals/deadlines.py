@@ -1,6 +1,6 @@
 """Stage deadlines: a referral left too long in a stage goes back to the street (escalated).
 
-Run hourly by beat (services.tasks). Idempotent however often it fires: escalation changes the
+Run hourly by beat (services/referrals/tasks.py). Idempotent however often it fires: escalation changes the
 status, so the next run no longer selects the referral; a run racing another one gets
 ReferralConflict for the referrals the other already moved and counts them as skipped.
 """
@@ -10,10 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Notification, User
-from portal.roles import STREET_ROLES
-from portal.writes import notifications_send_many
-from services.models import Referral
-from services.referrals.writes import TRANSITIONS, ReferralConflict, referral_escalate
+from portal.notifications import notifications_send_many
+from services.referrals.selectors import referrals_to_escalate
+from services.referrals.writes import ReferralConflict, referral_escalate
 
 
 def referrals_escalate_overdue(*, now) -> dict:
@@ -25,14 +24,10 @@ def referrals_escalate_overdue(*, now) -> dict:
     `referral_escalate` itself notifies no one for an escalation, so the street hears it here,
     once per referral and missed deadline (the dedup key).
     """
-    overdue = list(
-        Referral.objects.filter(stage_deadline__lt=now, status__in=TRANSITIONS["escalate"].sources)
-        .only("pk", "stage_deadline")
-        .order_by("stage_deadline", "pk")
-    )
+    overdue = referrals_to_escalate(now=now)
     if not overdue:
         return {"overdue": 0, "escalated": 0, "skipped": 0, "sent": 0}
-    street = list(User.objects.filter(role__in=STREET_ROLES, is_active=True).order_by("pk"))
+    street = list(User.objects.street_staff().order_by("pk"))
     escalated = skipped = sent = 0
     for referral in overdue:
         deadline = timezone.localtime(referral.stage_deadline)

@@ -1,172 +1,32 @@
-"""Forms of the services pages: the list filters, the create forms and one small form per
-referral transition.
+"""Forms of the referral pages: the create form and one small form per referral transition.
 
-Forms validate and prepare; the writes go through services/referrals.py, which checks the
-state and the actor again under its row lock. Choices of related objects come from
-`visible_to(user)`. Widgets are sized for a phone (390 px): one column, big choices.
+Forms validate and prepare; the writes go through services/referrals/writes.py, which asks the
+gate and checks the state again under its row lock. Choices of related objects come from the
+selectors (`visible_to(user)`). Widgets are sized for a phone (390 px): one column, big choices.
 """
 
-import django_filters
 from django import forms
 from django.conf import settings
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.roles import STREET_ROLES, Role
-from portal.ui import ALL, FilterSet
-from services.models import Partner, Referral, ServiceItem
-from services.referrals import writes as flow
-from services.referrals.selectors import overdue_q
-
-
-def style(form: forms.BaseForm) -> None:
-    """Bootstrap classes on every widget; radio buttons become buttons (services/_field.html)."""
-    for name, field in form.fields.items():
-        widget = field.widget
-        if isinstance(widget, forms.RadioSelect):
-            css = "btn-check"
-        elif isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select"
-        else:
-            css = "form-control"
-        if form.is_bound and form._errors and name in form._errors:
-            css += " is-invalid"
-        widget.attrs["class"] = css
-
-
-def _textarea(rows=2):
-    return forms.Textarea(attrs={"rows": rows})
-
-
-# --- List filters -----------------------------------------------------------------------------
-
-
-def _search_widget(placeholder):
-    return forms.TextInput(attrs={"type": "search", "placeholder": placeholder})
-
-
-def _filter_service_items(request):
-    """Partner staff choose among the items their organisation provides; others, all."""
-    items = ServiceItem.objects.order_by("group", "name")
-    if request.user.role == Role.PARTNER_STAFF:
-        return items.filter(partners__in=Partner.objects.visible_to(request.user)).distinct()
-    return items
-
-
-def _filter_partners(request):
-    return Partner.objects.visible_to(request.user).order_by("name")
-
-
-class ReferralFilter(FilterSet):
-    """The referral list: resident name, status, service, partner (street only), overdue."""
-
-    q = django_filters.CharFilter(
-        label=_("Search"), method="search", widget=_search_widget(_("Resident's name"))
-    )
-    status = django_filters.ChoiceFilter(
-        label=_("status"), choices=Referral.Status.choices, empty_label=ALL
-    )
-    service_item = django_filters.ModelChoiceFilter(
-        label=_("service"), queryset=_filter_service_items, empty_label=ALL
-    )
-    partner = django_filters.ModelChoiceFilter(
-        label=_("partner"), queryset=_filter_partners, empty_label=ALL
-    )
-    overdue = django_filters.BooleanFilter(
-        label=_("Only overdue"), method="only_overdue", widget=forms.CheckboxInput
-    )
-    follow_up = django_filters.ChoiceFilter(
-        label=_("Follow-up (回访)"),
-        choices=[("due", _("Not done yet")), ("mine", _("Mine, not done yet"))],
-        method="follow_up_open",
-        empty_label=ALL,
-    )
-
-    class Meta:
-        model = Referral
-        fields = ["q", "status", "service_item", "partner", "overdue", "follow_up"]
-
-    def __init__(self, *args, request, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
-        # Choosing the partner is the street's business; partner staff only have their own.
-        if request.user.role not in STREET_ROLES and not request.user.is_superuser:
-            del self.filters["partner"]
-        if request.user.role == Role.PARTNER_STAFF:
-            del self.filters["follow_up"]  # the follow-up is the grid's and the street's work
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        return queryset.filter(resident__name__startswith=value) if value else queryset
-
-    def follow_up_open(self, queryset, name, value):
-        """Referrals whose follow-up task (回访) is not done; "mine": assigned to me."""
-        if not value:
-            return queryset
-        queryset = queryset.filter(follow_up__isnull=False, follow_up__done_at__isnull=True)
-        if value == "mine":
-            queryset = queryset.filter(follow_up__assignee=self.request.user)
-        return queryset.order_by("follow_up__due_on", "pk")
-
-    def only_overdue(self, queryset, name, value):
-        # An unticked box means "all referrals", not "only those on time".
-        return queryset.filter(overdue_q(timezone.now())) if value else queryset
-
-
-class PartnerFilter(FilterSet):
-    q = django_filters.CharFilter(
-        label=_("Search"), method="search", widget=_search_widget(_("Name or credit code"))
-    )
-    kind = django_filters.ChoiceFilter(
-        label=_("kind"), choices=Partner.Kind.choices, empty_label=ALL
-    )
-
-    class Meta:
-        model = Partner
-        fields = ["q", "kind"]
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(name__contains=value) | Q(uscc__startswith=value.upper()))
-
-
-class ServiceItemFilter(FilterSet):
-    q = django_filters.CharFilter(
-        label=_("Search"), method="search", widget=_search_widget(_("Service name"))
-    )
-    group = django_filters.ChoiceFilter(
-        label=_("group"), choices=ServiceItem.Group.choices, empty_label=ALL
-    )
-    category = django_filters.ChoiceFilter(
-        label=_("category"), choices=ServiceItem.Category.choices, empty_label=ALL
-    )
-
-    class Meta:
-        model = ServiceItem
-        fields = ["q", "group", "category"]
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        return queryset.filter(name__contains=value) if value else queryset
-
+from portal.ui import StyledFormMixin, textarea
+from services.catalogue.models import Partner
+from services.catalogue.selectors import partner_choices
+from services.referrals.models import CancelReason, DeclineReason, Referral, resident_age
 
 # --- Create -----------------------------------------------------------------------------------
 
 
-def _item_label(item: ServiceItem) -> str:
+def _item_label(item) -> str:
     return f"{item.name} · {item.get_group_display()}"
 
 
-class ReferralCreateForm(forms.Form):
+class ReferralCreateForm(StyledFormMixin, forms.Form):
     """Choose the service (the ones the resident's tags qualify for first) and say what is needed."""
 
     service_item = forms.ChoiceField(label=_("Service"))
     description = forms.CharField(
-        label=_("What is needed"), required=False, widget=_textarea(3), max_length=2000
+        label=_("What is needed"), required=False, widget=textarea(3), max_length=2000
     )
 
     def __init__(self, *args, eligible, other, with_description=True, **kwargs):
@@ -190,11 +50,6 @@ class ReferralCreateForm(forms.Form):
         self.fields["service_item"].choices = choices
         if not with_description:
             del self.fields["description"]
-        style(self)
-
-    def full_clean(self):
-        super().full_clean()
-        style(self)
 
     def clean_service_item(self):
         return self.items[self.cleaned_data["service_item"]]
@@ -203,7 +58,7 @@ class ReferralCreateForm(forms.Form):
 # --- One form per transition ------------------------------------------------------------------
 
 
-class ActionForm(forms.Form):
+class ActionForm(StyledFormMixin, forms.Form):
     """A transition's form on the referral page. Class attributes say how it is shown:
     `title`, `button` (its label), `style` (Bootstrap button colour), `folded` (hidden behind
     a summary, for the actions that stop or turn back a referral) and `done` (the message)."""
@@ -219,14 +74,9 @@ class ActionForm(forms.Form):
         self.user = user
         super().__init__(*args, **kwargs)
         self.setup()
-        style(self)
 
     def setup(self):
         pass
-
-    def full_clean(self):
-        super().full_clean()
-        style(self)
 
     def service_kwargs(self) -> dict:
         """The arguments of the service function, taken from the cleaned data."""
@@ -259,7 +109,7 @@ class ConsentForm(ActionForm):
 
     @property
     def resident_is_child(self) -> bool:
-        age = flow.resident_age(self.referral.resident)
+        age = resident_age(self.referral.resident)
         return age < settings.GUARDIAN_CONSENT_UNDER_AGE
 
     def clean(self):
@@ -281,7 +131,7 @@ class ApproveForm(ActionForm):
     button = _("Approve")
     done = _("The referral is approved: now choose a partner.")
 
-    note = forms.CharField(label=_("Note (optional)"), required=False, widget=_textarea())
+    note = forms.CharField(label=_("Note (optional)"), required=False, widget=textarea())
 
 
 class RejectForm(ActionForm):
@@ -291,7 +141,7 @@ class RejectForm(ActionForm):
     folded = True
     done = _("The referral is rejected.")
 
-    reason = forms.CharField(label=_("Why is it rejected?"), max_length=500, widget=_textarea())
+    reason = forms.CharField(label=_("Why is it rejected?"), max_length=500, widget=textarea())
 
 
 class AssignForm(ActionForm):
@@ -303,10 +153,8 @@ class AssignForm(ActionForm):
 
     def setup(self):
         field = self.fields["partner"]
-        field.queryset = (
-            Partner.objects.visible_to(self.user)
-            .filter(service_items=self.referral.service_item_id)
-            .order_by("name")
+        field.queryset = partner_choices(actor=self.user).filter(
+            service_items=self.referral.service_item_id
         )
         field.label_from_instance = self.partner_label
         if field.queryset.exists():
@@ -335,8 +183,8 @@ class DeclineForm(ActionForm):
     folded = True
     done = _("You declined the referral; it goes back to the street for another partner.")
 
-    reason = forms.ChoiceField(label=_("Reason for declining"), choices=flow.DeclineReason.choices)
-    note = forms.CharField(label=_("Note (optional)"), required=False, widget=_textarea())
+    reason = forms.ChoiceField(label=_("Reason for declining"), choices=DeclineReason.choices)
+    note = forms.CharField(label=_("Note (optional)"), required=False, widget=textarea())
 
 
 class StartForm(ActionForm):
@@ -350,7 +198,7 @@ class CompleteForm(ActionForm):
     button = _("Mark completed")
     done = _("The service is marked completed; the grid will follow up.")
 
-    note = forms.CharField(label=_("What was done (optional)"), required=False, widget=_textarea())
+    note = forms.CharField(label=_("What was done (optional)"), required=False, widget=textarea())
 
 
 class FollowUpForm(ActionForm):
@@ -358,7 +206,7 @@ class FollowUpForm(ActionForm):
     button = _("Record the follow-up")
     done = _("Follow-up recorded.")
 
-    note = forms.CharField(label=_("What did the follow-up find?"), widget=_textarea(3))
+    note = forms.CharField(label=_("What did the follow-up find?"), widget=textarea(3))
 
 
 class CloseForm(ActionForm):
@@ -366,7 +214,7 @@ class CloseForm(ActionForm):
     button = _("Close the referral")
     done = _("The referral is closed.")
 
-    outcome = forms.CharField(label=_("Outcome"), widget=_textarea())
+    outcome = forms.CharField(label=_("Outcome"), widget=textarea())
     satisfaction = forms.TypedChoiceField(
         label=_("Resident's satisfaction (1–5)"),
         choices=[(n, str(n)) for n in range(1, 6)],
@@ -382,8 +230,8 @@ class CancelForm(ActionForm):
     folded = True
     done = _("The referral is cancelled.")
 
-    reason = forms.ChoiceField(label=_("Reason for cancelling"), choices=flow.CancelReason.choices)
-    note = forms.CharField(label=_("Note (optional)"), required=False, widget=_textarea())
+    reason = forms.ChoiceField(label=_("Reason for cancelling"), choices=CancelReason.choices)
+    note = forms.CharField(label=_("Note (optional)"), required=False, widget=textarea())
 
 
 # The actions of the referral page, in the order they are shown. `escalate` is left to the

@@ -1,31 +1,30 @@
-"""Referrals (转介) and their history; the state machine lives in services/referrals.py."""
+"""Referrals (转介), their history and follow-ups, and the states a referral moves through.
+
+TRANSITIONS is the one table of the state machine: which states each transition leaves from
+and where it goes. Who may perform each one is its gate in services/referrals/policy.py; the
+functions that run them are in services/referrals/writes.py.
+"""
+
+from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.querysets import ScopedQuerySet
-from portal.roles import STREET_ROLES, Role
-from services.catalogue.models import Partner, ServiceItem, partners_of, residents_in_scope
-
-
-class ReferralQuerySet(ScopedQuerySet):
-    """Street roles: all; community and grid staff: referrals of residents in their scope;
-    partner staff: referrals addressed to their organisation, and only those."""
-
-    def scoped_for(self, user):
-        if user.role in STREET_ROLES:
-            return self.all()
-        if user.role == Role.PARTNER_STAFF:
-            return self.filter(partner__in=partners_of(user))
-        return self.filter(resident__in=residents_in_scope(user))
+from services.catalogue.models import Partner, ServiceItem
+from services.referrals.querysets import (
+    FollowUpTaskQuerySet,
+    ReferralEventQuerySet,
+    ReferralQuerySet,
+)
 
 
 class Referral(models.Model):
     """转介 — one resident's need brought to a partner, followed until the loop is closed.
 
-    Its states and who may move it between them are in services/referrals.py (one table).
+    Its states and the transitions between them are TRANSITIONS below (one table).
     """
 
     class Status(models.TextChoices):
@@ -112,6 +111,93 @@ class Referral(models.Model):
         return f"{self.resident} · {self.service_item}"
 
 
+Status = Referral.Status
+
+# Open: the loop is not closed yet (a deadline runs, the dashboards count it as open).
+OPEN_STATES = frozenset(
+    {
+        Status.DRAFT,
+        Status.SUBMITTED,
+        Status.APPROVED,
+        Status.ASSIGNED,
+        Status.ACCEPTED,
+        Status.IN_SERVICE,
+        Status.ESCALATED,
+    }
+)
+
+# States in which consent may still be recorded (before the resident is shared).
+CONSENT_STATES = frozenset({Status.DRAFT, Status.SUBMITTED, Status.APPROVED, Status.ESCALATED})
+
+
+class DeclineReason(models.TextChoices):
+    """Why a partner declined (kept on the history's event)."""
+
+    CAPACITY = "capacity", _("No capacity at the moment")
+    OUT_OF_AREA = "out_of_area", _("Outside our service area")
+    NOT_ELIGIBLE = "not_eligible", _("The resident is not eligible")
+    RESIDENT_REFUSED = "resident_refused", _("The resident refused the service")
+    OTHER = "other", _("Other")
+
+
+class CancelReason(models.TextChoices):
+    """Why a referral was stopped (kept on the history's event)."""
+
+    CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
+    DECEASED = "deceased", _("The resident died")
+    MOVED_AWAY = "moved_away", _("The resident moved away")
+    OTHER = "other", _("Other")
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str
+
+
+# The one table: transition name → (from-states, to-state). Who may do it: its gate.
+TRANSITIONS: dict[str, Transition] = {
+    "submit": Transition(frozenset({Status.DRAFT}), Status.SUBMITTED),
+    "approve": Transition(frozenset({Status.SUBMITTED, Status.ESCALATED}), Status.APPROVED),
+    "reject": Transition(frozenset({Status.SUBMITTED, Status.ESCALATED}), Status.REJECTED),
+    "assign": Transition(frozenset({Status.APPROVED, Status.ESCALATED}), Status.ASSIGNED),
+    "accept": Transition(frozenset({Status.ASSIGNED}), Status.ACCEPTED),
+    # Declined is passed through: the referral goes back to approved for another partner.
+    "decline": Transition(frozenset({Status.ASSIGNED}), Status.APPROVED),
+    "start": Transition(frozenset({Status.ACCEPTED}), Status.IN_SERVICE),
+    "complete": Transition(frozenset({Status.IN_SERVICE}), Status.COMPLETED),
+    "follow_up": Transition(frozenset({Status.COMPLETED}), Status.FOLLOWED_UP),
+    "close": Transition(frozenset({Status.FOLLOWED_UP}), Status.CLOSED),
+    "cancel": Transition(OPEN_STATES, Status.CANCELLED),
+    "escalate": Transition(
+        frozenset(
+            {
+                Status.SUBMITTED,
+                Status.APPROVED,
+                Status.ASSIGNED,
+                Status.ACCEPTED,
+                Status.IN_SERVICE,
+            }
+        ),
+        Status.ESCALATED,
+    ),
+}
+
+
+def state_allows(name: str, referral: Referral) -> bool:
+    """Whether the referral's current state allows the action (consent: before it is shared)."""
+    if name == "consent":
+        return referral.status in CONSENT_STATES
+    return referral.status in TRANSITIONS[name].sources
+
+
+def resident_age(resident, today: date | None = None) -> int:
+    """The resident's age in whole years today (or on `today`): a child's consent is a guardian's."""
+    today = today or timezone.localdate()
+    birth = resident.birth_date
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
 class ReferralEvent(models.Model):
     """转介记录 — one transition in a referral's history: who moved it, from where, to where, why."""
 
@@ -143,6 +229,8 @@ class ReferralEvent(models.Model):
     note = models.TextField(_("note"), blank=True)
     at = models.DateTimeField(_("at"), default=timezone.now)
 
+    objects = ReferralEventQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("referral event")
         verbose_name_plural = _("referral events")
@@ -150,17 +238,6 @@ class ReferralEvent(models.Model):
 
     def __str__(self):
         return f"{self.referral_id}: {self.from_status} → {self.to_status}"
-
-
-class FollowUpTaskQuerySet(ScopedQuerySet):
-    """Follow-ups are the local staff's work: the street sees all, partners none."""
-
-    def scoped_for(self, user):
-        if user.role in STREET_ROLES:
-            return self.all()
-        if user.role == Role.PARTNER_STAFF:
-            return self.none()
-        return self.filter(referral__resident__in=residents_in_scope(user))
 
 
 class FollowUpTask(models.Model):

@@ -7,12 +7,12 @@
 | follow-up due           | a follow-up task is due today or overdue    | its assignee                     | `follow-up-due:<task>:<due date>` |
 | follow-up overdue       | FOLLOW_UP_ESCALATE_DAYS after the due date  | the community's cadres           | `follow-up-overdue:<task>:<due date>` |
 
-A missed stage deadline itself escalates the referral (services/deadlines.py); a missed
+A missed stage deadline itself escalates the referral (services/referrals/deadlines.py); a missed
 follow-up does not — the service was given, the check is still owed — so it is reminded, then
 brought to the community.
 
 Set-wise: a few queries fetch the subjects and the people, the notifications are built in
-memory and written by portal.writes.notifications_send_many (two queries). A repeated run
+memory and written by portal.notifications.notifications_send_many (two queries). A repeated run
 inserts nothing.
 """
 
@@ -25,34 +25,21 @@ from django.utils.translation import gettext as _
 
 from grids.reminders import community_cadres
 from portal.models import Notification, User
-from portal.roles import STREET_ROLES
-from portal.writes import notifications_send_many
-from services.models import FollowUpTask, Referral, partner_staff_ids
-
-Status = Referral.Status
-PARTNER_STAGES = (Status.ASSIGNED, Status.ACCEPTED, Status.IN_SERVICE)
-STREET_STAGES = (Status.SUBMITTED, Status.APPROVED)
+from portal.notifications import notifications_send_many
+from services.catalogue.selectors import partner_staff_ids
+from services.referrals.selectors import PARTNER_STAGES, follow_ups_due, referrals_deadline_near
 
 
 def referral_deadline_reminders_send(*, now=None) -> dict:
     """Tell whoever must act that a referral's stage deadline is near (before it escalates)."""
     now = now or timezone.now()
-    horizon = now + timedelta(hours=settings.REFERRAL_DEADLINE_REMINDER_HOURS)
-    referrals = list(
-        Referral.objects.filter(
-            status__in=(*PARTNER_STAGES, *STREET_STAGES),
-            stage_deadline__gt=now,
-            stage_deadline__lte=horizon,
-        ).values_list("pk", "status", "partner_id", "stage_deadline", "service_item__name")
-    )
+    referrals = referrals_deadline_near(now=now)
     if not referrals:
         return {"due": 0, "sent": 0}
     partner_staff = partner_staff_ids(
         {partner for _pk, _s, partner, _d, _n in referrals if partner}
     )
-    street = list(
-        User.objects.filter(role__in=STREET_ROLES, is_active=True).values_list("pk", flat=True)
-    )
+    street = list(User.objects.street_staff().values_list("pk", flat=True))
     notifications = []
     with translation.override(settings.LANGUAGE_CODE):
         for pk, status, partner_id, deadline, item in referrals:
@@ -80,19 +67,7 @@ def follow_up_reminders_send(*, today=None) -> dict:
     """Remind assignees of follow-ups due, and the community of those long overdue."""
     today = today or timezone.localdate()
     escalate_before = today - timedelta(days=settings.FOLLOW_UP_ESCALATE_DAYS)
-    tasks = list(
-        FollowUpTask.objects.filter(done_at__isnull=True, due_on__lte=today)
-        .exclude(referral__status__in=(Status.CANCELLED, Status.CLOSED))
-        .values_list(
-            "pk",
-            "due_on",
-            "assignee_id",
-            "referral_id",
-            "referral__resident__name",
-            "referral__service_item__name",
-            "referral__resident__household__grid__community_id",
-        )
-    )
+    tasks = follow_ups_due(today=today)
     if not tasks:
         return {"due": 0, "sent": 0}
     cadres, _names = community_cadres()

@@ -1,10 +1,13 @@
-"""Reads of services/: each starts from `visible_to(actor)` and owns its joins.
+"""Reads of the referrals room: each starts from `visible_to(actor)` and owns its joins.
 
 A list page runs the same number of queries for 1 row and for 20: everything a row shows is
-joined (`select_related`) or prefetched here, never fetched per row in a template.
+joined (`select_related`) or prefetched here, never fetched per row in a template. The reads
+of the hourly tasks (what is overdue, what is due) are here too, for the system (no actor).
 """
 
-from django.core.exceptions import ValidationError
+from datetime import timedelta
+
+from django.conf import settings
 from django.db.models import (
     BooleanField,
     Case,
@@ -12,26 +15,22 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
-    OuterRef,
-    Prefetch,
     Q,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from portal.querysets import model_perm
-from services.catalogue.eligibility import resident_tag_codes, rule_evaluate
-from services.models import (
+from portal.policy import allowed
+from services.referrals.models import (
+    OPEN_STATES,
+    TRANSITIONS,
     FollowUpTask,
-    Partner,
-    PartnerUserObjectPermission,
     Referral,
-    ServiceItem,
+    ReferralEvent,
+    state_allows,
 )
-from services.referrals.writes import OPEN_STATES
+from services.referrals.policy import REFERRAL_GATES
 
 Status = Referral.Status
 
@@ -79,9 +78,41 @@ def referral_detail_queryset(*, actor, now=None):
     )
 
 
-def referral_history(*, referral):
-    """The referral's own events, oldest first, with who moved it."""
-    return referral.events.select_related("actor").order_by("at", "id")
+def referral_history(*, actor, referral):
+    """The referral's events the actor may see (a partner: from its own assignment on), oldest
+    first, with who moved it."""
+    return (
+        ReferralEvent.objects.visible_to(actor)
+        .filter(referral=referral)
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+
+
+def referral_actions(*, actor, referral, names) -> list[str]:
+    """Of the actions `names` (in the page's order), those the referral's state allows now and
+    whose gate lets the actor act: which forms the referral page offers."""
+    return [
+        name
+        for name in names
+        if state_allows(name, referral) and allowed(REFERRAL_GATES[name], actor, referral)
+    ]
+
+
+def referral_status_now(*, pk: int) -> str | None:
+    """The status of a referral just acted on, even if it has left the actor's scope (a partner
+    who declined): the status alone, nothing about the resident."""
+    return Referral.objects.filter(pk=pk).values_list("status", flat=True).first()
+
+
+def referral_follow_up_task(*, actor, referral):
+    """The referral's follow-up task (回访), if the actor may see it, with who is on it."""
+    return (
+        FollowUpTask.objects.visible_to(actor)
+        .filter(referral=referral)
+        .select_related("assignee", "done_by")
+        .first()
+    )
 
 
 def referral_counts(*, actor, now=None) -> dict[str, int]:
@@ -119,62 +150,49 @@ def referral_address(referral) -> str:
     return f"{dwelling.building.address} {dwelling.room_label}"
 
 
-# --- Partners and the catalogue ------------------------------------------------------------
+# --- For the hourly tasks (the system: no actor, no scope) -------------------------------------
 
 
-def _count(queryset, fk: str):
-    """A correlated COUNT of `queryset` rows pointing at the outer row through `fk`."""
-    counted = (
-        queryset.filter(**{fk: OuterRef("pk")})
-        .order_by()
-        .values(fk)
-        .annotate(n=Count("pk"))
-        .values("n")
+def referrals_to_escalate(*, now) -> list[Referral]:
+    """Referrals past their stage deadline in a stage that escalates, oldest deadline first."""
+    return list(
+        Referral.objects.filter(stage_deadline__lt=now, status__in=TRANSITIONS["escalate"].sources)
+        .only("pk", "stage_deadline")
+        .order_by("stage_deadline", "pk")
     )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def partner_list(*, actor):
-    """Partners in scope with their staff count, open referrals and the items they provide."""
-    staff = PartnerUserObjectPermission.objects.filter(
-        permission__codename="act_for_partner", user__is_active=True
+# Who must act before a stage deadline: the assigned partner, or the street.
+PARTNER_STAGES = (Status.ASSIGNED, Status.ACCEPTED, Status.IN_SERVICE)
+STREET_STAGES = (Status.SUBMITTED, Status.APPROVED)
+
+
+def referrals_deadline_near(*, now) -> list[tuple]:
+    """(pk, status, partner id, deadline, service name) of the referrals whose stage deadline
+    falls within REFERRAL_DEADLINE_REMINDER_HOURS, in a stage someone must act on."""
+    horizon = now + timedelta(hours=settings.REFERRAL_DEADLINE_REMINDER_HOURS)
+    return list(
+        Referral.objects.filter(
+            status__in=(*PARTNER_STAGES, *STREET_STAGES),
+            stage_deadline__gt=now,
+            stage_deadline__lte=horizon,
+        ).values_list("pk", "status", "partner_id", "stage_deadline", "service_item__name")
     )
-    return (
-        Partner.objects.visible_to(actor)
-        .annotate(
-            staff_count=_count(staff, "content_object"),
-            open_referrals=_count(Referral.objects.filter(status__in=OPEN_STATES), "partner"),
+
+
+def follow_ups_due(*, today) -> list[tuple]:
+    """(pk, due on, assignee id, referral id, resident, service, community id) of the follow-up
+    tasks not done and due by `today`, on referrals still going."""
+    return list(
+        FollowUpTask.objects.filter(done_at__isnull=True, due_on__lte=today)
+        .exclude(referral__status__in=(Status.CANCELLED, Status.CLOSED))
+        .values_list(
+            "pk",
+            "due_on",
+            "assignee_id",
+            "referral_id",
+            "referral__resident__name",
+            "referral__service_item__name",
+            "referral__resident__household__grid__community_id",
         )
-        .prefetch_related(
-            Prefetch("service_items", queryset=ServiceItem.objects.order_by("group", "name"))
-        )
     )
-
-
-def service_item_list(*, actor):
-    """The catalogue for roles that may view it, each item with the providers the actor may see.
-
-    The catalogue has no jurisdiction; the role's view permission decides (as in the API).
-    """
-    if not actor.has_perm(model_perm(ServiceItem, "view")):
-        return ServiceItem.objects.none()
-    return ServiceItem.objects.prefetch_related(
-        Prefetch("partners", queryset=Partner.objects.visible_to(actor).order_by("name"))
-    )
-
-
-def service_items_for_resident(*, resident) -> tuple[list[ServiceItem], list[ServiceItem]]:
-    """Active catalogue items split into (eligible, other) for the resident's tags in force today.
-
-    Two queries (the tags, the items), however long the catalogue is. A rule that no longer
-    parses qualifies nobody, as in the API's `eligible_for` filter.
-    """
-    codes = resident_tag_codes(resident=resident)
-    eligible, other = [], []
-    for item in ServiceItem.objects.filter(active=True).order_by("group", "category", "name"):
-        try:
-            ok = rule_evaluate(item.eligibility_rule, codes)
-        except ValidationError:
-            ok = False
-        (eligible if ok else other).append(item)
-    return eligible, other

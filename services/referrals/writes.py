@@ -1,15 +1,16 @@
-"""Referrals (转介) that close the loop: the state machine, in one table, and its service functions.
+"""Referrals (转介) that close the loop: the writes that run the state machine.
 
     draft → submitted → approved | rejected → assigned → accepted | (declined → approved)
           → in_service → completed → followed_up → closed
     side exits: cancelled (consent withdrawn, death, moved away), escalated (deadline missed)
 
-Every transition is one function `referral_<name>(*, actor, referral, ...)`. Each one, in one
-transaction: locks the row (`select_for_update`), checks the *current* status against
-TRANSITIONS (a stale click gets ReferralConflict, answered 409 by the API), checks the actor
-with the transition's predicate (PermissionDenied), sets the status and the stage deadline
-(settings.REFERRAL_STAGE_DAYS), writes one ReferralEvent and one audit event, and notifies
-whoever must act next.
+Every transition is one function `referral_<name>(*, actor, referral, ...)` for one row of
+TRANSITIONS (services/referrals/models.py). Each one first asks its gate
+(services/referrals/policy.py: PermissionDenied, a 403), then, in one transaction: locks the
+row (`select_for_update`), checks the *current* status against TRANSITIONS (a stale click gets
+ReferralConflict, answered 409 by the API), asks the gate again on the locked row, sets the
+status and the stage deadline (settings.REFERRAL_STAGE_DAYS), writes one ReferralEvent and one
+audit event, and notifies whoever must act next.
 
 A decline is not a resting state: it sends the referral back to `approved` (partner cleared)
 for the street to choose another partner; the event keeps the partner's reason. An escalated
@@ -17,170 +18,61 @@ referral goes back to the street, who may approve, reject, assign (another partn
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from portal.audit import audit_record
-from portal.querysets import jurisdiction_holds
-from portal.roles import STREET_ROLES, Role
-from portal.writes import notification_send
-from services.models import (
+from portal.notifications import notification_send
+from services.catalogue.eligibility import resident_is_eligible
+from services.catalogue.models import Partner, ServiceItem
+from services.catalogue.selectors import partner_staff
+from services.referrals.models import (
+    CONSENT_STATES,
+    TRANSITIONS,
+    CancelReason,
+    DeclineReason,
     FollowUpTask,
-    Partner,
-    PartnerUserObjectPermission,
     Referral,
-    ServiceItem,
+    resident_age,
+)
+from services.referrals.policy import (
+    access_referral_accept,
+    access_referral_approve,
+    access_referral_assign,
+    access_referral_cancel,
+    access_referral_close,
+    access_referral_complete,
+    access_referral_consent,
+    access_referral_create,
+    access_referral_decline,
+    access_referral_escalate,
+    access_referral_follow_up,
+    access_referral_list,
+    access_referral_reject,
+    access_referral_start,
+    access_referral_submit,
 )
 
 Status = Referral.Status
-LOCAL_ROLES = frozenset({Role.COMMUNITY_CADRE, Role.GRID_LEADER, Role.GRID_WORKER})
 
 
 class ReferralConflict(Exception):
     """The referral is no longer in a state that allows this transition (someone else moved it)."""
 
 
-class DeclineReason(models.TextChoices):
-    CAPACITY = "capacity", _("No capacity at the moment")
-    OUT_OF_AREA = "out_of_area", _("Outside our service area")
-    NOT_ELIGIBLE = "not_eligible", _("The resident is not eligible")
-    RESIDENT_REFUSED = "resident_refused", _("The resident refused the service")
-    OTHER = "other", _("Other")
-
-
-class CancelReason(models.TextChoices):
-    CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
-    DECEASED = "deceased", _("The resident died")
-    MOVED_AWAY = "moved_away", _("The resident moved away")
-    OTHER = "other", _("Other")
-
-
-# --- Who may act ---------------------------------------------------------------------------
-
-
-def is_street(actor, referral) -> bool:
-    """Street roles review, approve, reject and assign."""
-    return actor is not None and actor.role in STREET_ROLES
-
-
-def is_local_staff(actor, referral) -> bool:
-    """Community and grid staff with the resident in their scope (the side that raised it)."""
-    if actor is None or actor.role not in LOCAL_ROLES:
-        return False
-    return Referral.objects.visible_to(actor, "change").filter(pk=referral.pk).exists()
-
-
-def is_local_staff_or_street(actor, referral) -> bool:
-    return is_street(actor, referral) or is_local_staff(actor, referral)
-
-
-def is_assigned_partner(actor, referral) -> bool:
-    """Staff of the partner the referral is assigned to, and only them."""
-    if actor is None or actor.role != Role.PARTNER_STAFF or referral.partner_id is None:
-        return False
-    return jurisdiction_holds(user=actor, perm="services.act_for_partner", obj=referral.partner)
-
-
-def is_system_or_street(actor, referral) -> bool:
-    """The deadline task runs without a user (actor None); the street may escalate by hand."""
-    return actor is None or is_street(actor, referral)
-
-
-@dataclass(frozen=True)
-class Transition:
-    sources: frozenset[str]
-    target: str
-    allowed: Callable[[object, Referral], bool]
-
-
-OPEN_STATES = frozenset(
-    {
-        Status.DRAFT,
-        Status.SUBMITTED,
-        Status.APPROVED,
-        Status.ASSIGNED,
-        Status.ACCEPTED,
-        Status.IN_SERVICE,
-        Status.ESCALATED,
-    }
-)
-
-# The one table: transition name → (from-states, to-state, who may do it).
-TRANSITIONS: dict[str, Transition] = {
-    "submit": Transition(frozenset({Status.DRAFT}), Status.SUBMITTED, is_local_staff_or_street),
-    "approve": Transition(
-        frozenset({Status.SUBMITTED, Status.ESCALATED}), Status.APPROVED, is_street
-    ),
-    "reject": Transition(
-        frozenset({Status.SUBMITTED, Status.ESCALATED}), Status.REJECTED, is_street
-    ),
-    "assign": Transition(
-        frozenset({Status.APPROVED, Status.ESCALATED}), Status.ASSIGNED, is_street
-    ),
-    "accept": Transition(frozenset({Status.ASSIGNED}), Status.ACCEPTED, is_assigned_partner),
-    # Declined is passed through: the referral goes back to approved for another partner.
-    "decline": Transition(frozenset({Status.ASSIGNED}), Status.APPROVED, is_assigned_partner),
-    "start": Transition(frozenset({Status.ACCEPTED}), Status.IN_SERVICE, is_assigned_partner),
-    "complete": Transition(frozenset({Status.IN_SERVICE}), Status.COMPLETED, is_assigned_partner),
-    # The follow-up is the grid's task, but a street cadre who calls the resident may record it.
-    "follow_up": Transition(
-        frozenset({Status.COMPLETED}), Status.FOLLOWED_UP, is_local_staff_or_street
-    ),
-    "close": Transition(frozenset({Status.FOLLOWED_UP}), Status.CLOSED, is_local_staff_or_street),
-    "cancel": Transition(OPEN_STATES, Status.CANCELLED, is_local_staff_or_street),
-    "escalate": Transition(
-        frozenset(
-            {
-                Status.SUBMITTED,
-                Status.APPROVED,
-                Status.ASSIGNED,
-                Status.ACCEPTED,
-                Status.IN_SERVICE,
-            }
-        ),
-        Status.ESCALATED,
-        is_system_or_street,
-    ),
-}
-
-# States in which consent may still be recorded (before the resident is shared).
-CONSENT_STATES = frozenset({Status.DRAFT, Status.SUBMITTED, Status.APPROVED, Status.ESCALATED})
-
-
 # --- Helpers -------------------------------------------------------------------------------
-
-
-def _age(birth_date: date, today: date) -> int:
-    return (
-        today.year
-        - birth_date.year
-        - ((today.month, today.day) < (birth_date.month, birth_date.day))
-    )
-
-
-def resident_age(resident, today: date | None = None) -> int:
-    return _age(resident.birth_date, today or timezone.localdate())
-
-
-def _partner_staff(partner: Partner):
-    from portal.models import User
-
-    grants = PartnerUserObjectPermission.objects.filter(
-        content_object=partner, permission__codename="act_for_partner"
-    ).values("user")
-    return User.objects.filter(pk__in=grants, is_active=True).order_by("pk")
 
 
 def _transition(
     *,
     name: str,
+    gate: Callable,
     actor,
     referral: Referral,
     reason: str = "",
@@ -188,7 +80,12 @@ def _transition(
     check: Callable[[Referral], None] | None = None,
     apply: Callable[[Referral], list[str]] | None = None,
 ) -> Referral:
-    """Run one row of TRANSITIONS on a locked referral; `check` validates, `apply` sets fields."""
+    """Run one row of TRANSITIONS on a locked referral; `check` validates, `apply` sets fields.
+
+    The caller has asked `gate` already; it is asked again on the locked row, after the state,
+    so that a referral that changed hands since it was read (declined, assigned to another
+    partner) is refused rather than moved.
+    """
     transition = TRANSITIONS[name]
     with transaction.atomic():
         locked = (
@@ -202,8 +99,7 @@ def _transition(
                 _("This referral is now “%(status)s”, so it can no longer be %(action)s.")
                 % {"status": locked.get_status_display(), "action": TRANSITION_VERBS[name]}
             )
-        if not transition.allowed(actor, locked):
-            raise PermissionDenied(_("You may not do this to this referral."))
+        gate(actor, locked)
         if check is not None:
             check(locked)
         partner_before = locked.partner_id
@@ -258,7 +154,7 @@ def _notify(*, name: str, referral: Referral, event) -> None:
         "verb": TRANSITION_VERBS[name],
     }
     if name == "assign":
-        for user in _partner_staff(referral.partner):
+        for user in partner_staff(partner=referral.partner):
             notification_send(recipient=user, title=str(title), dedup_key=key)
     elif name in ("accept", "decline", "complete"):
         notification_send(recipient=referral.created_by, title=str(title), dedup_key=key)
@@ -286,10 +182,6 @@ def _check_eligible(referral: Referral) -> None:
     rule = referral.service_item.eligibility_rule
     if not rule:
         return  # no rule: everyone is eligible
-    from services.catalogue.eligibility import (
-        resident_is_eligible,  # written alongside; import lazily
-    )
-
     if not resident_is_eligible(resident=referral.resident, rule=rule):
         raise ValidationError(
             {"service_item": _("The resident does not meet this service's eligibility rule.")}
@@ -299,11 +191,9 @@ def _check_eligible(referral: Referral) -> None:
 # --- Create --------------------------------------------------------------------------------
 
 
-def _check_may_create(actor, resident) -> None:
+def _check_resident_in_scope(actor, resident) -> None:
     from grids.models import Resident
 
-    if actor is None or not actor.has_perm("services.add_referral"):
-        raise PermissionDenied(_("You may not create referrals."))
     if not Resident.objects.visible_to(actor).filter(pk=resident.pk).exists():
         raise ValidationError({"resident": _("This resident is not in your area.")})
 
@@ -312,7 +202,8 @@ def referral_create(
     *, actor, resident, service_item: ServiceItem, description: str = "", need=None
 ) -> Referral:
     """Open a draft referral for a resident in the actor's scope."""
-    _check_may_create(actor, resident)
+    access_referral_create(actor)
+    _check_resident_in_scope(actor, resident)
     if not service_item.active:
         raise ValidationError({"service_item": _("This service is no longer offered.")})
     with transaction.atomic():
@@ -336,6 +227,7 @@ def referral_create(
 
 def referral_create_from_need(*, actor, need, service_item: ServiceItem) -> Referral:
     """A need raised in a visit becomes a referral in one step; the need is marked referred."""
+    access_referral_create(actor)
     from grids.models import VisitNeed
     from grids.writes import visit_need_set_status
 
@@ -361,6 +253,7 @@ def referral_record_consent(
     *, actor, referral: Referral, consent_by: str, guardian_name: str = ""
 ) -> Referral:
     """Record who consented to sharing the resident with a partner (a guardian for a child)."""
+    access_referral_consent(actor, referral)
     if consent_by not in Referral.ConsentBy.values:
         raise ValidationError({"consent_by": _("Choose who gave consent.")})
     guardian_name = guardian_name.strip()
@@ -377,8 +270,7 @@ def referral_record_consent(
                 _("Consent can no longer be recorded: this referral is now “%(status)s”.")
                 % {"status": locked.get_status_display()}
             )
-        if not is_local_staff_or_street(actor, locked):
-            raise PermissionDenied(_("You may not do this to this referral."))
+        access_referral_consent(actor, locked)  # again on the row as it is now
         if (
             resident_age(locked.resident) < settings.GUARDIAN_CONSENT_UNDER_AGE
             and consent_by != Referral.ConsentBy.GUARDIAN
@@ -404,28 +296,49 @@ def referral_record_consent(
     return locked
 
 
+def referral_partner_view_audit(*, actor, referrals) -> None:
+    """Partner staff read personal data (the resident's phone in the clear): each page or API
+    answer that shows them referrals writes one audit event naming them. Others: nothing."""
+    access_referral_list(actor)
+    pks = [referral.pk for referral in referrals]
+    if actor.is_partner_staff and pks:
+        audit_record(actor=actor, action="referral.partner_view", details={"referrals": pks})
+
+
 # --- Transitions (one function per row of TRANSITIONS) --------------------------------------
 
 
 def referral_submit(*, actor, referral: Referral) -> Referral:
     """Send a draft to the street for review."""
-    return _transition(name="submit", actor=actor, referral=referral)
+    access_referral_submit(actor, referral)
+    return _transition(name="submit", gate=access_referral_submit, actor=actor, referral=referral)
 
 
 def referral_approve(*, actor, referral: Referral, note: str = "") -> Referral:
     """The street approves: a partner is to be chosen."""
-    return _transition(name="approve", actor=actor, referral=referral, note=note)
+    access_referral_approve(actor, referral)
+    return _transition(
+        name="approve", gate=access_referral_approve, actor=actor, referral=referral, note=note
+    )
 
 
 def referral_reject(*, actor, referral: Referral, reason: str) -> Referral:
     """The street rejects, saying why (free text, kept in the note)."""
+    access_referral_reject(actor, referral)
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Say why the referral is rejected.")})
-    return _transition(name="reject", actor=actor, referral=referral, note=reason.strip())
+    return _transition(
+        name="reject",
+        gate=access_referral_reject,
+        actor=actor,
+        referral=referral,
+        note=reason.strip(),
+    )
 
 
 def referral_assign(*, actor, referral: Referral, partner: Partner) -> Referral:
     """Give the referral to a partner that provides the item, once consent and eligibility hold."""
+    access_referral_assign(actor, referral)
 
     def check(locked):
         _check_consent(locked)
@@ -437,16 +350,25 @@ def referral_assign(*, actor, referral: Referral, partner: Partner) -> Referral:
         locked.partner = partner
         return ["partner"]
 
-    return _transition(name="assign", actor=actor, referral=referral, check=check, apply=apply)
+    return _transition(
+        name="assign",
+        gate=access_referral_assign,
+        actor=actor,
+        referral=referral,
+        check=check,
+        apply=apply,
+    )
 
 
 def referral_accept(*, actor, referral: Referral) -> Referral:
     """The assigned partner takes the referral on."""
-    return _transition(name="accept", actor=actor, referral=referral)
+    access_referral_accept(actor, referral)
+    return _transition(name="accept", gate=access_referral_accept, actor=actor, referral=referral)
 
 
 def referral_decline(*, actor, referral: Referral, reason: str, note: str = "") -> Referral:
     """The assigned partner declines with a reason; the referral returns to approved."""
+    access_referral_decline(actor, referral)
     if reason not in DeclineReason.values:
         raise ValidationError({"reason": _("Choose a reason from the list.")})
 
@@ -455,13 +377,20 @@ def referral_decline(*, actor, referral: Referral, reason: str, note: str = "") 
         return ["partner"]
 
     return _transition(
-        name="decline", actor=actor, referral=referral, reason=reason, note=note, apply=apply
+        name="decline",
+        gate=access_referral_decline,
+        actor=actor,
+        referral=referral,
+        reason=reason,
+        note=note,
+        apply=apply,
     )
 
 
 def referral_start(*, actor, referral: Referral) -> Referral:
     """The partner starts serving the resident."""
-    return _transition(name="start", actor=actor, referral=referral)
+    access_referral_start(actor, referral)
+    return _transition(name="start", gate=access_referral_start, actor=actor, referral=referral)
 
 
 def referral_complete(*, actor, referral: Referral, note: str = "") -> Referral:
@@ -469,12 +398,19 @@ def referral_complete(*, actor, referral: Referral, note: str = "") -> Referral:
 
     The task is due at the end of the completed stage (REFERRAL_STAGE_DAYS["completed"]) and
     goes to the resident's grid worker, or to whoever created the referral if the grid has none.
-    A missed follow-up is reminded (services/reminders.py), not escalated: the service was given.
+    A missed follow-up is reminded (services/referrals/reminders.py), not escalated: the service was given.
     """
+    access_referral_complete(actor, referral)
     from grids.selectors import grid_current_worker
 
     with transaction.atomic():
-        completed = _transition(name="complete", actor=actor, referral=referral, note=note)
+        completed = _transition(
+            name="complete",
+            gate=access_referral_complete,
+            actor=actor,
+            referral=referral,
+            note=note,
+        )
         today = timezone.localdate()
         household = completed.resident.household
         grid_id = household.grid_id if household else None
@@ -489,13 +425,21 @@ def referral_complete(*, actor, referral: Referral, note: str = "") -> Referral:
 
 def referral_follow_up(*, actor, referral: Referral, note: str) -> Referral:
     """The grid or community checks with the resident after the service (回访)."""
+    access_referral_follow_up(actor, referral)
     if not note or not note.strip():
         raise ValidationError({"note": _("Write what the follow-up found.")})
-    return _transition(name="follow_up", actor=actor, referral=referral, note=note.strip())
+    return _transition(
+        name="follow_up",
+        gate=access_referral_follow_up,
+        actor=actor,
+        referral=referral,
+        note=note.strip(),
+    )
 
 
 def referral_close(*, actor, referral: Referral, outcome: str, satisfaction: int) -> Referral:
     """Close the loop with the outcome and the resident's satisfaction (1–5)."""
+    access_referral_close(actor, referral)
     errors = {}
     if not outcome or not outcome.strip():
         errors["outcome"] = _("Record the outcome.")
@@ -514,7 +458,9 @@ def referral_close(*, actor, referral: Referral, outcome: str, satisfaction: int
         return ["outcome", "satisfaction"]
 
     with transaction.atomic():
-        closed = _transition(name="close", actor=actor, referral=referral, apply=apply)
+        closed = _transition(
+            name="close", gate=access_referral_close, actor=actor, referral=referral, apply=apply
+        )
         FollowUpTask.objects.filter(referral=closed, done_at__isnull=True).update(
             done_at=closed.updated_at, done_by=actor
         )
@@ -523,14 +469,25 @@ def referral_close(*, actor, referral: Referral, outcome: str, satisfaction: int
 
 def referral_cancel(*, actor, referral: Referral, reason: str, note: str = "") -> Referral:
     """Stop a referral: consent withdrawn, the resident died or moved away, or another reason."""
+    access_referral_cancel(actor, referral)
     if reason not in CancelReason.values:
         raise ValidationError({"reason": _("Choose a reason from the list.")})
-    return _transition(name="cancel", actor=actor, referral=referral, reason=reason, note=note)
+    return _transition(
+        name="cancel",
+        gate=access_referral_cancel,
+        actor=actor,
+        referral=referral,
+        reason=reason,
+        note=note,
+    )
 
 
 def referral_escalate(*, actor=None, referral: Referral, note: str = "") -> Referral:
     """A stage deadline was missed: the referral goes back to the street (actor None = the task)."""
-    return _transition(name="escalate", actor=actor, referral=referral, note=note)
+    access_referral_escalate(actor, referral)
+    return _transition(
+        name="escalate", gate=access_referral_escalate, actor=actor, referral=referral, note=note
+    )
 
 
 TRANSITION_FUNCTIONS = {

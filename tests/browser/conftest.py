@@ -71,7 +71,7 @@ def desktop_page(browser):
 
 def log_in(page, base_url: str, user) -> None:
     """Log in through the login page as a person would (clearing whoever was logged in)."""
-    from tests.factories import TEST_PASSWORD
+    from tests.portal.factories import TEST_PASSWORD
 
     page.context.clear_cookies()
     page.goto(f"{base_url}/accounts/login/")

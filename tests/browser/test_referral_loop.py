@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from grids.models import ResidentTag, TagDef, Visit, VisitNeed
 from grids.writes import visit_record
-from services.models import Delivery, FollowUpTask, Referral, ReferralEvent, ServiceItem
+from services.models import Delivery, FollowUpTask, Referral, ReferralEvent
 from tests.browser.conftest import PHONE, log_in, screenshot
-from tests.factories import HouseholdFactory, ResidentFactory
+from tests.grids.factories import HouseholdFactory, ResidentFactory
+from tests.services.factories import MealItemFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 Status = Referral.Status
@@ -37,16 +38,9 @@ def need(grid_a, grid_worker):
 
 @pytest.fixture
 def meal_service(partner_p, partner_q):
-    item = ServiceItem.objects.create(
-        name="老年助餐",
-        group=ServiceItem.Group.ELDERLY,
-        category=ServiceItem.Category.MEAL,
-        unit=ServiceItem.Unit.MEAL,
-        eligibility_rule="living_alone",
-        subsidy=5,
+    return MealItemFactory(
+        name="老年助餐", eligibility_rule="living_alone", subsidy=5, partners=[partner_p, partner_q]
     )
-    item.partners.set([partner_p, partner_q])
-    return item
 
 
 def act(page, action: str) -> None:

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from grids.models import Resident, ResidentTag, TagDef, Visit
 from tests.browser.conftest import PHONE, screenshot
-from tests.factories import ResidentFactory
+from tests.grids.factories import ResidentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

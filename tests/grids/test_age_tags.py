@@ -8,7 +8,7 @@ from grids.age_tags import age_tags_refresh
 from grids.cadence import current_tags
 from grids.models import ResidentTag, TagDef
 from portal.models import AuditEvent, ScheduledRun
-from tests.factories import ResidentFactory
+from tests.grids.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -23,56 +23,19 @@ from grids.models import (
     TagDef,
 )
 from portal.models import AuditEvent
-from tests.factories import HouseholdFactory, ResidentFactory, UserFactory
+from tests.grids.factories import HouseholdFactory, ResidentFactory, TagDefFactory
 from tests.helpers import Call, assert_access_matrix
+from tests.portal.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 NEW_ID_NUMBER = "11010519491231002X"  # valid, female, born 1949-12-31
 
 
-def table(columns: str, **rows: tuple[int, ...]) -> dict[str, dict[str, int]]:
-    """`table("list retrieve", street_admin=(200, 200), ...)` → the matrix's expected dict."""
-    names = columns.split()
-    return {person: dict(zip(names, codes, strict=True)) for person, codes in rows.items()}
-
-
-def same_for(people: tuple[str, ...], codes: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
-    return dict.fromkeys(people, codes)
-
-
-GRID_STAFF = ("grid_leader", "grid_worker")
-NO_REGISTRY = ("partner_staff", "party_officer", "outsider")
-
-
-def tag_def(code, name, group=TagDef.Group.ELDERLY, tier=TagDef.Tier.KEY):
-    tag, _ = TagDef.objects.get_or_create(
-        code=code, defaults={"name": name, "group": group, "visit_tier": tier}
-    )
-    return tag
-
-
-@pytest.fixture
-def living_alone(db):
-    return tag_def("t_living_alone", "独居老人", tier=TagDef.Tier.HIGH)
-
-
 @pytest.fixture
 def minimum_allowance(db):
-    return tag_def("t_dibao", "低保", group=TagDef.Group.SPECIAL, tier=TagDef.Tier.KEY)
-
-
-@pytest.fixture
-def building_a(grid_a):
-    return Building.objects.create(
-        community=grid_a.community, grid=grid_a, name="江滨1幢", address="江滨路1号"
-    )
-
-
-@pytest.fixture
-def building_b(grid_b):
-    return Building.objects.create(
-        community=grid_b.community, grid=grid_b, name="阁巷9幢", address="阁巷路9号"
+    return TagDefFactory(
+        code="t_dibao", name="低保", group=TagDef.Group.SPECIAL, visit_tier=TagDef.Tier.KEY
     )
 
 
@@ -86,14 +49,10 @@ def tag_b(resident_b, living_alone):
     return ResidentTag.objects.create(resident=resident_b, tag=living_alone)
 
 
-def anonymous_row(columns: str) -> dict[str, tuple[int, ...]]:
-    return {"anonymous": (401,) * len(columns.split())}
-
-
 # --- The matrix, resource by resource ---------------------------------------------------------
 
 
-def test_regions_matrix(people, community_a, community_b, grid_a, grid_b):
+def test_regions_matrix(request, community_a, community_b, grid_a, grid_b):
     detail = reverse("region-detail", args=[community_a.pk])
     actions = {
         "list": Call("get", reverse("region-list")),
@@ -103,22 +62,27 @@ def test_regions_matrix(people, community_a, community_b, grid_a, grid_b):
         "delete": Call("delete", detail),
         "search": Call("get", reverse("region-list") + "?search=江滨"),
     }
-    columns = "list retrieve create update delete search"
-    expected = table(
-        columns,
-        street_admin=(200, 200, 405, 405, 405, 200),
-        street_cadre=(200, 200, 405, 405, 405, 200),
-        community_cadre=(200, 200, 405, 405, 405, 200),
-        **same_for(GRID_STAFF, (200, 200, 405, 405, 405, 200)),
-        other_grid_worker=(200, 404, 405, 405, 405, 200),
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           list  retrieve  create  update  delete  search
+        street_admin       200   200       405     405     405     200
+        street_cadre       200   200       405     405     405     200
+        community_cadre    200   200       405     405     405     200
+        grid_leader        200   200       405     405     405     200
+        grid_worker        200   200       405     405     405     200
+        other_grid_worker  200   404       405     405     405     200
         # No role permission: every collection route is a 403, even a method it lacks.
-        **same_for(NO_REGISTRY, (403, 404, 403, 405, 405, 403)),
-        **anonymous_row(columns),
+        partner_staff      403   404       403     405     405     403
+        party_officer      403   404       403     405     405     403
+        outsider           403   404       403     405     405     403
+        anonymous          401   401       401     401     401     401
+        """,
     )
-    assert_access_matrix(people=people, actions=actions, expected=expected)
 
 
-def test_grids_matrix(people, community_a, grid_a, grid_b):
+def test_grids_matrix(request, community_a, grid_a, grid_b):
     detail = reverse("grid-detail", args=[grid_a.pk])
     new_grid = {"community": community_a.pk, "code": f"{community_a.code}099", "name": "江滨新网格"}
     actions = {
@@ -129,21 +93,26 @@ def test_grids_matrix(people, community_a, grid_a, grid_b):
         "delete": Call("delete", detail),
         "search": Call("get", reverse("grid-list") + f"?search={grid_a.name}"),
     }
-    columns = "list retrieve create update delete search"
-    expected = table(
-        columns,
-        street_admin=(200, 200, 201, 200, 405, 200),
-        street_cadre=(200, 200, 201, 200, 405, 200),
-        community_cadre=(200, 200, 403, 403, 405, 200),
-        **same_for(GRID_STAFF, (200, 200, 403, 403, 405, 200)),
-        other_grid_worker=(200, 404, 403, 404, 405, 200),
-        **same_for(NO_REGISTRY, (403, 404, 403, 404, 405, 403)),
-        **anonymous_row(columns),
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           list  retrieve  create  update  delete  search
+        street_admin       200   200       201     200     405     200
+        street_cadre       200   200       201     200     405     200
+        community_cadre    200   200       403     403     405     200
+        grid_leader        200   200       403     403     405     200
+        grid_worker        200   200       403     403     405     200
+        other_grid_worker  200   404       403     404     405     200
+        partner_staff      403   404       403     404     405     403
+        party_officer      403   404       403     404     405     403
+        outsider           403   404       403     404     405     403
+        anonymous          401   401       401     401     401     401
+        """,
     )
-    assert_access_matrix(people=people, actions=actions, expected=expected)
 
 
-def test_grid_assignments_matrix(people, grid_a, grid_worker):
+def test_grid_assignments_matrix(request, grid_a, grid_worker):
     assignment = GridAssignment.objects.get(person=grid_worker, grid=grid_a)
     newcomer = UserFactory(username="t_newcomer", full_name="新网格员")
     detail = reverse("gridassignment-detail", args=[assignment.pk])
@@ -160,21 +129,26 @@ def test_grid_assignments_matrix(people, grid_a, grid_worker):
         "update": Call("patch", detail, {"end_date": "2025-12-31"}),
         "delete": Call("delete", detail),
     }
-    columns = "list retrieve create update delete"
-    expected = table(
-        columns,
-        street_admin=(200, 200, 201, 200, 405),
-        street_cadre=(200, 200, 201, 200, 405),
-        community_cadre=(200, 200, 403, 403, 405),
-        **same_for(GRID_STAFF, (200, 200, 403, 403, 405)),
-        other_grid_worker=(200, 404, 403, 404, 405),
-        **same_for(NO_REGISTRY, (403, 404, 403, 404, 405)),
-        **anonymous_row(columns),
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           list  retrieve  create  update  delete
+        street_admin       200   200       201     200     405
+        street_cadre       200   200       201     200     405
+        community_cadre    200   200       403     403     405
+        grid_leader        200   200       403     403     405
+        grid_worker        200   200       403     403     405
+        other_grid_worker  200   404       403     404     405
+        partner_staff      403   404       403     404     405
+        party_officer      403   404       403     404     405
+        outsider           403   404       403     404     405
+        anonymous          401   401       401     401     401
+        """,
     )
-    assert_access_matrix(people=people, actions=actions, expected=expected)
 
 
-def test_buildings_matrix(people, community_a, grid_a, building_a, building_b):
+def test_buildings_matrix(request, community_a, grid_a, building_a, building_b):
     detail = reverse("building-detail", args=[building_a.pk])
     dwellings = reverse("building-dwellings", args=[building_a.pk])
     new_building = {
@@ -193,21 +167,26 @@ def test_buildings_matrix(people, community_a, grid_a, building_a, building_b):
         "dwellings": Call("get", dwellings),
         "add_dwelling": Call("post", dwellings, {"unit": "1", "room": "101", "use": "rented"}),
     }
-    columns = "list retrieve create update delete search dwellings add_dwelling"
-    expected = table(
-        columns,
-        street_admin=(200, 200, 201, 200, 405, 200, 200, 201),
-        street_cadre=(200, 200, 201, 200, 405, 200, 200, 201),
-        community_cadre=(200, 200, 201, 200, 405, 200, 200, 201),
-        **same_for(GRID_STAFF, (200, 200, 403, 403, 405, 200, 200, 201)),
-        other_grid_worker=(200, 404, 403, 404, 405, 200, 404, 404),
-        **same_for(NO_REGISTRY, (403, 404, 403, 404, 405, 403, 404, 404)),
-        **anonymous_row(columns),
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           list  retrieve  create  update  delete  search  dwellings  add_dwelling
+        street_admin       200   200       201     200     405     200     200        201
+        street_cadre       200   200       201     200     405     200     200        201
+        community_cadre    200   200       201     200     405     200     200        201
+        grid_leader        200   200       403     403     405     200     200        201
+        grid_worker        200   200       403     403     405     200     200        201
+        other_grid_worker  200   404       403     404     405     200     404        404
+        partner_staff      403   404       403     404     405     403     404        404
+        party_officer      403   404       403     404     405     403     404        404
+        outsider           403   404       403     404     405     403     404        404
+        anonymous          401   401       401     401     401     401     401        401
+        """,
     )
-    assert_access_matrix(people=people, actions=actions, expected=expected)
 
 
-def test_households_matrix(people, grid_a, resident_a, resident_b):
+def test_households_matrix(request, grid_a, resident_a, resident_b):
     household = resident_a.household
     detail = reverse("household-detail", args=[household.pk])
     actions = {
@@ -220,23 +199,27 @@ def test_households_matrix(people, grid_a, resident_a, resident_b):
         "delete": Call("delete", detail),
         "search": Call("get", reverse("household-list") + f"?search={household.number}"),
     }
-    columns = "list retrieve create update delete search"
-    may_write = (200, 200, 201, 200, 405, 200)
-    expected = table(
-        columns,
-        street_admin=may_write,
-        street_cadre=may_write,
-        community_cadre=may_write,
-        **same_for(GRID_STAFF, may_write),
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           list  retrieve  create  update  delete  search
+        street_admin       200   200       201     200     405     200
+        street_cadre       200   200       201     200     405     200
+        community_cadre    200   200       201     200     405     200
+        grid_leader        200   200       201     200     405     200
+        grid_worker        200   200       201     200     405     200
         # Grid A's id in the body does not exist for them: 400 on the field.
-        other_grid_worker=(200, 404, 400, 404, 405, 200),
-        **same_for(NO_REGISTRY, (403, 404, 403, 404, 405, 403)),
-        **anonymous_row(columns),
+        other_grid_worker  200   404       400     404     405     200
+        partner_staff      403   404       403     404     405     403
+        party_officer      403   404       403     404     405     403
+        outsider           403   404       403     404     405     403
+        anonymous          401   401       401     401     401     401
+        """,
     )
-    assert_access_matrix(people=people, actions=actions, expected=expected)
 
 
-def test_residents_matrix(people, resident_a, resident_b):
+def test_residents_matrix(request, resident_a, resident_b):
     detail = reverse("resident-detail", args=[resident_a.pk])
     new_resident = {
         "name": "赵新民",
@@ -253,22 +236,26 @@ def test_residents_matrix(people, resident_a, resident_b):
         "delete": Call("delete", detail),
         "search": Call("get", reverse("resident-list") + f"?search={resident_a.name}"),
     }
-    columns = "list retrieve create update delete search"
-    may_write = (200, 200, 201, 200, 403, 200)
-    expected = table(
-        columns,
-        street_admin=(200, 200, 201, 200, 204, 200),
-        street_cadre=may_write,
-        community_cadre=may_write,
-        **same_for(GRID_STAFF, may_write),
-        other_grid_worker=(200, 404, 400, 404, 404, 200),
-        **same_for(NO_REGISTRY, (403, 404, 403, 404, 404, 403)),
-        **anonymous_row(columns),
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           list  retrieve  create  update  delete  search
+        street_admin       200   200       201     200     204     200
+        street_cadre       200   200       201     200     403     200
+        community_cadre    200   200       201     200     403     200
+        grid_leader        200   200       201     200     403     200
+        grid_worker        200   200       201     200     403     200
+        other_grid_worker  200   404       400     404     404     200
+        partner_staff      403   404       403     404     404     403
+        party_officer      403   404       403     404     404     403
+        outsider           403   404       403     404     404     403
+        anonymous          401   401       401     401     401     401
+        """,
     )
-    assert_access_matrix(people=people, actions=actions, expected=expected)
 
 
-def test_tag_catalogue_matrix(people, living_alone, resident_b):
+def test_tag_catalogue_matrix(request, living_alone, resident_b):
     detail = reverse("tagdef-detail", args=[living_alone.pk])
     actions = {
         "list": Call("get", reverse("tagdef-list")),
@@ -280,24 +267,28 @@ def test_tag_catalogue_matrix(people, living_alone, resident_b):
         "delete": Call("delete", detail),
         "search": Call("get", reverse("tagdef-list") + "?search=独居"),
     }
-    columns = "list retrieve create update delete search"
-    # The catalogue is the same for every role that may read tags, in every grid.
-    readers = (200, 200, 405, 405, 405, 200)
-    expected = table(
-        columns,
-        street_admin=readers,
-        street_cadre=readers,
-        community_cadre=readers,
-        **same_for(GRID_STAFF, readers),
-        other_grid_worker=readers,
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           list  retrieve  create  update  delete  search
+        # The catalogue is the same for every role that may read tags, in every grid.
+        street_admin       200   200       405     405     405     200
+        street_cadre       200   200       405     405     405     200
+        community_cadre    200   200       405     405     405     200
+        grid_leader        200   200       405     405     405     200
+        grid_worker        200   200       405     405     405     200
+        other_grid_worker  200   200       405     405     405     200
         # No role permission: every collection route is a 403, even a method it lacks.
-        **same_for(NO_REGISTRY, (403, 404, 403, 405, 405, 403)),
-        **anonymous_row(columns),
+        partner_staff      403   404       403     405     405     403
+        party_officer      403   404       403     405     405     403
+        outsider           403   404       403     405     405     403
+        anonymous          401   401       401     401     401     401
+        """,
     )
-    assert_access_matrix(people=people, actions=actions, expected=expected)
 
 
-def test_resident_tags_matrix(people, resident_a, tag_a, tag_b, minimum_allowance):
+def test_resident_tags_matrix(request, resident_a, tag_a, tag_b, minimum_allowance):
     detail = reverse("residenttag-detail", args=[tag_a.pk])
     actions = {
         "list": Call("get", reverse("residenttag-list")),
@@ -311,19 +302,25 @@ def test_resident_tags_matrix(people, resident_a, tag_a, tag_b, minimum_allowanc
         "delete": Call("delete", detail),
         "filter": Call("get", reverse("residenttag-list") + "?group=elderly"),
     }
-    columns = "list retrieve create update delete filter"
-    may_write = (200, 200, 201, 200, 403, 200)
-    expected = table(
-        columns,
-        street_admin=(200, 200, 201, 200, 204, 200),
-        street_cadre=may_write,
-        community_cadre=may_write,
-        **same_for(GRID_STAFF, may_write),
-        other_grid_worker=(200, 404, 400, 404, 404, 200),
-        **same_for(NO_REGISTRY, (403, 404, 403, 404, 404, 403)),
-        **anonymous_row(columns),
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           list  retrieve  create  update  delete  filter
+        # Removing a tag is one action with one gate (grids.policy.access_resident_tag_remove):
+        # whoever may change the resident's tags may remove one, on the page and in the API.
+        street_admin       200   200       201     200     204     200
+        street_cadre       200   200       201     200     204     200
+        community_cadre    200   200       201     200     204     200
+        grid_leader        200   200       201     200     204     200
+        grid_worker        200   200       201     200     204     200
+        other_grid_worker  200   404       400     404     404     200
+        partner_staff      403   404       403     404     404     403
+        party_officer      403   404       403     404     404     403
+        outsider           403   404       403     404     404     403
+        anonymous          401   401       401     401     401     401
+        """,
     )
-    assert_access_matrix(people=people, actions=actions, expected=expected)
 
 
 # --- Lists and search hold nothing out of scope -----------------------------------------------
@@ -587,7 +584,7 @@ def test_tagging_twice_updates_the_tag(api_client_for, grid_worker, resident_a, 
     assert ResidentTag.objects.get().certificate_number == "C-1"
 
     detail = reverse("residenttag-detail", args=[first.json()["id"]])
-    other_tag = tag_def("t_other", "其他", group=TagDef.Group.OTHER)
+    other_tag = TagDefFactory(code="t_other", name="其他", group=TagDef.Group.OTHER)
     response = client.patch(detail, {"tag": other_tag.pk}, format="json")
     assert response.status_code == 400 and list(response.json()) == ["tag"]
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from grids.cadence import residents_due, residents_overdue, residents_with_due
 from grids.models import Resident, ResidentTag, TagDef, Visit
-from tests.factories import ResidentFactory
+from tests.grids.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
 

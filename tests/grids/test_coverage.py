@@ -18,18 +18,12 @@ from grids.models import (
     GridAssignment,
     Resident,
     ResidentTag,
-    TagDef,
     Visit,
 )
 from grids.writes import grid_assign, grid_assignment_end
-from tests.factories import (
-    GridFactory,
-    HouseholdFactory,
-    RegionFactory,
-    ResidentFactory,
-    UserFactory,
-)
+from tests.grids.factories import GridFactory, HouseholdFactory, RegionFactory, ResidentFactory
 from tests.helpers import Call, assert_access_matrix, assert_constant_queries, login, page_call
+from tests.portal.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -59,11 +53,6 @@ def _household(grid, *, community=None, building_grid=None, dwelling=True):
 def _square(lon, lat, size=0.002):
     ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
     return {"type": "Polygon", "coordinates": [ring]}
-
-
-@pytest.fixture
-def key_tier(db):
-    return TagDef.objects.create(code="t_key", name="重点", group="elderly", visit_tier="key")
 
 
 def _overdue_resident(grid, tag):
@@ -214,11 +203,11 @@ def test_a_grid_over_its_household_cap_is_listed_until_the_cap_fits(
 
 
 def test_overdue_residents_are_exactly_those_of_the_cadence(
-    staffed, community_cadre, community_a, grid_a, key_tier, resident_a
+    staffed, community_cadre, community_a, grid_a, key_tag, resident_a
 ):
-    late = _overdue_resident(grid_a, key_tier)
-    also_late = _overdue_resident(grid_a, key_tier)
-    ResidentTag.objects.create(resident=resident_a, tag=key_tier)
+    late = _overdue_resident(grid_a, key_tag)
+    also_late = _overdue_resident(grid_a, key_tag)
+    ResidentTag.objects.create(resident=resident_a, tag=key_tag)
     Visit.objects.create(household=resident_a.household, resident=resident_a, visitor=staffed[0])
 
     expected = residents_overdue(Resident.objects.visible_to(community_cadre))
@@ -231,9 +220,9 @@ def test_overdue_residents_are_exactly_those_of_the_cadence(
 
 
 def test_the_overdue_list_links_to_each_residents_page(
-    staffed, community_cadre, community_a, grid_a, key_tier
+    staffed, community_cadre, community_a, grid_a, key_tag
 ):
-    late = _overdue_resident(grid_a, key_tier)
+    late = _overdue_resident(grid_a, key_tag)
     page = login(Client(), community_cadre).get(
         reverse("grids:coverage-exceptions", args=[community_a.pk, coverage.OVERDUE])
     )
@@ -272,7 +261,7 @@ def test_households_in_no_community_count_for_the_street_only(
 
 
 @pytest.fixture
-def gaps_everywhere(staffed, community_a, community_b, grid_a, grid_b, key_tier):
+def gaps_everywhere(staffed, community_a, community_b, grid_a, grid_b, key_tag):
     """Staffed grids A and B; in each community a building without a grid, a household
     without a grid (living in a building of the grid) and an overdue resident; and in A a
     second grid, unstaffed and over its cap."""
@@ -280,7 +269,7 @@ def gaps_everywhere(staffed, community_a, community_b, grid_a, grid_b, key_tier)
     for community, grid in ((community_a, grid_a), (community_b, grid_b)):
         _building(community)
         _household(None, community=community, building_grid=grid)
-        _overdue_resident(grid, key_tier)
+        _overdue_resident(grid, key_tag)
     HouseholdFactory.create_batch(2, grid=second_a)
     return second_a
 
@@ -319,22 +308,6 @@ def test_a_case_shared_with_a_worker_does_not_bring_its_community_into_the_repor
     assert sum(row.overdue_residents for row in rows) == 1
 
 
-PAGE_PEOPLE = [
-    "street_admin",
-    "street_cadre",
-    "community_cadre",
-    "grid_leader",
-    "grid_worker",
-    "partner_staff",
-    "party_officer",
-    "outsider",
-]
-
-
-def _people(request, names):
-    return {name: request.getfixturevalue(name) for name in names}
-
-
 def test_page_access_matrix(request, gaps_everywhere, community_a, community_b):
     a, b = community_a.pk, community_b.pk
     actions = {
@@ -350,24 +323,22 @@ def test_page_access_matrix(request, gaps_everywhere, community_a, community_b):
         "json_b": Call("get", reverse("grids:coverage-geojson") + f"?community={b}"),
         "missing": Call("get", reverse("grids:coverage-community", args=[999999])),
     }
-    street = dict.fromkeys(actions, 200) | {"bad_kind": 404, "missing": 404}
-    in_a = street | {"comm_b": 404, "kind_b": 404, "map_b": 404, "json_b": 404}
-    # No registry role: the report and the map are refused (403), a community does not exist.
-    nothing = dict.fromkeys(actions, 404) | dict.fromkeys(
-        ["report", "map", "geojson", "map_b", "json_b"], 403
-    )
-    expected = {
-        "street_admin": street,
-        "street_cadre": street,
-        "community_cadre": in_a,
-        "grid_leader": in_a,
-        "grid_worker": in_a,
-        "partner_staff": nothing,
-        "party_officer": nothing,
-        "outsider": nothing,
-    }
     assert_access_matrix(
-        people=_people(request, PAGE_PEOPLE), actions=actions, expected=expected, perform=page_call
+        request,
+        actions,
+        """
+                         report  map  geojson  comm_a  comm_b  kind_a  kind_b  bad_kind  map_b  json_b  missing
+        street_admin     200     200  200      200     200     200     200     404       200    200     404
+        street_cadre     200     200  200      200     200     200     200     404       200    200     404
+        community_cadre  200     200  200      200     404     200     404     404       404    404     404
+        grid_leader      200     200  200      200     404     200     404     404       404    404     404
+        grid_worker      200     200  200      200     404     200     404     404       404    404     404
+        # No registry role: the report and the map are refused (403), a community does not exist.
+        partner_staff    403     403  403      404     404     404     404     404       403    403     404
+        party_officer    403     403  403      404     404     404     404     404       403    403     404
+        outsider         403     403  403      404     404     404     404     404       403    403     404
+        """,
+        perform=page_call,
     )
 
 
@@ -394,20 +365,21 @@ def test_api_access_matrix(request, gaps_everywhere, community_a, community_b):
         "unlocated": Call("get", reverse("coverage-unlocated-households")),
         "post": Call("post", reverse("coverage-list"), {}),
     }
-    street = dict.fromkeys(actions, 200) | {"post": 405}
-    in_a = street | {"detail_b": 404, "buildings_b": 404}
-    nothing = dict.fromkeys(actions, 404) | {"list": 403, "unlocated": 403, "post": 403}
-    expected = {
-        "street_admin": street,
-        "street_cadre": street,
-        "community_cadre": in_a,
-        "grid_leader": in_a,
-        "grid_worker": in_a,
-        "partner_staff": nothing,
-        "party_officer": nothing,
-        "outsider": nothing,
-    }
-    assert_access_matrix(people=_people(request, PAGE_PEOPLE), actions=actions, expected=expected)
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                         list  detail_a  detail_b  overdue_a  buildings_b  unlocated  post
+        street_admin     200   200       200       200        200          200        405
+        street_cadre     200   200       200       200        200          200        405
+        community_cadre  200   200       404       200        404          200        405
+        grid_leader      200   200       404       200        404          200        405
+        grid_worker      200   200       404       200        404          200        405
+        partner_staff    403   404       404       404        404          403        403
+        party_officer    403   404       404       404        404          403        403
+        outsider         403   404       404       404        404          403        403
+        """,
+    )
 
 
 def test_api_rows_and_exception_lists_follow_the_scope(
@@ -453,21 +425,21 @@ def _community_with_gaps(tag):
 
 
 def test_the_report_page_and_api_use_constant_queries_however_many_communities(
-    street_admin, api_client_for, key_tier
+    street_admin, api_client_for, key_tag
 ):
     client = login(Client(), street_admin)
     api = api_client_for(street_admin)
 
     def add(n):
         for _ in range(n):
-            _community_with_gaps(key_tier)
+            _community_with_gaps(key_tag)
 
     assert_constant_queries(add_rows=add, fetch=lambda: client.get(reverse("grids:coverage")))
     assert_constant_queries(add_rows=add, fetch=lambda: api.get(reverse("coverage-list")))
 
 
 def test_the_map_data_uses_constant_queries_however_many_grids(
-    community_cadre, community_a, api_client_for, key_tier, street_admin
+    community_cadre, community_a, api_client_for, key_tag, street_admin
 ):
     client = login(Client(), community_cadre)
     api = api_client_for(community_cadre)
@@ -482,7 +454,7 @@ def test_the_map_data_uses_constant_queries_however_many_grids(
                 post="full_time",
                 start_date=date(2025, 1, 1),
             )
-            _overdue_resident(grid, key_tier)
+            _overdue_resident(grid, key_tag)
 
     assert_constant_queries(
         add_rows=add, fetch=lambda: client.get(reverse("grids:coverage-geojson"))
@@ -498,7 +470,7 @@ def test_the_map_data_uses_constant_queries_however_many_grids(
 
 @pytest.mark.parametrize("kind", list(coverage.KINDS))
 def test_exception_lists_use_constant_queries(
-    kind, community_cadre, community_a, api_client_for, key_tier
+    kind, community_cadre, community_a, api_client_for, key_tag
 ):
     client = login(Client(), community_cadre)
     api = api_client_for(community_cadre)
@@ -518,7 +490,7 @@ def test_exception_lists_use_constant_queries(
             elif kind == coverage.OVER_CAP:
                 HouseholdFactory(grid=GridFactory(community=community_a, household_cap=0))
             else:
-                _overdue_resident(GridFactory(community=community_a), key_tier)
+                _overdue_resident(GridFactory(community=community_a), key_tag)
 
     page_url = reverse("grids:coverage-exceptions", args=[community_a.pk, kind])
     api_url = reverse(f"coverage-{kind}", args=[community_a.pk])
@@ -530,9 +502,7 @@ def test_exception_lists_use_constant_queries(
 # --- The map -------------------------------------------------------------------------------
 
 
-def test_grids_are_coloured_by_coverage(
-    community_cadre, community_a, grid_a, grid_worker, key_tier
-):
+def test_grids_are_coloured_by_coverage(community_cadre, community_a, grid_a, grid_worker, key_tag):
     grid_a.boundary = _square(120.64, 27.77)
     grid_a.save(update_fields=["boundary"])
     crowded = GridFactory(community=community_a, household_cap=1, boundary=_square(120.65, 27.77))
@@ -545,7 +515,7 @@ def test_grids_are_coloured_by_coverage(
     grid_assign(
         actor=None, person=grid_worker, grid=late, post="part_time", start_date=date(2025, 1, 1)
     )
-    _overdue_resident(late, key_tier)
+    _overdue_resident(late, key_tag)
     GridFactory(community=community_a, boundary=None, name="无边界网格")
 
     data = login(Client(), community_cadre).get(reverse("grids:coverage-geojson")).json()

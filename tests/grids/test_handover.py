@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from grids import writes
 from grids.cadence import residents_due
-from grids.models import GridAssignment, Resident, ResidentTag, TagDef, Visit, VisitNeed
+from grids.models import GridAssignment, Resident, ResidentTag, Visit, VisitNeed
 from portal.models import AuditEvent
 from portal.roles import Role
-from tests.factories import UserFactory
 from tests.helpers import Call, assert_access_matrix, login, page_call
+from tests.portal.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,13 +23,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def new_worker(db):
     return UserFactory(username="t_worker3", role=Role.GRID_WORKER, full_name="网格员丙")
-
-
-@pytest.fixture
-def high_risk(db):
-    return TagDef.objects.create(
-        code="living_alone", name="独居老人", group=TagDef.Group.ELDERLY, visit_tier="high"
-    )
 
 
 def _needs(actor, resident, categories):
@@ -99,9 +92,9 @@ def test_handover_moves_open_needs_and_leaves_closed_ones(
 
 
 def test_handover_moves_the_grid_and_its_due_visits_to_the_new_worker(
-    street_admin, grid_a, grid_worker, new_worker, resident_a, high_risk
+    street_admin, grid_a, grid_worker, new_worker, resident_a, living_alone
 ):
-    ResidentTag.objects.create(resident=resident_a, tag=high_risk)
+    ResidentTag.objects.create(resident=resident_a, tag=living_alone)
     assert list(residents_due(Resident.objects.visible_to(grid_worker))) == [resident_a]
     assert not Resident.objects.visible_to(new_worker).exists()
 
@@ -169,40 +162,7 @@ def test_bad_handover_changes_nothing(
 # --- The staffing page -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def other_community_cadre(community_b):
-    user = UserFactory(username="t_community2", role=Role.COMMUNITY_CADRE, full_name="社区干部乙")
-    writes.region_staff_grant(actor=None, person=user, region=community_b)
-    return user
-
-
-def test_handover_page_matrix(
-    street_admin,
-    street_cadre,
-    community_cadre,
-    other_community_cadre,
-    grid_leader,
-    grid_worker,
-    other_grid_worker,
-    partner_staff,
-    party_officer,
-    outsider,
-    new_worker,
-    grid_a,
-):
-    people = {
-        "street_admin": street_admin,
-        "street_cadre": street_cadre,
-        "community_cadre": community_cadre,
-        "other_community_cadre": other_community_cadre,
-        "grid_leader": grid_leader,
-        "grid_worker": grid_worker,
-        "other_grid_worker": other_grid_worker,
-        "partner_staff": partner_staff,
-        "party_officer": party_officer,
-        "outsider": outsider,
-        "anonymous": None,
-    }
+def test_handover_page_matrix(request, grid_worker, new_worker, grid_a):
     actions = {
         "page": Call("get", reverse("grids:grid-staffing", args=[grid_a.pk])),
         "handover": Call(
@@ -215,23 +175,25 @@ def test_handover_page_matrix(
             },
         ),
     }
-    may = {"page": 200, "handover": 302}
-    sees = {"page": 200, "handover": 403}
-    hidden = {"page": 404, "handover": 404}
-    expected = {
-        "street_admin": may,
-        "street_cadre": may,
-        "community_cadre": may,
-        "other_community_cadre": hidden,
-        "grid_leader": sees,
-        "grid_worker": sees,
-        "other_grid_worker": hidden,
-        "partner_staff": hidden,
-        "party_officer": hidden,
-        "outsider": hidden,
-        "anonymous": {"page": 302, "handover": 302},
-    }
-    assert_access_matrix(people=people, actions=actions, expected=expected, perform=page_call)
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                               page  handover
+        street_admin           200   302
+        street_cadre           200   302
+        community_cadre        200   302
+        other_community_cadre  404   404
+        grid_leader            200   403
+        grid_worker            200   403
+        other_grid_worker      404   404
+        partner_staff          404   404
+        party_officer          404   404
+        outsider               404   404
+        anonymous              302   302
+        """,
+        perform=page_call,
+    )
 
 
 def test_staffing_page_hands_over_and_shows_the_history(

@@ -7,7 +7,6 @@ out of scope; the duplicate-ID and probable-duplicate flows; constant query coun
 from datetime import date
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from grids import writes
@@ -18,56 +17,15 @@ from grids.models import (
     Household,
     Resident,
     ResidentTag,
-    TagDef,
 )
 from portal.models import AuditEvent
 from portal.validators import citizen_id_make
-from tests.factories import GridFactory, HouseholdFactory, ResidentFactory
+from tests.grids.factories import GridFactory, HouseholdFactory, ResidentFactory
 from tests.helpers import Call, assert_access_matrix, assert_constant_queries, login, page_call
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 NEW_ID = "11010519491231002X"  # a woman born 1949-12-31
-
-
-@pytest.fixture(autouse=True)
-def _english(client):
-    """Messages are asserted in their English source (pages are Chinese by default)."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-
-
-def _matrix(**rows):
-    """Expand the groups of people that meet the same answers."""
-    groups = {
-        "street": ["street_admin", "street_cadre"],
-        "community": ["community_cadre"],
-        "grid_a": ["grid_leader", "grid_worker"],
-        "grid_b": ["other_grid_worker"],
-        "none": ["partner_staff", "party_officer", "outsider"],
-        "anonymous": ["anonymous"],
-    }
-    return {person: rows[group] for group, people in groups.items() for person in people}
-
-
-@pytest.fixture
-def building_a(grid_a):
-    return Building.objects.create(
-        community=grid_a.community, grid=grid_a, name="江滨新村1幢", address="江滨路1号"
-    )
-
-
-@pytest.fixture
-def building_b(grid_b):
-    return Building.objects.create(
-        community=grid_b.community, grid=grid_b, name="阁巷新村1幢", address="阁巷路1号"
-    )
-
-
-@pytest.fixture
-def living_alone(db):
-    return TagDef.objects.create(
-        code="living_alone", name="独居老人", group=TagDef.Group.ELDERLY, visit_tier="high"
-    )
 
 
 def _page(client, url, data=None):
@@ -89,7 +47,7 @@ def _rows(client, list_name, data=None) -> int:
 # --- Access matrices ---------------------------------------------------------------------------
 
 
-def test_grid_pages_matrix(people, grid_a, grid_b):
+def test_grid_pages_matrix(request, grid_a, grid_b):
     edit = reverse("grids:grid-edit", args=[grid_a.pk])
     actions = {
         "list": Call("get", reverse("grids:grid-list")),
@@ -110,25 +68,27 @@ def test_grid_pages_matrix(people, grid_a, grid_b):
         "edit_form": Call("get", edit),
         "edit": Call("post", edit, {"name": "江滨一网格", "kind": "base", "household_cap": 350}),
     }
-    street = dict.fromkeys(actions, 200) | {"create": 302, "edit": 302}
-    sees_a = dict.fromkeys(actions, 403) | {"list": 200, "detail": 200, "staffing": 200}
-    sees_b = {
-        "list": 200, "detail": 404, "staffing": 404, "new_form": 403, "create": 403,
-        "edit_form": 404, "edit": 404,
-    }  # fmt: skip
-    nothing = dict.fromkeys(actions, 404) | {"list": 403, "new_form": 403, "create": 403}
-    expected = _matrix(
-        street=street,
-        community=sees_a,
-        grid_a=sees_a,
-        grid_b=sees_b,
-        none=nothing,
-        anonymous=dict.fromkeys(actions, 302),
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           list  detail  staffing  new_form  create  edit_form  edit
+        street_admin       200   200     200       200       302     200        302
+        street_cadre       200   200     200       200       302     200        302
+        community_cadre    200   200     200       403       403     403        403
+        grid_leader        200   200     200       403       403     403        403
+        grid_worker        200   200     200       403       403     403        403
+        other_grid_worker  200   404     404       403       403     404        404
+        partner_staff      403   404     404       403       403     404        404
+        party_officer      403   404     404       403       403     404        404
+        outsider           403   404     404       403       403     404        404
+        anonymous          302   302     302       302       302     302        302
+        """,
+        perform=page_call,
     )
-    assert_access_matrix(people=people, actions=actions, expected=expected, perform=page_call)
 
 
-def test_building_pages_matrix(people, building_a, building_b):
+def test_building_pages_matrix(request, building_a, building_b):
     edit = reverse("grids:building-edit", args=[building_a.pk])
     actions = {
         "list": Call("get", reverse("grids:building-list")),
@@ -151,22 +111,27 @@ def test_building_pages_matrix(people, building_a, building_b):
             {"grid": building_a.grid_id, "name": "江滨新村一幢", "address": "江滨路1号"},
         ),
     }
-    writes = dict.fromkeys(actions, 200) | {"create": 302, "edit": 302}
-    reads_a = dict.fromkeys(actions, 403) | {"list": 200, "detail": 200}
-    reads_b = dict.fromkeys(actions, 404) | {"list": 200, "new_form": 403, "create": 403}
-    nothing = dict.fromkeys(actions, 404) | {"list": 403, "new_form": 403, "create": 403}
-    expected = _matrix(
-        street=writes,
-        community=writes,
-        grid_a=reads_a,
-        grid_b=reads_b,
-        none=nothing,
-        anonymous=dict.fromkeys(actions, 302),
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           list  detail  new_form  create  edit_form  edit
+        street_admin       200   200     200       302     200        302
+        street_cadre       200   200     200       302     200        302
+        community_cadre    200   200     200       302     200        302
+        grid_leader        200   200     403       403     403        403
+        grid_worker        200   200     403       403     403        403
+        other_grid_worker  200   404     403       403     404        404
+        partner_staff      403   404     403       403     404        404
+        party_officer      403   404     403       403     404        404
+        outsider           403   404     403       403     404        404
+        anonymous          302   302     302       302     302        302
+        """,
+        perform=page_call,
     )
-    assert_access_matrix(people=people, actions=actions, expected=expected, perform=page_call)
 
 
-def test_household_pages_matrix(people, resident_a, resident_b):
+def test_household_pages_matrix(request, resident_a, resident_b):
     household = resident_a.household
     edit = reverse("grids:household-edit", args=[household.pk])
     actions = {
@@ -190,19 +155,25 @@ def test_household_pages_matrix(people, resident_a, resident_b):
             },
         ),
     }
-    writes = dict.fromkeys(actions, 200) | {"create": 302, "edit": 302}
-    # Grid B's worker may add households, but grid A is not a choice: the form refuses (400).
-    other = dict.fromkeys(actions, 404) | {"list": 200, "new_form": 200, "create": 400}
-    nothing = dict.fromkeys(actions, 404) | {"list": 403, "new_form": 403, "create": 403}
-    expected = _matrix(
-        street=writes,
-        community=writes,
-        grid_a=writes,
-        grid_b=other,
-        none=nothing,
-        anonymous=dict.fromkeys(actions, 302),
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           list  detail  new_form  create  edit_form  edit
+        street_admin       200   200     200       302     200        302
+        street_cadre       200   200     200       302     200        302
+        community_cadre    200   200     200       302     200        302
+        grid_leader        200   200     200       302     200        302
+        grid_worker        200   200     200       302     200        302
+        # Grid B's worker may add households, but grid A is not a choice: the form refuses (400).
+        other_grid_worker  200   404     200       400     404        404
+        partner_staff      403   404     403       403     404        404
+        party_officer      403   404     403       403     404        404
+        outsider           403   404     403       403     404        404
+        anonymous          302   302     302       302     302        302
+        """,
+        perform=page_call,
     )
-    assert_access_matrix(people=people, actions=actions, expected=expected, perform=page_call)
 
 
 def _resident_data(resident, **changes):
@@ -220,7 +191,7 @@ def _resident_data(resident, **changes):
     return data | changes
 
 
-def test_resident_create_and_edit_matrix(people, resident_a, resident_b):
+def test_resident_create_and_edit_matrix(request, resident_a, resident_b):
     edit = reverse("grids:resident-edit", args=[resident_a.pk])
     new = {
         "name": "赵新民",
@@ -237,22 +208,28 @@ def test_resident_create_and_edit_matrix(people, resident_a, resident_b):
         "edit": Call("post", edit, _resident_data(resident_a, ethnicity="畲族")),
         "tag_form": Call("get", reverse("grids:resident-detail", args=[resident_a.pk])),
     }
-    writes = {"new_form": 200, "create": 302, "edit_form": 200, "edit": 302, "tag_form": 200}
-    # Grid B's worker may register residents, but not into grid A's household (400).
-    other = {"new_form": 200, "create": 400, "edit_form": 404, "edit": 404, "tag_form": 404}
-    nothing = {"new_form": 403, "create": 403, "edit_form": 404, "edit": 404, "tag_form": 404}
-    expected = _matrix(
-        street=writes,
-        community=writes,
-        grid_a=writes,
-        grid_b=other,
-        none=nothing,
-        anonymous=dict.fromkeys(actions, 302),
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           new_form  create  edit_form  edit  tag_form
+        street_admin       200       302     200        302   200
+        street_cadre       200       302     200        302   200
+        community_cadre    200       302     200        302   200
+        grid_leader        200       302     200        302   200
+        grid_worker        200       302     200        302   200
+        # Grid B's worker may register residents, but not into grid A's household (400).
+        other_grid_worker  200       400     404        404   404
+        partner_staff      403       403     404        404   404
+        party_officer      403       403     404        404   404
+        outsider           403       403     404        404   404
+        anonymous          302       302     302        302   302
+        """,
+        perform=page_call,
     )
-    assert_access_matrix(people=people, actions=actions, expected=expected, perform=page_call)
 
 
-def test_resident_tag_matrix(people, resident_a, living_alone):
+def test_resident_tag_matrix(request, resident_a, living_alone):
     tagged = ResidentTag.objects.create(resident=resident_a, tag=living_alone)
     actions = {
         "add": Call(
@@ -264,16 +241,24 @@ def test_resident_tag_matrix(people, resident_a, living_alone):
             "post", reverse("grids:resident-tag-remove", args=[resident_a.pk, tagged.pk])
         ),
     }
-    writes = {"add": 302, "remove": 302}
-    expected = _matrix(
-        street=writes,
-        community=writes,
-        grid_a=writes,
-        grid_b={"add": 404, "remove": 404},
-        none={"add": 404, "remove": 404},
-        anonymous={"add": 302, "remove": 302},
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           add  remove
+        street_admin       302  302
+        street_cadre       302  302
+        community_cadre    302  302
+        grid_leader        302  302
+        grid_worker        302  302
+        other_grid_worker  404  404
+        partner_staff      404  404
+        party_officer      404  404
+        outsider           404  404
+        anonymous          302  302
+        """,
+        perform=page_call,
     )
-    assert_access_matrix(people=people, actions=actions, expected=expected, perform=page_call)
 
 
 # --- Lists and search hold nothing out of scope ------------------------------------------------
@@ -754,8 +739,14 @@ def test_household_list_queries_are_constant(client, grid_worker, grid_a):
             head = ResidentFactory(household=HouseholdFactory(grid=grid_a))
             Household.objects.filter(pk=head.household_id).update(head=head)
 
+    # 12: the session, the user; the count; the bell's unread notifications; the user's and the
+    # groups' permissions (the menu asks); the filter's communities and grids; the page (household,
+    # grid, dwelling, building, community and head in one join); the session save (savepoint,
+    # update, release).
     assert_constant_queries(
-        add_rows=add, fetch=lambda: _get_ok(client, reverse("grids:household-list"))
+        add_rows=add,
+        fetch=lambda: _get_ok(client, reverse("grids:household-list")),
+        expected=12,
     )
     assert _rows(client, "household-list") == 20
 
@@ -767,8 +758,13 @@ def test_resident_list_queries_are_constant(client, grid_worker, grid_a, living_
         for resident in ResidentFactory.create_batch(n, household=HouseholdFactory(grid=grid_a)):
             ResidentTag.objects.create(resident=resident, tag=living_alone)
 
+    # 13: the session, the user; the count; the bell; the user's and the groups' permissions;
+    # the filter's communities, grids and tags; the page (resident, household, grid and
+    # community in one join, the visit cadence as columns); the session save (savepoint,
+    # update, release).
     assert_constant_queries(
         add_rows=add,
         fetch=lambda: _get_ok(client, reverse("grids:resident-list"), {"tier": "high"}),
+        expected=13,
     )
     assert _rows(client, "resident-list", {"tier": "high"}) == 20

@@ -3,27 +3,22 @@
 from datetime import date, timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
 from grids import writes as grid_services
-from grids.models import GridAssignment, Resident, ResidentTag, TagDef, Visit
+from grids.models import GridAssignment, Resident, ResidentTag, Visit
 from grids.reminders import visit_reminders_send
 from portal.celery import app
 from portal.models import Notification
 from portal.roles import Role
-from tests.factories import ResidentFactory, UserFactory
+from tests.grids.factories import ResidentFactory
 from tests.helpers import count_queries, login
+from tests.portal.factories import UserFactory
 
 NOW = timezone.make_aware(timezone.datetime(2026, 11, 28, 10, 0))
-
-
-@pytest.fixture
-def key_tag(db):
-    return TagDef.objects.create(code="t_key", name="重点", group="elderly", visit_tier="key")
 
 
 def _overdue(resident, tag, *, days: float, now=NOW):
@@ -247,16 +242,6 @@ def test_both_schedules_are_in_beats_database():
     tasks = dict(PeriodicTask.objects.values_list("task", "crontab__hour"))
     assert tasks["grids.visit_reminders_send"] == "*"  # hourly
     assert tasks["grids.age_tags_refresh"] == "0"  # daily, after midnight
-
-
-@pytest.fixture
-def celery_worker(transactional_db):
-    """A real Celery worker on the Redis broker of the test settings, in a thread."""
-    app.control.purge()
-    with start_worker(
-        app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10
-    ) as worker:
-        yield worker
 
 
 def test_beat_fired_twice_into_a_real_worker_sends_one_reminder_each(

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from grids.models import Resident
 from portal.models import AuditEvent
-from tests.factories import HouseholdFactory, ResidentFactory
+from tests.grids.factories import HouseholdFactory, ResidentFactory
 from tests.helpers import assert_constant_queries, login
 
 pytestmark = pytest.mark.django_db
@@ -199,7 +199,8 @@ def test_resident_api_list_queries_do_not_grow_with_rows(api_client_for, grid_wo
         response = client.get(RESIDENTS)
         assert response.status_code == 200
 
-    assert_constant_queries(add_rows=lambda n: add_residents(grid_a, n), fetch=fetch)
+    # 3: the count; the page (resident and household in one join); the page's tags (prefetch).
+    assert_constant_queries(add_rows=lambda n: add_residents(grid_a, n), fetch=fetch, expected=3)
 
 
 def test_resident_page_queries_do_not_grow_with_rows(grid_worker, grid_a):
@@ -210,4 +211,6 @@ def test_resident_page_queries_do_not_grow_with_rows(grid_worker, grid_a):
         assert response.status_code == 200
         assert b'data-testid="resident-row"' in response.content
 
-    assert_constant_queries(add_rows=lambda n: add_residents(grid_a, n), fetch=fetch)
+    # 13: as in tests/grids/test_pages.py — session, user, count, bell, two permission reads,
+    # the filter's communities, grids and tags, the page in one join, the session save (3).
+    assert_constant_queries(add_rows=lambda n: add_residents(grid_a, n), fetch=fetch, expected=13)

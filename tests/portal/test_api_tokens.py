@@ -12,23 +12,12 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from grids.models import Resident
-from grids.writes import region_staff_grant
 from portal.models import ApiToken, AuditEvent
-from portal.roles import Role
 from portal.writes import api_token_issue, api_token_revoke
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 RESIDENTS = reverse("resident-list")
-
-
-@pytest.fixture
-def client_user(street):
-    """The district's data platform: role 'integration', the whole street as jurisdiction."""
-    user = UserFactory(username="t_district", role=Role.INTEGRATION, full_name="区数据平台")
-    region_staff_grant(actor=None, person=user, region=street)
-    return user
 
 
 def token_client(raw: str) -> APIClient:
@@ -45,8 +34,8 @@ def assert_refused(response):
     assert "detail" in response.json()
 
 
-def test_token_lists_the_residents_of_its_street(client_user, street_admin, resident_a, resident_b):
-    _, raw = api_token_issue(actor=street_admin, client=client_user, name="区数据平台")
+def test_token_lists_the_residents_of_its_street(integration, street_admin, resident_a, resident_b):
+    _, raw = api_token_issue(actor=street_admin, client=integration, name="区数据平台")
 
     response = token_client(raw).get(RESIDENTS)
 
@@ -54,8 +43,8 @@ def test_token_lists_the_residents_of_its_street(client_user, street_admin, resi
     assert {row["name"] for row in response.json()["results"]} == {"王秀英", "李建国"}
 
 
-def test_token_is_stored_only_as_its_hash(client_user, street_admin):
-    token, raw = api_token_issue(actor=street_admin, client=client_user, name="区数据平台")
+def test_token_is_stored_only_as_its_hash(integration, street_admin):
+    token, raw = api_token_issue(actor=street_admin, client=integration, name="区数据平台")
 
     token.refresh_from_db()
     assert token.key_hash == hashlib.sha256(raw.encode()).hexdigest()
@@ -65,8 +54,8 @@ def test_token_is_stored_only_as_its_hash(client_user, street_admin):
     assert not any(secret in str(value) for value in row.values())
 
 
-def test_use_of_a_token_is_recorded(client_user, street_admin, resident_a):
-    token, raw = api_token_issue(actor=street_admin, client=client_user, name="区数据平台")
+def test_use_of_a_token_is_recorded(integration, street_admin, resident_a):
+    token, raw = api_token_issue(actor=street_admin, client=integration, name="区数据平台")
     assert token.last_used_at is None
 
     token_client(raw).get(RESIDENTS)
@@ -76,51 +65,51 @@ def test_use_of_a_token_is_recorded(client_user, street_admin, resident_a):
     assert timezone.now() - token.last_used_at < timedelta(minutes=1)
 
 
-def test_revoked_token_is_refused(client_user, street_admin, resident_a):
-    token, raw = api_token_issue(actor=street_admin, client=client_user, name="区数据平台")
+def test_revoked_token_is_refused(integration, street_admin, resident_a):
+    token, raw = api_token_issue(actor=street_admin, client=integration, name="区数据平台")
     api_token_revoke(actor=street_admin, token=token)
 
     assert_refused(token_client(raw).get(RESIDENTS))
 
 
-def test_expired_token_is_refused(client_user, street_admin, resident_a):
-    token, raw = api_token_issue(actor=street_admin, client=client_user, name="区数据平台")
+def test_expired_token_is_refused(integration, street_admin, resident_a):
+    token, raw = api_token_issue(actor=street_admin, client=integration, name="区数据平台")
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
 
     assert_refused(token_client(raw).get(RESIDENTS))
 
 
-def test_garbage_token_is_refused(client_user, resident_a):
+def test_garbage_token_is_refused(integration, resident_a):
     assert_refused(token_client("deadbeef.not-a-token-at-all").get(RESIDENTS))
 
 
-def test_issuing_a_second_token_revokes_the_first(client_user, street_admin, resident_a):
-    first, first_raw = api_token_issue(actor=street_admin, client=client_user, name="v1")
-    second, second_raw = api_token_issue(actor=street_admin, client=client_user, name="v2")
+def test_issuing_a_second_token_revokes_the_first(integration, street_admin, resident_a):
+    first, first_raw = api_token_issue(actor=street_admin, client=integration, name="v1")
+    second, second_raw = api_token_issue(actor=street_admin, client=integration, name="v2")
 
     assert_refused(token_client(first_raw).get(RESIDENTS))
     assert token_client(second_raw).get(RESIDENTS).status_code == 200
     first.refresh_from_db()
     assert first.revoked_at is not None
-    assert list(ApiToken.objects.active().filter(user=client_user)) == [second]
+    assert list(ApiToken.objects.active().filter(user=integration)) == [second]
 
 
-def test_database_refuses_two_live_tokens_for_one_client(client_user):
+def test_database_refuses_two_live_tokens_for_one_client(integration):
     expires = timezone.now() + timedelta(days=30)
     ApiToken.objects.create(
-        user=client_user, name="a", key_prefix="aaaa", key_hash="a" * 64, expires_at=expires
+        user=integration, name="a", key_prefix="aaaa", key_hash="a" * 64, expires_at=expires
     )
 
     with pytest.raises(IntegrityError), transaction.atomic():
         ApiToken.objects.create(
-            user=client_user, name="b", key_prefix="bbbb", key_hash="b" * 64, expires_at=expires
+            user=integration, name="b", key_prefix="bbbb", key_hash="b" * 64, expires_at=expires
         )
 
-    assert ApiToken.objects.filter(user=client_user).count() == 1
+    assert ApiToken.objects.filter(user=integration).count() == 1
 
 
-def test_integration_token_only_reads(client_user, street_admin, resident_a):
-    _, raw = api_token_issue(actor=street_admin, client=client_user, name="区数据平台")
+def test_integration_token_only_reads(integration, street_admin, resident_a):
+    _, raw = api_token_issue(actor=street_admin, client=integration, name="区数据平台")
     body = {
         "name": "赵新民",
         "id_number": "11010519491231002X",
@@ -136,8 +125,8 @@ def test_integration_token_only_reads(client_user, street_admin, resident_a):
     assert not Resident.objects.filter(name="赵新民").exists()
 
 
-def test_issue_and_revoke_are_audited(client_user, street_admin):
-    token, _ = api_token_issue(actor=street_admin, client=client_user, name="区数据平台")
+def test_issue_and_revoke_are_audited(integration, street_admin):
+    token, _ = api_token_issue(actor=street_admin, client=integration, name="区数据平台")
     api_token_revoke(actor=street_admin, token=token)
 
     events = AuditEvent.objects.filter(object_id=str(token.pk), action__startswith="api_token.")
@@ -147,7 +136,7 @@ def test_issue_and_revoke_are_audited(client_user, street_admin):
     ]
 
 
-def test_management_command_prints_a_working_token(client_user, resident_a):
+def test_management_command_prints_a_working_token(integration, resident_a):
     out = StringIO()
 
     call_command("api_token_issue", "t_district", stdout=out)

@@ -13,7 +13,6 @@ from grids.models import Resident
 from grids.writes import resident_create
 from portal.audit import audit_record
 from portal.models import AuditEvent
-from tests.factories import UserFactory
 from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
@@ -21,13 +20,6 @@ pytestmark = pytest.mark.django_db
 # The example of GB 11643: a woman born on 31 December 1949.
 VALID_ID = "11010519491231002X"
 BAD_CHECKSUM_ID = "110105194912310021"
-
-
-@pytest.fixture
-def superuser(db):
-    return UserFactory(
-        username="t_superuser", is_staff=True, is_superuser=True, role="street_admin"
-    )
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.models import AuditEvent
-from tests.factories import UserFactory
 from tests.helpers import login
+from tests.portal.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

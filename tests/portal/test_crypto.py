@@ -5,7 +5,7 @@ from django.db import connection
 
 from grids.models import Resident
 from portal import crypto
-from tests.factories import ResidentFactory
+from tests.grids.factories import ResidentFactory
 
 pytestmark = pytest.mark.django_db
 

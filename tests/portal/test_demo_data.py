@@ -10,7 +10,7 @@ from django.urls import reverse
 from guardian.shortcuts import get_objects_for_user
 
 from grids.models import Grid, GridAssignment, Household, Region, Resident, ResidentTag
-from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from portal.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from portal.models import User
 from portal.validators import (
     citizen_id_birth_date,

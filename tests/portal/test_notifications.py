@@ -5,7 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from portal.models import Notification
-from portal.writes import notification_send
+from portal.notifications import notification_send
 from tests.helpers import assert_constant_queries, login
 
 pytestmark = pytest.mark.django_db

@@ -22,7 +22,7 @@ NEW_RESIDENT = {
 }
 
 
-def test_resident_api_matrix(people, resident_a, resident_b):
+def test_resident_api_matrix(request, resident_a, resident_b):
     detail = reverse("resident-detail", args=[resident_a.pk])
     actions = {
         "list": Call("get", reverse("resident-list")),
@@ -33,45 +33,25 @@ def test_resident_api_matrix(people, resident_a, resident_b):
         "update": Call("patch", detail, {"ethnicity": "畲族"}),
         "delete": Call("delete", detail),
     }
-    expected = {
-        "street_admin": {"list": 200, "retrieve": 200, "create": 201, "update": 200, "delete": 204},
-        "street_cadre": {"list": 200, "retrieve": 200, "create": 201, "update": 200, "delete": 403},
-        "community_cadre": {
-            "list": 200,
-            "retrieve": 200,
-            "create": 201,
-            "update": 200,
-            "delete": 403,
-        },
-        "grid_leader": {"list": 200, "retrieve": 200, "create": 201, "update": 200, "delete": 403},
-        "grid_worker": {"list": 200, "retrieve": 200, "create": 201, "update": 200, "delete": 403},
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           list  retrieve  create  update  delete
+        street_admin       200   200       201     200     204
+        street_cadre       200   200       201     200     403
+        community_cadre    200   200       201     200     403
+        grid_leader        200   200       201     200     403
+        grid_worker        200   200       201     200     403
         # Out of scope: the resident does not exist for them; creating into grid A's household
         # is refused field-wise, as for a household that does not exist.
-        "other_grid_worker": {
-            "list": 200,
-            "retrieve": 404,
-            "create": 400,
-            "update": 404,
-            "delete": 404,
-        },
-        "partner_staff": {
-            "list": 403,
-            "retrieve": 404,
-            "create": 403,
-            "update": 404,
-            "delete": 404,
-        },
-        "party_officer": {
-            "list": 403,
-            "retrieve": 404,
-            "create": 403,
-            "update": 404,
-            "delete": 404,
-        },
-        "outsider": {"list": 403, "retrieve": 404, "create": 403, "update": 404, "delete": 404},
-        "anonymous": {"list": 401, "retrieve": 401, "create": 401, "update": 401, "delete": 401},
-    }
-    assert_access_matrix(people=people, actions=actions, expected=expected)
+        other_grid_worker  200   404       400     404     404
+        partner_staff      403   404       403     404     404
+        party_officer      403   404       403     404     404
+        outsider           403   404       403     404     404
+        anonymous          401   401       401     401     401
+        """,
+    )
 
 
 def test_out_of_scope_is_indistinguishable_from_missing(client, other_grid_worker, resident_a):
@@ -82,28 +62,30 @@ def test_out_of_scope_is_indistinguishable_from_missing(client, other_grid_worke
     assert hidden.json() == missing.json()
 
 
-def test_resident_pages_matrix(people, resident_a, resident_b):
+def test_resident_pages_matrix(request, resident_a, resident_b):
     actions = {
         "list": Call("get", reverse("grids:resident-list")),
         "detail_a": Call("get", reverse("grids:resident-detail", args=[resident_a.pk])),
         "detail_b": Call("get", reverse("grids:resident-detail", args=[resident_b.pk])),
     }
-    street = {"list": 200, "detail_a": 200, "detail_b": 200}
-    grid_a_only = {"list": 200, "detail_a": 200, "detail_b": 404}
-    nothing = {"list": 403, "detail_a": 404, "detail_b": 404}
-    expected = {
-        "street_admin": street,
-        "street_cadre": street,
-        "community_cadre": grid_a_only,
-        "grid_leader": grid_a_only,
-        "grid_worker": grid_a_only,
-        "other_grid_worker": {"list": 200, "detail_a": 404, "detail_b": 200},
-        "partner_staff": nothing,
-        "party_officer": nothing,
-        "outsider": nothing,
-        "anonymous": {"list": 302, "detail_a": 302, "detail_b": 302},
-    }
-    assert_access_matrix(people=people, actions=actions, expected=expected, perform=page_call)
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           list  detail_a  detail_b
+        street_admin       200   200       200
+        street_cadre       200   200       200
+        community_cadre    200   200       404
+        grid_leader        200   200       404
+        grid_worker        200   200       404
+        other_grid_worker  200   404       200
+        partner_staff      403   404       404
+        party_officer      403   404       404
+        outsider           403   404       404
+        anonymous          302   302       302
+        """,
+        perform=page_call,
+    )
 
 
 def test_lists_and_search_hold_only_what_is_in_scope(
@@ -139,7 +121,7 @@ def test_page_list_and_search_hold_only_what_is_in_scope(
 def test_community_cadre_sees_every_grid_of_their_community_only(
     api_client_for, community_cadre, grid_a, resident_a, resident_b
 ):
-    from tests.factories import GridFactory, HouseholdFactory, ResidentFactory
+    from tests.grids.factories import GridFactory, HouseholdFactory, ResidentFactory
 
     second_grid = GridFactory(community=grid_a.community)
     neighbour = ResidentFactory(household=HouseholdFactory(grid=second_grid))
@@ -186,7 +168,7 @@ def test_a_household_not_yet_in_a_grid_belongs_to_its_buildings_community(
     community_cadre, grid_worker, other_grid_worker, community_a
 ):
     from grids.models import Building, Dwelling, Household
-    from tests.factories import ResidentFactory
+    from tests.grids.factories import ResidentFactory
 
     building = Building.objects.create(
         community=community_a, name="万松安置小区1幢", address="万松路1号"

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
@@ -16,7 +15,7 @@ from portal.models import ApiToken, Notification, ScheduledRun
 from portal.roles import Role
 from portal.schedules import periodic_schedules_install
 from portal.writes import api_token_issue
-from tests.factories import UserFactory
+from tests.portal.factories import UserFactory
 
 
 def _expired_sessions(n: int) -> None:
@@ -83,16 +82,6 @@ def test_a_revoked_token_gets_no_reminder(street_admin):
     token, _raw = api_token_issue(actor=None, client=client, name="district", days=3)
     ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
     assert maintenance.api_tokens_remind_expiring(now=timezone.now()) == {"tokens": 0, "sent": 0}
-
-
-@pytest.fixture
-def celery_worker(transactional_db):
-    """A real Celery worker on the Redis broker of the test settings, in a thread."""
-    app.control.purge()
-    with start_worker(
-        app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10
-    ) as worker:
-        yield worker
 
 
 def test_beat_fired_twice_the_work_happened_once(celery_worker):

@@ -16,7 +16,6 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from grids.writes import region_staff_grant
 from portal.models import AuditEvent
 from portal.roles import Role
 from portal.two_factor import (
@@ -25,8 +24,8 @@ from portal.two_factor import (
     two_factor_enrolment_device,
 )
 from portal.writes import api_token_issue
-from tests.factories import TEST_PASSWORD, UserFactory
 from tests.helpers import count_queries, login
+from tests.portal.factories import TEST_PASSWORD, UserFactory
 from tests.portal.test_settings_env import run_python
 
 pytestmark = pytest.mark.django_db
@@ -92,11 +91,6 @@ def enrolled(street_admin):
     device = two_factor_enrolment_device(user=street_admin)
     codes = two_factor_enrol(actor=street_admin, device=device, code=code_now(device))
     return Enrolled(user=street_admin, device=device, backup_codes=codes)
-
-
-@pytest.fixture
-def superuser(db):
-    return UserFactory(username="t_root", role=Role.STREET_ADMIN, is_staff=True, is_superuser=True)
 
 
 # --- Who is an administrator ----------------------------------------------------------------
@@ -451,9 +445,7 @@ def test_an_admin_session_without_a_device_uses_the_api_when_not_required(client
     assert client.get(RESIDENTS_API).status_code == 200
 
 
-def test_an_integration_token_is_not_affected(required, street, street_admin, resident_a):
-    integration = UserFactory(username="t_district", role=Role.INTEGRATION)
-    region_staff_grant(actor=None, person=integration, region=street)
+def test_an_integration_token_is_not_affected(required, integration, street_admin, resident_a):
     _token, raw = api_token_issue(actor=street_admin, client=integration, name="区数据平台")
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {raw}")

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.models import AuditEvent
+from services.activities import selectors
 from services.activities import writes as flow
 from services.models import Activity, ActivityAttendance, ServiceItem
-from tests.factories import GridFactory, HouseholdFactory, ResidentFactory
+from tests.grids.factories import GridFactory, HouseholdFactory, ResidentFactory
 from tests.helpers import (
     Call,
     assert_access_matrix,
@@ -21,7 +22,7 @@ from tests.helpers import (
     login,
     page_call,
 )
-from tests.services.factories_contracts import ActivityFactory
+from tests.services.factories import ActivityFactory
 
 Theme = Activity.Theme
 Group = ServiceItem.Group
@@ -183,7 +184,7 @@ def test_totals_per_theme_and_group_in_scope(
     ActivityFactory(community=community_a, starts_at=last_year, extra_attendees=7)
 
     year = timezone.localdate().year
-    totals = flow.activity_totals(actor=grid_worker, year=year)
+    totals = selectors.activity_totals(actor=grid_worker, year=year)
     assert (totals["activities"], totals["attendees"]) == (2, 15)  # 3 named + 12 others
     assert (totals["named_attendees"], totals["extra_attendees"]) == (3, 12)
     assert totals["volunteer_hours"] == Decimal("8.0")
@@ -192,11 +193,23 @@ def test_totals_per_theme_and_group_in_scope(
     assert themes == {Theme.SCIENCE_CLASS: (1, 11), Theme.HEALTH_TALK: (1, 4)}
     groups = {row["code"]: row["attendees"] for row in totals["by_target_group"]}
     assert groups == {Group.CHILD: 11, Group.ELDERLY: 4}
-    assert flow.activity_totals(actor=grid_worker)["activities"] == 3  # every year
-    assert flow.activity_totals(actor=street_admin, year=year)["activities"] == 3
+    assert selectors.activity_totals(actor=grid_worker)["activities"] == 3  # every year
+    assert selectors.activity_totals(actor=street_admin, year=year)["activities"] == 3
 
 
 # --- API -------------------------------------------------------------------------------------
+
+
+def api_body(community):
+    """The smallest valid body of POST /api/activities/ in `community`."""
+    return {
+        "title": "科普课堂",
+        "theme": "science_class",
+        "target_group": "child",
+        "community": community.pk,
+        "team_name": "志愿队",
+        "starts_at": timezone.now().isoformat(),
+    }
 
 
 def api_url(activity=None):
@@ -206,15 +219,8 @@ def api_url(activity=None):
 
 
 @pytest.mark.django_db
-def test_api_matrix(people, activity_a, activity_b, community_a):
-    body = {
-        "title": "科普课堂",
-        "theme": "science_class",
-        "target_group": "child",
-        "community": community_a.pk,
-        "team_name": "志愿队",
-        "starts_at": timezone.now().isoformat(),
-    }
+def test_api_matrix(request, activity_a, activity_b, community_a):
+    body = api_body(community_a)
     actions = {
         "list": Call("get", api_url()),
         "mine": Call("get", api_url(activity_a)),
@@ -225,22 +231,23 @@ def test_api_matrix(people, activity_a, activity_b, community_a):
         "totals": Call("get", reverse("activity-totals")),
     }
 
-    def cols(*codes):
-        return dict(zip(actions, codes, strict=True))
-
-    expected = {
-        "street_admin": cols(200, 200, 200, 201, 200, 405, 200),
-        "street_cadre": cols(200, 200, 200, 201, 200, 405, 200),
-        "community_cadre": cols(200, 200, 404, 201, 200, 405, 200),
-        "grid_leader": cols(200, 200, 404, 201, 200, 405, 200),
-        "grid_worker": cols(200, 200, 404, 201, 200, 405, 200),
-        "other_grid_worker": cols(200, 404, 200, 400, 404, 405, 200),
-        "partner_staff": cols(200, 200, 404, 201, 200, 405, 200),
-        "party_officer": cols(403, 404, 404, 403, 404, 405, 403),
-        "outsider": cols(403, 404, 404, 403, 404, 405, 403),
-        "anonymous": cols(401, 401, 401, 401, 401, 401, 401),
-    }
-    assert_access_matrix(people=people, actions=actions, expected=expected)
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           list  mine  theirs  create  update  delete  totals
+        street_admin       200   200   200     201     200     405     200
+        street_cadre       200   200   200     201     200     405     200
+        community_cadre    200   200   404     201     200     405     200
+        grid_leader        200   200   404     201     200     405     200
+        grid_worker        200   200   404     201     200     405     200
+        other_grid_worker  200   404   200     400     404     405     200
+        partner_staff      200   200   404     201     200     405     200
+        party_officer      403   404   404     403     404     405     403
+        outsider           403   404   404     403     404     405     403
+        anonymous          401   401   401     401     401     401     401
+        """,
+    )
 
 
 @pytest.mark.django_db
@@ -275,14 +282,7 @@ def test_api_attendees_are_scoped_ids(
 def test_api_bad_input_is_400_with_fields(
     api_client_for, grid_worker, partner_staff, community_a, community_b, resident_b, resident_a
 ):
-    body = {
-        "title": "科普课堂",
-        "theme": "science_class",
-        "target_group": "child",
-        "community": community_a.pk,
-        "team_name": "志愿队",
-        "starts_at": timezone.now().isoformat(),
-    }
+    body = api_body(community_a)
     worker = api_client_for(grid_worker)
     cases = [
         (worker, {**body, "volunteer_hours": "-2"}, "volunteer_hours"),
@@ -337,7 +337,7 @@ def test_api_list_constant_queries(
 
 
 @pytest.mark.django_db
-def test_page_matrix(people, activity_a, activity_b):
+def test_page_matrix(request, activity_a, activity_b):
     actions = {
         "list": Call("get", reverse("services:activity-list")),
         "mine": Call("get", reverse("services:activity-detail", args=[activity_a.pk])),
@@ -346,22 +346,24 @@ def test_page_matrix(people, activity_a, activity_b):
         "edit": Call("get", reverse("services:activity-edit", args=[activity_a.pk])),
     }
 
-    def cols(*codes):
-        return dict(zip(actions, codes, strict=True))
-
-    expected = {
-        "street_admin": cols(200, 200, 200, 200, 200),
-        "street_cadre": cols(200, 200, 200, 200, 200),
-        "community_cadre": cols(200, 200, 404, 200, 200),
-        "grid_leader": cols(200, 200, 404, 200, 200),
-        "grid_worker": cols(200, 200, 404, 200, 200),
-        "other_grid_worker": cols(200, 404, 200, 200, 404),
-        "partner_staff": cols(200, 200, 404, 200, 200),
-        "party_officer": cols(403, 404, 404, 403, 404),
-        "outsider": cols(403, 404, 404, 403, 404),
-        "anonymous": cols(302, 302, 302, 302, 302),
-    }
-    assert_access_matrix(people=people, actions=actions, expected=expected, perform=page_call)
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           list  mine  theirs  new  edit
+        street_admin       200   200   200     200  200
+        street_cadre       200   200   200     200  200
+        community_cadre    200   200   404     200  200
+        grid_leader        200   200   404     200  200
+        grid_worker        200   200   404     200  200
+        other_grid_worker  200   404   200     200  404
+        partner_staff      200   200   404     200  200
+        party_officer      403   404   404     403  404
+        outsider           403   404   404     403  404
+        anonymous          302   302   302     302  302
+        """,
+        perform=page_call,
+    )
 
 
 @pytest.mark.django_db

@@ -1,7 +1,6 @@
 """The service catalogue: eligibility rules, writes of catalogue items, and the read-only
 `partners` and `service-items` API."""
 
-import itertools
 from datetime import date, timedelta
 
 import pytest
@@ -20,8 +19,8 @@ from services.catalogue.eligibility import (
 )
 from services.catalogue.writes import service_item_create, service_item_update
 from services.models import ServiceItem
-from tests.factories import PartnerFactory
 from tests.helpers import Call, assert_access_matrix, assert_constant_queries
+from tests.services.factories import MealItemFactory, PartnerFactory, ServiceItemFactory
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +33,6 @@ def _english_messages():
 
 
 CODES = ["living_alone", "dibao", "elderly_80", "minor", "child_in_difficulty"]
-_names = itertools.count()
 
 
 @pytest.fixture
@@ -45,24 +43,6 @@ def tags(db):
         )[0]
         for code in CODES
     }
-
-
-def make_item(rule="", partners=(), **fields) -> ServiceItem:
-    item = ServiceItem.objects.create(
-        name=f"服务{next(_names)}",
-        group=fields.pop("group", ServiceItem.Group.ELDERLY),
-        category=fields.pop("category", ServiceItem.Category.MEAL),
-        unit=fields.pop("unit", ServiceItem.Unit.MEAL),
-        eligibility_rule=rule,
-        **fields,
-    )
-    item.partners.set(partners)
-    return item
-
-
-def table(columns: str, **rows) -> dict[str, dict[str, int]]:
-    names = columns.split()
-    return {person: dict(zip(names, statuses, strict=True)) for person, statuses in rows.items()}
 
 
 # --- Parsing and evaluating rules (no database) -----------------------------------------------
@@ -258,7 +238,7 @@ def test_service_item_create_reports_all_field_errors_at_once(tags, street_admin
 def test_service_item_update_checks_the_rule_and_writes_nothing_when_bad(
     tags, street_admin, partner_p, partner_q
 ):
-    item = make_item(rule="dibao", partners=[partner_p])
+    item = MealItemFactory(eligibility_rule="dibao", partners=[partner_p], subsidy=0)
 
     with pytest.raises(ValidationError) as exc:
         service_item_update(
@@ -283,17 +263,8 @@ def test_service_item_update_checks_the_rule_and_writes_nothing_when_bad(
 
 # --- API: partners -----------------------------------------------------------------------------
 
-STREET = ("street_admin", "street_cadre")
-COMMUNITY_AND_GRID = ("community_cadre", "grid_leader", "grid_worker", "other_grid_worker")
-NO_CATALOGUE = ("party_officer", "outsider")
 
-
-def same_for(names, row):
-    return dict.fromkeys(names, row)
-
-
-def test_partners_matrix(people, partner_p, partner_q):
-    columns = "list retrieve_p retrieve_q create update"
+def test_partners_matrix(request, partner_p, partner_q):
     actions = {
         "list": Call("get", reverse("partner-list")),
         "retrieve_p": Call("get", reverse("partner-detail", args=[partner_p.pk])),
@@ -301,16 +272,24 @@ def test_partners_matrix(people, partner_p, partner_q):
         "create": Call("post", reverse("partner-list"), {"name": "新机构"}),
         "update": Call("patch", reverse("partner-detail", args=[partner_p.pk]), {"name": "改名"}),
     }
-    expected = table(
-        columns,
-        **same_for(STREET, (200, 200, 200, 405, 405)),
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           list  retrieve_p  retrieve_q  create  update
+        street_admin       200   200         200         405     405
+        street_cadre       200   200         200         405     405
         # Community and grid staff refer residents to partners: they see them all.
-        **same_for(COMMUNITY_AND_GRID, (200, 200, 200, 405, 405)),
-        partner_staff=(200, 200, 404, 405, 405),
-        **same_for(NO_CATALOGUE, (403, 404, 404, 403, 405)),
-        anonymous=(401,) * 5,
+        community_cadre    200   200         200         405     405
+        grid_leader        200   200         200         405     405
+        grid_worker        200   200         200         405     405
+        other_grid_worker  200   200         200         405     405
+        partner_staff      200   200         404         405     405
+        party_officer      403   404         404         403     405
+        outsider           403   404         404         403     405
+        anonymous          401   401         401         401     401
+        """,
     )
-    assert_access_matrix(people=people, actions=actions, expected=expected)
 
 
 def test_partner_staff_list_only_their_organisation(api_client_for, partner_staff, partner_q):
@@ -336,11 +315,10 @@ def test_partner_list_queries_are_constant(api_client_for, street_admin):
 # --- API: service items ------------------------------------------------------------------------
 
 
-def test_service_items_matrix(people, tags, resident_a, partner_p):
-    item = make_item(rule="living_alone", partners=[partner_p])
+def test_service_items_matrix(request, tags, resident_a, partner_p):
+    item = MealItemFactory(eligibility_rule="living_alone", partners=[partner_p])
     ResidentTag.objects.create(resident=resident_a, tag=tags["living_alone"])
     detail = reverse("serviceitem-detail", args=[item.pk])
-    columns = "list retrieve create update eligible_for"
     actions = {
         "list": Call("get", reverse("serviceitem-list")),
         "retrieve": Call("get", detail),
@@ -348,25 +326,30 @@ def test_service_items_matrix(people, tags, resident_a, partner_p):
         "update": Call("patch", detail, {"subsidy": "9"}),
         "eligible_for": Call("get", reverse("serviceitem-list") + f"?eligible_for={resident_a.pk}"),
     }
-    expected = table(
-        columns,
-        **same_for(STREET, (200, 200, 405, 405, 200)),
-        community_cadre=(200, 200, 405, 405, 200),
-        grid_leader=(200, 200, 405, 405, 200),
-        grid_worker=(200, 200, 405, 405, 200),
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           list  retrieve  create  update  eligible_for
+        street_admin       200   200       405     405     200
+        street_cadre       200   200       405     405     200
+        community_cadre    200   200       405     405     200
+        grid_leader        200   200       405     405     200
+        grid_worker        200   200       405     405     200
         # A resident outside the scope is not a valid choice: 400, as for a missing one.
-        other_grid_worker=(200, 200, 405, 405, 400),
-        partner_staff=(200, 200, 405, 405, 400),
-        **same_for(NO_CATALOGUE, (403, 404, 403, 405, 403)),
-        anonymous=(401,) * 5,
+        other_grid_worker  200   200       405     405     400
+        partner_staff      200   200       405     405     400
+        party_officer      403   404       403     405     403
+        outsider           403   404       403     405     403
+        anonymous          401   401       401     401     401
+        """,
     )
-    assert_access_matrix(people=people, actions=actions, expected=expected)
 
 
 def test_service_items_show_only_the_providers_in_scope(
     api_client_for, street_admin, partner_staff, grid_worker, partner_p, partner_q
 ):
-    item = make_item(partners=[partner_p, partner_q])
+    item = MealItemFactory(partners=[partner_p, partner_q])
     url = reverse("serviceitem-detail", args=[item.pk])
 
     def providers(user):
@@ -380,8 +363,8 @@ def test_service_items_show_only_the_providers_in_scope(
 def test_service_items_filter_by_group_category_and_partner(
     api_client_for, street_admin, partner_staff, partner_p, partner_q
 ):
-    meal = make_item(partners=[partner_p])
-    counselling = make_item(
+    meal = MealItemFactory(partners=[partner_p])
+    counselling = ServiceItemFactory(
         group=ServiceItem.Group.CHILD,
         category=ServiceItem.Category.COUNSELLING,
         unit=ServiceItem.Unit.HOUR,
@@ -412,11 +395,11 @@ def test_eligible_for_keeps_only_the_services_the_resident_qualifies_for(
     ResidentTag.objects.create(
         resident=resident_a, tag=tags["dibao"], valid_to=today - timedelta(days=1)
     )
-    open_to_all = make_item(rule="")
-    living_alone = make_item(rule="elderly_80 or living_alone")
-    make_item(rule="dibao")  # expired certificate
-    make_item(rule="minor and child_in_difficulty")
-    not_dibao = make_item(rule="not dibao")
+    open_to_all = MealItemFactory(eligibility_rule="")
+    living_alone = MealItemFactory(eligibility_rule="elderly_80 or living_alone")
+    MealItemFactory(eligibility_rule="dibao")  # expired certificate
+    MealItemFactory(eligibility_rule="minor and child_in_difficulty")
+    not_dibao = MealItemFactory(eligibility_rule="not dibao")
 
     response = api_client_for(grid_worker).get(
         reverse("serviceitem-list"), {"eligible_for": resident_a.pk}
@@ -433,7 +416,7 @@ def test_eligible_for_keeps_only_the_services_the_resident_qualifies_for(
 def test_eligible_for_a_resident_out_of_scope_is_a_field_error(
     api_client_for, grid_worker, resident_b
 ):
-    make_item()
+    MealItemFactory()
     response = api_client_for(grid_worker).get(
         reverse("serviceitem-list"), {"eligible_for": resident_b.pk}
     )
@@ -447,7 +430,7 @@ def test_service_item_list_queries_are_constant(
 ):
     client = api_client_for(partner_staff)
     assert_constant_queries(
-        add_rows=lambda n: [make_item(partners=[partner_p, partner_q]) for _ in range(n)],
+        add_rows=lambda n: [MealItemFactory(partners=[partner_p, partner_q]) for _ in range(n)],
         fetch=lambda: client.get(reverse("serviceitem-list")),
     )
 
@@ -456,7 +439,9 @@ def test_eligible_for_list_queries_are_constant(api_client_for, grid_worker, tag
     ResidentTag.objects.create(resident=resident_a, tag=tags["living_alone"])
     client = api_client_for(grid_worker)
     assert_constant_queries(
-        add_rows=lambda n: [make_item(rule="living_alone or dibao") for _ in range(n)],
+        add_rows=lambda n: [
+            MealItemFactory(eligibility_rule="living_alone or dibao") for _ in range(n)
+        ],
         fetch=lambda: client.get(reverse("serviceitem-list"), {"eligible_for": resident_a.pk}),
     )
 
@@ -465,8 +450,8 @@ def test_eligible_for_list_queries_are_constant(api_client_for, grid_worker, tag
 
 
 def test_demo_catalogue_rules_are_valid_and_loading_twice_changes_nothing(db):
-    from grids.demo import _tag_defs
-    from services.demo import DEMO_CATALOGUE, DEMO_PARTNERS, _catalogue
+    from portal.demo.registry import _tag_defs
+    from portal.demo.services import DEMO_CATALOGUE, DEMO_PARTNERS, _catalogue
 
     _tag_defs()
     partners = [PartnerFactory(name=name, kind=kind) for name, kind, _ in DEMO_PARTNERS]

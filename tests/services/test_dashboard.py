@@ -10,7 +10,7 @@ from django.utils import timezone
 from services.dashboards import selectors as dashboards
 from services.models import Delivery, Referral, ReferralEvent, ServiceItem
 from services.referrals import writes as flow
-from tests.factories import HouseholdFactory, ResidentFactory
+from tests.grids.factories import HouseholdFactory, ResidentFactory
 from tests.helpers import count_queries, login
 
 Status = Referral.Status
@@ -18,30 +18,12 @@ TODAY = date(2026, 11, 28)
 
 
 @pytest.fixture
-def item(partner_p, partner_q):
-    service = ServiceItem.objects.create(
-        name="助洁服务",
-        group=ServiceItem.Group.ELDERLY,
-        category=ServiceItem.Category.CLEANING,
-        unit=ServiceItem.Unit.HOUR,
-    )
-    service.partners.set([partner_p, partner_q])
-    return service
+def make(make_referral):
+    """`make(resident, status, partner, deadline)` → a referral of `resident`, submitted and not
+    yet given to a partner unless told otherwise."""
 
-
-@pytest.fixture
-def make(item, grid_worker):
     def referral(resident, status=Status.SUBMITTED, partner=None, deadline=None):
-        return Referral.objects.create(
-            resident=resident,
-            service_item=item,
-            partner=partner,
-            status=status,
-            stage_deadline=deadline,
-            consent_by=Referral.ConsentBy.RESIDENT,
-            consent_at=timezone.now(),
-            created_by=grid_worker,
-        )
+        return make_referral(status, resident=resident, partner=partner, stage_deadline=deadline)
 
     return referral
 
@@ -118,12 +100,12 @@ def test_partner_response_times_measure_assignment_to_answer(
     assert [row["partner"] for row in mine] == [partner_p.name]  # a partner sees only itself
 
 
-def test_deliveries_per_group_per_month(item, resident_a, partner_p, street_cadre):
+def test_deliveries_per_group_per_month(cleaning, resident_a, partner_p, street_cadre):
     now = timezone.now()
     for days, quantity in ((0, 2), (0, 1), (40, 3)):
         Delivery.objects.create(
             partner=partner_p,
-            service_item=item,
+            service_item=cleaning,
             resident=resident_a,
             delivered_at=now - timedelta(days=days),
             quantity=Decimal(quantity),

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from portal.models import AuditEvent, Notification
-from services.models import Referral, ReferralEvent, ServiceItem
+from services.models import Referral, ReferralEvent
 from services.referrals import deadlines
 from tests.helpers import count_queries
 
@@ -14,40 +14,14 @@ Status = Referral.Status
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def make_referral(partner_p, grid_worker, resident_a):
-    item = ServiceItem.objects.create(
-        name="助洁服务",
-        group=ServiceItem.Group.ELDERLY,
-        category=ServiceItem.Category.CLEANING,
-        unit=ServiceItem.Unit.HOUR,
-        eligibility_rule="",
-    )
-    item.partners.set([partner_p])
-
-    def make(status=Status.ASSIGNED, *, deadline):
-        return Referral.objects.create(
-            resident=resident_a,
-            service_item=item,
-            partner=partner_p,
-            status=status,
-            consent_by=Referral.ConsentBy.RESIDENT,
-            consent_at=timezone.now(),
-            created_by=grid_worker,
-            stage_deadline=deadline,
-        )
-
-    return make
-
-
 def test_an_overdue_referral_escalates_once_and_the_street_hears_once(
     make_referral, street_admin, street_cadre, partner_staff
 ):
     now = timezone.now()
-    overdue = make_referral(deadline=now - timedelta(hours=1))
-    later = make_referral(deadline=now + timedelta(hours=1))
-    no_deadline = make_referral(Status.DRAFT, deadline=None)
-    closed = make_referral(Status.CLOSED, deadline=now - timedelta(days=1))  # not escalatable
+    overdue = make_referral(Status.ASSIGNED, stage_deadline=now - timedelta(hours=1))
+    later = make_referral(Status.ASSIGNED, stage_deadline=now + timedelta(hours=1))
+    no_deadline = make_referral(Status.DRAFT, stage_deadline=None)
+    closed = make_referral(Status.CLOSED, stage_deadline=now - timedelta(days=1))  # not escalatable
 
     first = deadlines.referrals_escalate_overdue(now=now)
     second = deadlines.referrals_escalate_overdue(now=now + timedelta(hours=1, minutes=1))
@@ -85,7 +59,7 @@ def test_an_overdue_referral_escalates_once_and_the_street_hears_once(
 
 def test_not_yet_due_referrals_are_untouched(make_referral, street_admin):
     now = timezone.now()
-    referral = make_referral(Status.IN_SERVICE, deadline=now + timedelta(days=1))
+    referral = make_referral(Status.IN_SERVICE, stage_deadline=now + timedelta(days=1))
     assert deadlines.referrals_escalate_overdue(now=now)["overdue"] == 0
     referral.refresh_from_db()
     assert referral.status == Status.IN_SERVICE
@@ -96,7 +70,7 @@ def test_not_yet_due_referrals_are_untouched(make_referral, street_admin):
 def test_a_referral_moved_by_a_concurrent_run_is_skipped(make_referral, street_admin, monkeypatch):
     """The row is selected, then someone else escalates it before this run locks it."""
     now = timezone.now()
-    referral = make_referral(deadline=now - timedelta(minutes=5))
+    referral = make_referral(Status.ASSIGNED, stage_deadline=now - timedelta(minutes=5))
     real = deadlines.referral_escalate
 
     def racing(*, actor, referral, note=""):
@@ -120,7 +94,7 @@ def test_queries_grow_by_a_constant_per_escalation_only(make_referral, street_ad
 
     def run_with(n):
         for _ in range(n):
-            make_referral(deadline=now - timedelta(minutes=1))
+            make_referral(Status.ASSIGNED, stage_deadline=now - timedelta(minutes=1))
         count, _sql = count_queries(lambda: deadlines.referrals_escalate_overdue(now=now))
         assert Referral.objects.filter(status=Status.ESCALATED).count() == run_with.total + n
         run_with.total += n

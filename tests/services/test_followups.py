@@ -6,42 +6,22 @@ import pytest
 from django.utils import timezone
 
 from portal.models import Notification
-from services.models import FollowUpTask, Referral, ServiceItem
+from services.models import FollowUpTask, Referral
 from services.referrals import writes as flow
 from services.referrals.reminders import follow_up_reminders_send, referral_deadline_reminders_send
 from services.tasks import reminders_send
-from tests.factories import HouseholdFactory, ResidentFactory
+from tests.grids.factories import HouseholdFactory, ResidentFactory
 from tests.helpers import count_queries
 
 Status = Referral.Status
 
 
 @pytest.fixture
-def item(partner_p):
-    service = ServiceItem.objects.create(
-        name="助洁服务",
-        group=ServiceItem.Group.ELDERLY,
-        category=ServiceItem.Category.CLEANING,
-        unit=ServiceItem.Unit.HOUR,
-    )
-    service.partners.set([partner_p])
-    return service
-
-
-@pytest.fixture
-def in_service(item, grid_worker, partner_p):
+def in_service(make_referral):
     """`in_service(resident)` → a referral of that resident in service at partner P."""
 
-    def make(resident, created_by=grid_worker):
-        return Referral.objects.create(
-            resident=resident,
-            service_item=item,
-            partner=partner_p,
-            status=Status.IN_SERVICE,
-            consent_by=Referral.ConsentBy.RESIDENT,
-            consent_at=timezone.now(),
-            created_by=created_by,
-        )
+    def make(resident, **fields):
+        return make_referral(Status.IN_SERVICE, resident=resident, **fields)
 
     return make
 
@@ -143,30 +123,20 @@ def test_follow_up_reminders_cost_the_same_queries_for_one_task_and_for_twenty(
 
 
 def test_deadline_reminder_goes_to_who_must_act_once(
-    item, resident_a, grid_worker, partner_staff, other_partner_staff, street_cadre
+    make_referral, resident_a, grid_worker, partner_staff, other_partner_staff, street_cadre
 ):
     now = timezone.now()
-    assigned = Referral.objects.create(
-        resident=resident_a,
-        service_item=item,
+    assigned = make_referral(
+        Status.ASSIGNED,
         partner=partner_staff_partner(partner_staff),
-        status=Status.ASSIGNED,
         stage_deadline=now + timedelta(hours=5),
-        created_by=grid_worker,
+        consent=False,
     )
-    submitted = Referral.objects.create(
-        resident=resident_a,
-        service_item=item,
-        status=Status.SUBMITTED,
-        stage_deadline=now + timedelta(hours=20),
-        created_by=grid_worker,
+    submitted = make_referral(
+        Status.SUBMITTED, partner=None, stage_deadline=now + timedelta(hours=20), consent=False
     )
-    Referral.objects.create(  # far from its deadline: nobody hears yet
-        resident=resident_a,
-        service_item=item,
-        status=Status.SUBMITTED,
-        stage_deadline=now + timedelta(days=3),
-        created_by=grid_worker,
+    make_referral(  # far from its deadline: nobody hears yet
+        Status.SUBMITTED, partner=None, stage_deadline=now + timedelta(days=3), consent=False
     )
 
     assert referral_deadline_reminders_send(now=now) == {"due": 2, "sent": 2}

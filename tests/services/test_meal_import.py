@@ -16,13 +16,16 @@ from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
 from portal.models import AuditEvent
+from portal.policy import allowed
 from services.deliveries import meal_import
 from services.deliveries.meal_import import COLUMNS, meal_import_commit, meal_import_create
+from services.deliveries.policy import access_meal_import_commit, access_meal_import_create
 from services.deliveries.statements import partner_statement
 from services.models import Delivery, MealImport, MealLog
-from tests.factories import HouseholdFactory, ResidentFactory
+from tests.grids.factories import HouseholdFactory, ResidentFactory
 from tests.helpers import Call, assert_access_matrix, login, page_call
-from tests.services.factories_deliveries import (
+from tests.services.factories import (
+    MEAL_ROW_DEFAULTS,
     MealItemFactory,
     MealLogFactory,
     ServiceItemFactory,
@@ -45,18 +48,7 @@ def diners(grid_a):
 
 
 def row(resident, **cells):
-    values = {
-        "id_number": resident.id_number,
-        "name": resident.name,
-        "date": "2025-03-05",
-        "slot": "午餐",
-        "quantity": "1",
-        "subsidised": "是",
-        "verification": "刷卡",
-        "staff_name": "张师傅",
-        "note": "",
-    }
-    values |= cells
+    values = {"id_number": resident.id_number, "name": resident.name} | MEAL_ROW_DEFAULTS | cells
     return [values[key] for key in KEYS]
 
 
@@ -289,6 +281,29 @@ def test_partner_staff_import_only_for_their_organisation(
         meal_import_commit(actor=partner_staff, meal_import=job)
 
 
+def test_the_meal_import_gates(
+    partner_staff, other_partner_staff, street_cadre, grid_worker, partner_p, partner_q, meal_item
+):
+    assert allowed(access_meal_import_create, partner_staff)  # the pages
+    assert allowed(access_meal_import_create, partner_staff, partner_p)
+    assert not allowed(access_meal_import_create, partner_staff, partner_q)
+    assert allowed(access_meal_import_create, street_cadre, partner_q)  # any canteen
+    assert not allowed(access_meal_import_create, grid_worker)
+    assert not allowed(access_meal_import_create, None)  # a meal log has an uploader
+
+    job = MealImport.objects.create(
+        partner=partner_p,
+        service_item=meal_item,
+        uploaded_by=partner_staff,
+        original_name="m.csv",
+        status=MealImport.Status.CHECKED,
+    )
+    assert allowed(access_meal_import_commit, partner_staff, job)
+    assert allowed(access_meal_import_commit, street_cadre, job)
+    assert not allowed(access_meal_import_commit, other_partner_staff, job)
+    assert not allowed(access_meal_import_commit, grid_worker, job)
+
+
 # --- The commit ----------------------------------------------------------------------------
 
 
@@ -452,8 +467,10 @@ def test_an_unreadable_upload_shows_the_error(client, partner_staff, partner_p, 
     assert not MealImport.objects.exists()
 
 
-def test_pages_matrix(people, other_partner_staff, partner_p, partner_q, meal_item, diners):
-    mine = upload(people["partner_staff"], partner_p, meal_item, [row(diners[0])])
+def test_pages_matrix(
+    request, partner_staff, other_partner_staff, partner_p, partner_q, meal_item, diners
+):
+    mine = upload(partner_staff, partner_p, meal_item, [row(diners[0])])
     theirs = upload(other_partner_staff, partner_q, meal_item, [row(diners[1])])
     actions = {
         "list": Call("get", reverse("services:meal-import-list")),
@@ -462,21 +479,22 @@ def test_pages_matrix(people, other_partner_staff, partner_p, partner_q, meal_it
         "theirs": Call("get", reverse("services:meal-import-detail", args=[theirs.pk])),
         "commit_theirs": Call("post", reverse("services:meal-import-commit", args=[theirs.pk])),
     }
-    street = (200, 200, 200, 200, 302)
-    nobody = (403, 403, 404, 404, 404)
-    expected = {
-        "street_admin": street,
-        "street_cadre": street,
-        "community_cadre": nobody,
-        "grid_leader": nobody,
-        "grid_worker": nobody,
-        "other_grid_worker": nobody,
-        "partner_staff": (200, 200, 200, 404, 404),
-        "party_officer": nobody,
-        "outsider": nobody,
-        "anonymous": (302,) * 5,
-    }
-    names = list(actions)
-    expected = {person: dict(zip(names, row_, strict=True)) for person, row_ in expected.items()}
-    assert_access_matrix(people=people, actions=actions, expected=expected, perform=page_call)
+    assert_access_matrix(
+        request,
+        actions,
+        """
+                           list  upload  mine  theirs  commit_theirs
+        street_admin       200   200     200   200     302
+        street_cadre       200   200     200   200     302
+        community_cadre    403   403     404   404     404
+        grid_leader        403   403     404   404     404
+        grid_worker        403   403     404   404     404
+        other_grid_worker  403   403     404   404     404
+        partner_staff      200   200     200   404     404
+        party_officer      403   403     404   404     404
+        outsider           403   403     404   404     404
+        anonymous          302   302     302   302     302
+        """,
+        perform=page_call,
+    )
     assert not Delivery.objects.filter(meal_import=theirs).exists()

@@ -10,94 +10,44 @@ The first four sections were holes found by the audit (fixed in the same change)
 guard rules that held already.
 """
 
-import csv
-import io
 from datetime import date, timedelta
 
 import pytest
-from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from grids.models import Resident
 from portal.validators import citizen_id_make
 from services.contracts.models import shortest_term_end
-from services.deliveries.meal_import import COLUMNS, meal_import_create
+from services.deliveries.meal_import import meal_import_create
 from services.models import (
     Activity,
     ActivityAttendance,
     AidCase,
-    AidItem,
     Delivery,
     FamilyDoctorContract,
     MealImport,
     Partner,
     Referral,
 )
-from tests.factories import HouseholdFactory, ResidentFactory
+from tests.grids.factories import HouseholdFactory, ResidentFactory
 from tests.helpers import login
-from tests.services.factories_aid import AidCaseFactory, FunderFactory, bundle_with_lines
-from tests.services.factories_contracts import (
+from tests.services.factories import (
     ActivityFactory,
+    AidCaseFactory,
     ContractFactory,
-    FamilyDoctorItemFactory,
-    FamilyDoctorReferralFactory,
-)
-from tests.services.factories_deliveries import (
     DeliveryFactory,
+    FamilyDoctorReferralFactory,
     MealItemFactory,
-    ReferralFactory,
-    ServiceItemFactory,
+    meal_csv,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 Status = Referral.Status
 
 
-# --- Fixtures ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _english(client):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-
-
-@pytest.fixture
-def cleaning(partner_p, partner_q):
-    return ServiceItemFactory(name="助洁服务", partners=[partner_p, partner_q], eligibility_rule="")
-
-
-@pytest.fixture
-def referral_p(cleaning, partner_p, resident_a):
-    """resident_a (grid A), assigned to partner P."""
-    return ReferralFactory(
-        resident=resident_a, service_item=cleaning, partner=partner_p, status=Status.ASSIGNED
-    )
-
-
-@pytest.fixture
-def referral_q(cleaning, partner_q, resident_b):
-    """resident_b (grid B), assigned to partner Q."""
-    return ReferralFactory(
-        resident=resident_b, service_item=cleaning, partner=partner_q, status=Status.IN_SERVICE
-    )
-
-
-@pytest.fixture
-def clinics(partner_p, partner_q):
-    """P and Q become clinics that provide the family-doctor item."""
-    Partner.objects.filter(pk__in=[partner_p.pk, partner_q.pk]).update(kind=Partner.Kind.CLINIC)
-    partner_p.refresh_from_db()
-    partner_q.refresh_from_db()
-    return FamilyDoctorItemFactory(partners=[partner_p, partner_q])
-
-
-@pytest.fixture
-def bundle(db):
-    funder = FunderFactory(name="瑞安市民政局")
-    return bundle_with_lines((AidItem.LIVING, "1200", funder), name="助学包")
+# --- Helpers (fixtures: tests/conftest.py, tests/services/conftest.py) ----------------------------
 
 
 def missing_pk(model) -> int:
@@ -176,25 +126,6 @@ def test_pages_aid_bundle_case_count_counts_only_cases_in_scope(
 # --- Was a hole: the meal-log import told a registered ID from an unknown one ----------------
 
 
-def _meal_csv(rows) -> SimpleUploadedFile:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([column.header for column in COLUMNS])
-    for cells in rows:
-        values = {
-            "date": "2025-03-05",
-            "slot": "午餐",
-            "quantity": "1",
-            "subsidised": "是",
-            "verification": "刷卡",
-            "staff_name": "张师傅",
-            "note": "",
-            **cells,
-        }
-        writer.writerow([values[column.key] for column in COLUMNS])
-    return SimpleUploadedFile("meals.csv", buffer.getvalue().encode("utf-8"))
-
-
 def test_meal_import_report_does_not_tell_a_registered_id_from_an_unknown_one(
     partner_staff, partner_p, resident_b
 ):
@@ -207,7 +138,7 @@ def test_meal_import_report_does_not_tell_a_registered_id_from_an_unknown_one(
         actor=partner_staff,
         partner=partner_p,
         service_item=item,
-        uploaded_file=_meal_csv(
+        uploaded_file=meal_csv(
             [
                 {"id_number": resident_b.id_number, "name": "冒名者"},  # registered, wrong name
                 {"id_number": unknown, "name": "冒名者"},  # nobody has this number
@@ -446,7 +377,7 @@ def test_page_meal_import_refuses_another_partner(client, partner_staff, partner
     url = reverse("services:meal-import-upload")
     assert list(client.get(url).context["form"].fields["partner"].queryset) == [partner_p]
     response = client.post(
-        url, {"partner": partner_q.pk, "service_item": item.pk, "file": _meal_csv([])}
+        url, {"partner": partner_q.pk, "service_item": item.pk, "file": meal_csv([])}
     )
     assert response.status_code == 400
     assert "partner" in response.context["form"].errors

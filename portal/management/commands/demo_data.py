@@ -4,9 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from portal.demo import load as load_accounts
-from portal.hooks import demo_data_loaders
+from portal import demo
+from portal.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):
@@ -22,14 +21,12 @@ class Command(BaseCommand):
                 "Refusing to load demo data with DEBUG off: it creates accounts with a published "
                 "password. Use --force on a throwaway database only."
             )
-        ctx = {"seed": seed}
         started = time.monotonic()
         with transaction.atomic():
-            load_accounts(ctx)
-            for _order, name, loader in demo_data_loaders:
-                step = time.monotonic()
-                loader(ctx)
-                self.stdout.write(f"  {name}: {time.monotonic() - step:.1f}s")
+            demo.load(
+                seed=seed,
+                report=lambda step, seconds: self.stdout.write(f"  {step}: {seconds:.1f}s"),
+            )
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.1f}s.")
         )

@@ -1,37 +1,15 @@
-"""factory_boy factories shared by every module's tests."""
+"""factory_boy factories of the registry (grids): regions, grids, households, residents, tags.
+
+They write rows directly (no write service, no audit). People are in tests/portal/factories.py,
+partners and everything of services in tests/services/factories.py.
+"""
 
 from datetime import date, timedelta
-from functools import cache
 
 import factory
-from django.contrib.auth.hashers import make_password
 
-from grids.models import Grid, Household, Region, Resident
-from portal.models import User
-from portal.roles import Role
-from portal.validators import citizen_id_make, uscc_make
-from services.models import Partner
-
-TEST_PASSWORD = "Portal-Test-2026"
-
-
-@cache
-def _test_password_hash() -> str:
-    return make_password(TEST_PASSWORD)
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-        django_get_or_create = ("username",)
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    full_name = factory.Sequence(lambda n: f"测试用户{n}")
-    role = Role.GRID_WORKER
-    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
-    # One real Argon2 hash per test run, shared by every factory user: hashing costs ~0.5 s,
-    # and a test suite creating thousands of users should not pay it each time.
-    password = factory.LazyFunction(lambda: _test_password_hash())
+from grids.models import Grid, Household, Region, Resident, TagDef
+from portal.validators import citizen_id_make
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
@@ -85,10 +63,13 @@ class ResidentFactory(factory.django.DjangoModelFactory):
         return citizen_id_make(area_code="330381", birth_date=self.birth_date, sequence=sequence)
 
 
-class PartnerFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Partner
+class TagDefFactory(factory.django.DjangoModelFactory):
+    """A tag of the catalogue (get-or-create by code), on the general visit tier by default."""
 
-    name = factory.Sequence(lambda n: f"合作机构{n}")
-    kind = Partner.Kind.HOUSEKEEPING
-    uscc = factory.Sequence(lambda n: uscc_make(f"91330381MA{n:07d}"))
+    class Meta:
+        model = TagDef
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"t_tag_{n}")
+    name = factory.Sequence(lambda n: f"标签{n}")
+    group = TagDef.Group.OTHER

@@ -17,6 +17,8 @@ DEMO_ACCOUNTS = [
     ("partner2", Role.PARTNER_STAFF, "周美玲"),
     ("party", Role.PARTY_OFFICER, "吴振东"),
 ]
+# The street administrator's account is also Django's superuser (the admin site, two-factor).
+SUPERUSERS = {"admin"}
 
 
 def load(ctx: dict) -> None:
@@ -28,7 +30,7 @@ def load(ctx: dict) -> None:
             user = User(
                 username=username, role=role, full_name=full_name, email=f"{username}@example.org"
             )
-            user.is_staff = user.is_superuser = role == Role.STREET_ADMIN
+            user.is_staff = user.is_superuser = username in SUPERUSERS
             user.set_password(DEMO_PASSWORD)
             user.save()
         users[username] = user

@@ -1,9 +1,9 @@
-"""`manage.py generate_district --residents N`: a county-level city at district scale, for load tests.
+"""A county-level city at district scale, for load tests (`manage.py generate_district`).
 
 The city has several streets (街道); each street five to nine communities; each community four
 to nine base grids of 150–500 households (never over the grid's cap) and a dedicated grid
 (a school, hospital or market with a few staff households). Households, people, ages, names,
-ID numbers, phones and 一老一幼一特 tags come from the demo street's generators (grids/demo.py),
+ID numbers, phones and 一老一幼一特 tags come from the demo street's generators (registry.py),
 so they look like 温州: ~2.6 residents a household, a fifth over sixty, renters from other
 provinces. Every grid but a few has a full-time grid worker (an account without a usable
 password), and residents on a visiting cadence have a history of visits: most on time, some
@@ -17,23 +17,21 @@ transaction: a failed run leaves nothing behind.
 Safe to run again: a city that already has streets is refused unless --append, which adds new
 streets after the existing ones; --city-code makes another city. ID numbers already in the
 database are never issued twice, whatever the city. --seed makes the run reproducible (on the
-same day: ages count from today). With DEBUG off it asks for --force: made-up people have no
-place in a real registry.
+same day: ages count from today). The command (portal/management/commands/generate_district.py)
+asks for --force with DEBUG off: made-up people have no place in a real registry.
 """
 
 import random
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from grids import demo, demo_names
 from grids.models import (
     Building,
     Dwelling,
@@ -46,6 +44,8 @@ from grids.models import (
     Visit,
 )
 from grids.writes import grid_assign
+from portal.demo import names, registry
+from portal.models import User
 from portal.roles import Role
 from portal.validators import citizen_id_make
 
@@ -93,7 +93,7 @@ VISIT_MODES = {
 }
 # The state of a household's visiting at generation time (shares of households on a cadence).
 VISIT_STATES = {"on_time": 72, "overdue": 18, "never": 10}
-TAG_TIERS = {code: tier for code, _name, _group, tier, _age in demo.TAG_DEFS}
+TAG_TIERS = {code: tier for code, _name, _group, tier, _age in registry.TAG_DEFS}
 
 
 def _numeral(number: int) -> str:
@@ -136,11 +136,11 @@ class _Names:
         return self._unique(COMMUNITY_WORDS, ROAD_SUFFIXES)
 
 
-class _DistrictPlanner(demo._StreetPlanner):
+class _DistrictPlanner(registry._StreetPlanner):
     """The demo street's planner, with the generated city's household numbers and ID numbers.
 
-    `household()` is the demo's, copied because the demo numbers households after its own four
-    communities; `_finish_person()` keeps the demo's people and replaces their ID number: locals
+    Households are numbered after the community being written (the demo numbers them after its
+    own four); `_finish_person()` keeps the demo's people and replaces their ID number: locals
     carry the city's area code, migrants their home county's, and numbers already in the
     database (hashes in `taken_hashes`) are never issued again.
     """
@@ -155,29 +155,16 @@ class _DistrictPlanner(demo._StreetPlanner):
         self.address_prefix = ""
         self.sequence = 0
         self.area_code = city_code
+        self.household_plan = None
 
-    def household(self, community: int, *, kind: str) -> demo.HouseholdPlan:
-        rng = self.rng
-        local = kind == Household.Kind.REGISTERED or rng.random() < 0.3
-        template = demo._weighted(rng, demo.LOCAL_TEMPLATES if local else demo.MIGRANT_TEMPLATES)
-        plan = demo.HouseholdPlan(
-            kind=kind,
-            template=template,
-            members=demo._household_members(rng, template, local=local),
-        )
+    def _household_number(self, community: int) -> str:
         self.sequence += 1
-        plan.number = f"HH{self.community_code}{self.sequence:06d}"
-        migrant_type = (
-            Resident.PopulationType.FLOATING
-            if rng.random() < 0.65
-            else Resident.PopulationType.RESIDENT
-        )
-        self.area_code = self.city_code if local else rng.choice(ORIGIN_AREA_CODES)
-        for person in plan.members:
-            self._finish_person(person, plan, local, migrant_type)
-        return plan
+        return f"HH{self.community_code}{self.sequence:06d}"
 
     def _finish_person(self, person, household, local, migrant_type) -> None:
+        if household is not self.household_plan:  # its first member: where the family is from
+            self.household_plan = household
+            self.area_code = self.city_code if local else self.rng.choice(ORIGIN_AREA_CODES)
         super()._finish_person(person, household, local, migrant_type)
         while True:
             sequence = self.rng.randrange(0, 500) * 2 + (1 if person.sex == "male" else 0)
@@ -194,20 +181,20 @@ class _DistrictPlanner(demo._StreetPlanner):
             person.id_number = number
             return
 
-    def _building(self, building: demo.BuildingPlan) -> demo.BuildingPlan:
+    def _building(self, building: registry.BuildingPlan) -> registry.BuildingPlan:
         building.address = f"{self.address_prefix}{building.name}"
         return building
 
     def fill_grid(
         self, *, estate: str, road: str | None, target: int, room_for: int
-    ) -> tuple[list[demo.BuildingPlan], int]:
+    ) -> tuple[list[registry.BuildingPlan], int]:
         """Buildings holding `target` households (estate blocks and street houses), stopping
         early once `room_for` residents are placed. Returns the buildings and residents placed.
 
         Follows the demo's `_StreetPlanner.grid()`, with our own names and the residents' limit.
         """
         rng = self.rng
-        buildings: list[demo.BuildingPlan] = []
+        buildings: list[registry.BuildingPlan] = []
         estate_no, road_no, households, residents = 0, rng.choice([1, 2]), 0, 0
         while households < target and residents < room_for:
             if road and rng.random() < 0.35:
@@ -231,101 +218,93 @@ class _DistrictPlanner(demo._StreetPlanner):
         return buildings, residents
 
 
-class Command(BaseCommand):
-    help = (
-        "Generate a district-scale registry for load tests: a county-level city with streets, "
-        "communities, grids of 150-500 households, residents, tags, grid workers and visits."
+class DistrictRefused(Exception):
+    """The city cannot take the run as asked; nothing was written."""
+
+
+def district_generate(
+    *,
+    residents: int,
+    seed: int = 20261128,
+    city_code: str = DEFAULT_CITY_CODE,
+    city_name: str = "",
+    append: bool = False,
+    batch: int = BATCH,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """Add `residents` made-up residents to the city in new streets, in one transaction.
+
+    Returns the totals (streets, communities, grids, households, residents, tags, visits,
+    workers) and the `city`. `progress(line)` hears one line per community written. Raises
+    DistrictRefused for a city that already has streets (unless `append`), a region that is not
+    a city, or a city without street codes left.
+    """
+    district = _District(batch=max(1, batch), progress=progress)
+    with transaction.atomic():
+        city = _city(city_code, city_name)
+        streets = Region.objects.filter(parent=city, level=Region.Level.STREET)
+        if streets.exists() and not append:
+            held = Resident.objects.filter(household__grid__community__parent__parent=city)
+            raise DistrictRefused(
+                f"{city.name} ({city.code}) already has {streets.count()} street(s) and "
+                f"{held.count():,} residents. Use --append to add streets to it, or "
+                "--city-code to generate another city."
+            )
+        first_street = 1 + max(
+            (int(code[6:9]) for code in streets.values_list("code", flat=True)), default=0
+        )
+        district.generate(city, first_street=first_street, residents=residents, seed=seed)
+    _analyze()
+    return {**district.totals, "city": city}
+
+
+def _city(code: str, name: str) -> Region:
+    city, _created = Region.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": name or CITY_NAMES.get(code, f"{code}市"),
+            "level": Region.Level.CITY,
+        },
     )
+    if city.level != Region.Level.CITY:
+        raise DistrictRefused(f"region {code} is a {city.level}, not a county-level city")
+    return city
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--residents", type=int, required=True, help="how many residents to create"
-        )
-        parser.add_argument("--seed", type=int, default=20261128, help="random seed")
-        parser.add_argument(
-            "--city-code",
-            default=DEFAULT_CITY_CODE,
-            help=f"6-digit GB/T 2260 code of the county-level city (default {DEFAULT_CITY_CODE})",
-        )
-        parser.add_argument("--city-name", default="", help="name of the city if it is new")
-        parser.add_argument(
-            "--append",
-            action="store_true",
-            help="add new streets to a city that already has some",
-        )
-        parser.add_argument("--batch-size", type=int, default=BATCH, help="rows per INSERT")
-        parser.add_argument(
-            "--force", action="store_true", help="run with DEBUG off (a throwaway database only)"
-        )
 
-    def handle(
-        self, *, residents, seed, city_code, city_name, append, batch_size, force, **options
-    ):
-        if not settings.DEBUG and not force:
-            raise CommandError(
-                "Refusing to write made-up residents with DEBUG off: this may be a real "
-                "registry. Use --force on a throwaway database only."
-            )
-        if residents < 1:
-            raise CommandError("--residents must be at least 1")
-        if len(city_code) != 6 or not city_code.isascii() or not city_code.isdigit():
-            raise CommandError("--city-code must be six digits (GB/T 2260)")
-        self.verbosity = options.get("verbosity", 1)
-        self.batch = max(1, batch_size)
-        started = time.monotonic()
-        with transaction.atomic():
-            city = self._city(city_code, city_name)
-            streets = Region.objects.filter(parent=city, level=Region.Level.STREET)
-            if streets.exists() and not append:
-                held = Resident.objects.filter(household__grid__community__parent__parent=city)
-                raise CommandError(
-                    f"{city.name} ({city.code}) already has {streets.count()} street(s) and "
-                    f"{held.count():,} residents. Use --append to add streets to it, or "
-                    "--city-code to generate another city."
-                )
-            first_street = 1 + max(
-                (int(code[6:9]) for code in streets.values_list("code", flat=True)), default=0
-            )
-            self._generate(city, first_street=first_street, residents=residents, seed=seed)
-        self._analyze()
-        elapsed = time.monotonic() - started
-        totals = self.totals
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Generated {totals['residents']:,} residents in {totals['households']:,} "
-                f"households, {totals['grids']} grids, {totals['communities']} communities, "
-                f"{totals['streets']} streets of {city.name} ({city.code}); "
-                f"{totals['tags']:,} tags, {totals['visits']:,} visits, "
-                f"{totals['workers']} grid workers in {elapsed:.1f}s "
-                f"({totals['residents'] / max(elapsed, 0.001):,.0f} residents/s)."
-            )
-        )
+def _analyze() -> None:
+    """Fresh planner statistics after a bulk load, so searches pick their indexes at once."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [
+        model._meta.db_table
+        for model in (Building, Dwelling, Household, Resident, ResidentTag, Visit)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(tables)}")
+
+
+class _District:
+    """One run: plans the city community by community and writes each in bulk."""
+
+    def __init__(self, *, batch: int, progress: Callable[[str], None] | None):
+        self.batch = batch
+        self.progress = progress
 
     # --- the city, street by street ------------------------------------------------------
 
-    def _city(self, code: str, name: str) -> Region:
-        city, _created = Region.objects.get_or_create(
-            code=code,
-            defaults={
-                "name": name or CITY_NAMES.get(code, f"{code}市"),
-                "level": Region.Level.CITY,
-            },
-        )
-        if city.level != Region.Level.CITY:
-            raise CommandError(f"region {code} is a {city.level}, not a county-level city")
-        return city
-
-    def _generate(self, city: Region, *, first_street: int, residents: int, seed: int) -> None:
+    def generate(self, city: Region, *, first_street: int, residents: int, seed: int) -> None:
         # A string seed is hashed deterministically; appending draws other people than the
         # first run did.
-        self.rng = rng = random.Random(f"{seed}:{city.code}:{first_street}")  # noqa: S311 - reproducible, not secret
+        self.rng = rng = random.Random(
+            f"{seed}:{city.code}:{first_street}"
+        )  # reproducible, not secret
         self.today = timezone.localdate()
         self.now = timezone.now()
         self.names = _Names(rng)
         self.names.used.update(
             Region.objects.filter(code__startswith=city.code).values_list("name", flat=True)
         )
-        self.tag_defs = demo._tag_defs()
+        self.tag_defs = registry._tag_defs()
         self.planner = _DistrictPlanner(
             rng,
             self.today,
@@ -350,7 +329,7 @@ class Command(BaseCommand):
         number = first_street
         while self.totals["residents"] < residents:
             if number > 999:
-                raise CommandError(f"{city.name} has no street codes left")
+                raise DistrictRefused(f"{city.name} has no street codes left")
             street = Region.objects.create(
                 code=f"{city.code}{number:03d}000",
                 name=self.names.street(),
@@ -412,10 +391,10 @@ class Command(BaseCommand):
             plans.append((grid, buildings))
         self._write(community, plans)
         self.totals["communities"] += 1
-        if self.verbosity >= 1:
+        if self.progress is not None:
             elapsed = time.monotonic() - self.started
             done = self.totals["residents"]
-            self.stdout.write(
+            self.progress(
                 f"  {street.name} {community.name}: {len(plans)} grids · "
                 f"{done:,}/{self.target:,} residents ({100 * done / self.target:.0f}%) · "
                 f"{elapsed:.1f}s"
@@ -438,7 +417,7 @@ class Command(BaseCommand):
         Building.objects.bulk_create(buildings, batch_size=batch)
 
         rng, now = self.rng, self.now
-        households, household_plans, resident_of = demo.write_registry(
+        households, household_plans, resident_of = registry.write_registry(
             buildings,
             building_plans,
             batch=batch,
@@ -458,7 +437,7 @@ class Command(BaseCommand):
 
         intervals: dict[int, int] = {}  # id(person) -> shortest visit interval in days
         tags = []
-        for person, code, extra in demo._tag_plan(rng, household_plans, self.today):
+        for person, code, extra in registry._tag_plan(rng, household_plans, self.today):
             tags.append(
                 ResidentTag(resident=resident_of[id(person)], tag=self.tag_defs[code], **extra)
             )
@@ -485,17 +464,16 @@ class Command(BaseCommand):
         """A full-time grid worker for every grid but a few (a vacant post is a coverage gap)."""
         rng = self.rng
         staffed = [grid for grid in grids if rng.random() >= 0.03]
-        User = get_user_model()
         users = []
         for grid in staffed:
             sex = rng.choice(["male", "female"])
-            surname = demo._weighted(rng, demo_names.LOCAL_SURNAMES)
+            surname = registry._weighted(rng, names.LOCAL_SURNAMES)
             birth_year = self.today.year - rng.randint(24, 50)
             users.append(
                 User(
                     username=f"gw{grid.code}",
                     role=Role.GRID_WORKER,
-                    full_name=surname + demo._given_name(rng, sex, birth_year),
+                    full_name=surname + registry._given_name(rng, sex, birth_year),
                     password=make_password(None),  # no usable password until an admin sets one
                 )
             )
@@ -518,7 +496,7 @@ class Command(BaseCommand):
         the latest visit sits before or after the household's shortest interval from now.
         """
         rng, now = self.rng, self.now
-        state = demo._weighted(rng, VISIT_STATES)
+        state = registry._weighted(rng, VISIT_STATES)
         if state == "never":
             return []
         interval = min(days for _resident, days in cadenced)
@@ -542,7 +520,7 @@ class Command(BaseCommand):
             common = {
                 "household": household,
                 "visitor": worker,
-                "mode": demo._weighted(rng, VISIT_MODES),
+                "mode": registry._weighted(rng, VISIT_MODES),
                 "visited_at": when,
                 "findings": rng.choice(FINDINGS),
                 "risk_flags": risk_flags,
@@ -563,14 +541,3 @@ class Command(BaseCommand):
         while local > self.now:
             local -= timedelta(days=1)
         return local
-
-    def _analyze(self) -> None:
-        """Fresh planner statistics after a bulk load, so searches pick their indexes at once."""
-        if connection.vendor != "postgresql":
-            return
-        tables = [
-            model._meta.db_table
-            for model in (Building, Dwelling, Household, Resident, ResidentTag, Visit)
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {', '.join(tables)}")

@@ -8,10 +8,14 @@ provinces, a few 低保 households, disability cards, left-behind children.
 or from `ctx["today"]` when given) and idempotent: the registry is written once, when the
 street has no buildings yet; tag definitions and staff grants are ensured on every run.
 Leaves `ctx["city"]`, `ctx["street"]`, `ctx["communities"]`, `ctx["grids"]` (code order) and
-`ctx["tags"]` (code -> TagDef) for later loaders.
+`ctx["tags"]` (code -> TagDef) for the services step.
 
-Deliberate gaps for the coverage report: most grids have no grid worker, one grid is over its
+Deliberate gaps for the coverage report: two grids have no grid worker, one grid is over its
 household cap, and one newly delivered building in 万松社区 is not in any grid yet.
+
+The people and buildings are planned in Python and written in bulk (`write_registry`, shared
+with district.py); staff grants and grid posts go through grids' write services as the system
+(actor None).
 """
 
 import random
@@ -21,7 +25,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from grids import demo_names
+from grids.cadence import residents_with_due
 from grids.models import (
     Building,
     Dwelling,
@@ -36,6 +40,9 @@ from grids.models import (
     Visit,
 )
 from grids.writes import grid_assign, region_staff_grant
+from portal.demo import names
+from portal.models import User
+from portal.roles import Role
 from portal.validators import citizen_id_make
 
 BATCH = 500
@@ -166,8 +173,8 @@ def _other_sex(sex: str) -> str:
 def _given_name(rng: random.Random, sex: str, birth_year: int) -> str:
     era = 0 if birth_year < 1960 else 1 if birth_year < 1990 else 2 if birth_year < 2005 else 3
     if rng.random() < 0.35:
-        return rng.choice(demo_names.GIVEN_NAMES[sex][era])
-    chars = demo_names.GIVEN_CHARS[sex][era]
+        return rng.choice(names.GIVEN_NAMES[sex][era])
+    chars = names.GIVEN_CHARS[sex][era]
     if rng.random() < 0.12:
         return rng.choice(chars)
     first = rng.choice(chars)
@@ -191,8 +198,8 @@ class _Family:
 
     def surname(self) -> str:
         if self.she and self.rng.random() < 0.8:
-            return _weighted(self.rng, demo_names.SHE_SURNAMES)
-        table = demo_names.LOCAL_SURNAMES if self.local else demo_names.NATIONAL_SURNAMES
+            return _weighted(self.rng, names.SHE_SURNAMES)
+        table = names.LOCAL_SURNAMES if self.local else names.NATIONAL_SURNAMES
         return _weighted(self.rng, table)
 
     def add(
@@ -456,6 +463,10 @@ class _StreetPlanner:
         if rng.random() < 0.7:
             person.verified_date = self.today - timedelta(days=rng.randint(1, 400))
 
+    def _household_number(self, community: int) -> str:
+        self.household_seq[community] += 1
+        return f"HH{COMMUNITIES[community][0]}{self.household_seq[community]:06d}"
+
     def household(self, community: int, *, kind: str) -> HouseholdPlan:
         rng = self.rng
         local = kind == Household.Kind.REGISTERED or rng.random() < 0.3
@@ -463,8 +474,7 @@ class _StreetPlanner:
         plan = HouseholdPlan(
             kind=kind, template=template, members=_household_members(rng, template, local=local)
         )
-        self.household_seq[community] += 1
-        plan.number = f"HH{COMMUNITIES[community][0]}{self.household_seq[community]:06d}"
+        plan.number = self._household_number(community)
         migrant_type = (
             Resident.PopulationType.FLOATING
             if rng.random() < 0.65
@@ -832,10 +842,7 @@ def _more_grid_workers(grids: list[Grid], *, skip: set[int]) -> None:
     These colleagues have no usable password (the demo accounts above are the ones to log in
     with); grids at the indexes in `skip` are left without their own worker on purpose.
     """
-    from portal.models import User
-    from portal.roles import Role
-
-    rng = random.Random(f"grid-workers-{len(grids)}")  # noqa: S311 - demo names
+    rng = random.Random(f"grid-workers-{len(grids)}")
     for index, grid in enumerate(grids):
         if index in skip:
             continue
@@ -843,7 +850,7 @@ def _more_grid_workers(grids: list[Grid], *, skip: set[int]) -> None:
         user = User.objects.filter(username=username).first()
         if user is None:
             sex = rng.choice(["female", "female", "male"])
-            surname = _weighted(rng, demo_names.LOCAL_SURNAMES)
+            surname = _weighted(rng, names.LOCAL_SURNAMES)
             user = User(
                 username=username,
                 role=Role.GRID_WORKER,
@@ -867,8 +874,6 @@ def _visits(rng: random.Random, users: dict, grids: list[Grid]) -> None:
     in five residents of the demo workers' grids is overdue, a few elsewhere, and a few had a
     major event at their last visit.
     """
-    from grids.cadence import residents_with_due
-
     if "worker" not in users:
         return
     now = timezone.now()
@@ -922,7 +927,8 @@ def _visits(rng: random.Random, users: dict, grids: list[Grid]) -> None:
 
 
 def load(ctx: dict) -> None:
-    rng = random.Random(ctx["seed"])  # noqa: S311 - demo data must be reproducible, not secret
+    """Write the street and its visits once; ensure tag definitions and staff posts every time."""
+    rng = random.Random(ctx["seed"])  # reproducible, not secret (S311 is off for portal/demo)
     today = ctx.get("today") or date.today()
     with transaction.atomic():
         city, street, communities, grids = _regions_and_grids()

@@ -1,0 +1,145 @@
+"""Where people live: buildings, their dwellings, and the households living in them."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from grids.models.areas import Grid, MicroGrid, Region
+from grids.querysets import BuildingQuerySet, DwellingQuerySet, HouseholdQuerySet
+
+
+class Building(models.Model):
+    """楼栋 — a building, placed in at most one base grid (none is a coverage gap)."""
+
+    community = models.ForeignKey(
+        Region, verbose_name=_("community"), on_delete=models.PROTECT, related_name="buildings"
+    )
+    grid = models.ForeignKey(
+        Grid,
+        verbose_name=_("grid"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="buildings",
+    )
+    micro_grid = models.ForeignKey(
+        MicroGrid,
+        verbose_name=_("micro-grid"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="buildings",
+    )
+    name = models.CharField(_("name"), max_length=64)
+    address = models.CharField(_("address"), max_length=200)
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+
+    objects = BuildingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+        ordering = ["community", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="building_name_in_community")
+        ]
+
+    def __str__(self):
+        return self.address
+
+    def clean(self):
+        errors = {}
+        if self.grid_id and self.community_id and self.grid.community_id != self.community_id:
+            errors["grid"] = _("This grid belongs to another community.")
+        if self.micro_grid_id and self.micro_grid.grid_id != self.grid_id:
+            errors["micro_grid"] = _("This micro-grid belongs to another grid.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Dwelling(models.Model):
+    """房屋 — one flat or room of a building, and what it is used for."""
+
+    class Use(models.TextChoices):
+        OWNER = "owner", _("Owner-occupied")
+        RENTED = "rented", _("Rented")
+        VACANT = "vacant", _("Vacant")
+        BUSINESS = "business", _("Business")
+
+    building = models.ForeignKey(
+        Building, verbose_name=_("building"), on_delete=models.PROTECT, related_name="dwellings"
+    )
+    unit = models.CharField(_("unit"), max_length=16, blank=True)
+    room = models.CharField(_("room"), max_length=16)
+    use = models.CharField(_("use"), max_length=16, choices=Use.choices, default=Use.OWNER)
+
+    objects = DwellingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dwelling")
+        verbose_name_plural = _("dwellings")
+        ordering = ["building", "unit", "room"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["building", "unit", "room"], name="dwelling_unique_room"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.building} {self.room_label}"
+
+    @property
+    def room_label(self) -> str:
+        if self.unit:
+            return _("Unit %(unit)s, room %(room)s") % {"unit": self.unit, "room": self.room}
+        return _("Room %(room)s") % {"room": self.room}
+
+
+class Household(models.Model):
+    """户 — a household living in a dwelling, in the care of one grid."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", _("Registered household")
+        RESIDING = "residing", _("Residing household")
+
+    number = models.CharField(_("household number"), max_length=32, unique=True)
+    dwelling = models.ForeignKey(
+        Dwelling,
+        verbose_name=_("dwelling"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="households",
+    )
+    grid = models.ForeignKey(
+        Grid,
+        verbose_name=_("grid"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="households",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.REGISTERED)
+    head = models.ForeignKey(
+        "Resident",
+        verbose_name=_("head"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["number"]
+
+    def __str__(self):
+        return self.number

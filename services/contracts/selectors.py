@@ -1,0 +1,93 @@
+"""Reads of family-doctor contracts: each starts from `visible_to(actor)` and owns its joins;
+the daily run's reads (for the system, no actor) are at the end."""
+
+from datetime import timedelta
+
+from django.conf import settings
+
+from services.catalogue.models import Partner, ServiceItem
+from services.catalogue.selectors import partner_list
+from services.contracts.models import SIGNING_REFERRAL_STATES, FamilyDoctorContract
+from services.referrals.models import Referral
+
+
+def family_doctor_contract_list(*, actor, action: str = "view"):
+    """Contracts the actor may see, with what every list row shows (no query per row)."""
+    return FamilyDoctorContract.objects.visible_to(actor, action).select_related(
+        "resident__household__grid", "partner", "next"
+    )
+
+
+def family_doctor_contract_history(*, actor, contract: FamilyDoctorContract):
+    """The resident's contracts the actor may see, oldest first (one query)."""
+    return (
+        FamilyDoctorContract.objects.visible_to(actor)
+        .filter(resident_id=contract.resident_id)
+        .select_related("partner")
+        .order_by("start_date", "pk")
+    )
+
+
+def family_doctor_clinics():
+    """Clinics that provide an active family-doctor item of the catalogue (a lazy queryset)."""
+    items = ServiceItem.objects.filter(
+        category=ServiceItem.Category.FAMILY_DOCTOR, active=True
+    ).values("partners")
+    return Partner.objects.filter(kind=Partner.Kind.CLINIC, pk__in=items)
+
+
+def family_doctor_clinic_choices(*, actor):
+    """Family-doctor clinics the actor may sign for: the street all, partner staff their own."""
+    return family_doctor_clinics().filter(pk__in=partner_list(actor=actor).values("pk"))
+
+
+def clinic_choices(*, actor):
+    """Clinics a contract list may be filtered by: those in the actor's scope."""
+    return partner_list(actor=actor).filter(kind=Partner.Kind.CLINIC)
+
+
+def signing_referrals(*, resident, partner: Partner):
+    """Referrals that let `partner` sign `resident`: family doctor, assigned to it, in service."""
+    return Referral.objects.filter(
+        resident=resident,
+        partner=partner,
+        service_item__category=ServiceItem.Category.FAMILY_DOCTOR,
+        status__in=SIGNING_REFERRAL_STATES,
+    ).order_by("-created_at", "-pk")
+
+
+def signing_referral_list(*, actor, limit: int = 50):
+    """The family-doctor referrals in the actor's scope that let their clinic sign (a clinic's
+    staff pick from these), newest first."""
+    return (
+        Referral.objects.visible_to(actor)
+        .filter(
+            service_item__category=ServiceItem.Category.FAMILY_DOCTOR,
+            status__in=SIGNING_REFERRAL_STATES,
+        )
+        .select_related("resident", "service_item")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+# --- For the daily run (the system: no actor, no scope) ----------------------------------------
+
+
+def family_doctor_contracts_expiring(*, today) -> list[tuple]:
+    """(pk, end date, doctor, clinic id, clinic, resident, grid id) of the active contracts
+    ending within FAMILY_DOCTOR_EXPIRY_REMINDER_DAYS of `today` (today included)."""
+    horizon = today + timedelta(days=settings.FAMILY_DOCTOR_EXPIRY_REMINDER_DAYS)
+    return list(
+        FamilyDoctorContract.objects.active()
+        .filter(end_date__gte=today, end_date__lte=horizon)
+        .order_by("end_date", "pk")
+        .values_list(
+            "pk",
+            "end_date",
+            "doctor_name",
+            "partner_id",
+            "partner__name",
+            "resident__name",
+            "resident__household__grid_id",
+        )
+    )
