@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from grids import api as grids_api
+from partybuilding import api as partybuilding_api
 from portal import two_factor, views
 from portal.forms import LoginForm
 from services import api as services_api
@@ -15,6 +16,7 @@ from services import api as services_api
 api_router = DefaultRouter()
 grids_api.register(api_router)
 services_api.register(api_router)
+partybuilding_api.register(api_router)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -35,6 +37,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("grids/", include("grids.urls")),
     path("services/", include("services.urls")),
+    path("party/", include("partybuilding.urls")),
     path("api/v1/", include(api_router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

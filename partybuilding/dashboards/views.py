@@ -1,0 +1,3 @@
+"""Pages of this room (to be filled)."""
+
+urlpatterns = []

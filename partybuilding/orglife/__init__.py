@@ -1,0 +1,1 @@
+"""Organisational life (三会一课, 主题党日): meetings, attendance and required frequencies."""

@@ -1,0 +1,1 @@
+"""Training: courses, records per member and the yearly hours thresholds."""
