@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from grids import writes as grid_services
+from grids import writes as grid_writes
 from grids.models import Region
 from portal.roles import Role
 from services.catalogue.writes import partner_staff_bind
@@ -80,14 +80,14 @@ def street_cadre(db):
 @pytest.fixture
 def community_cadre(community_a):
     user = UserFactory(username="t_community", role=Role.COMMUNITY_CADRE, full_name="社区干部")
-    grid_services.region_staff_grant(actor=None, person=user, region=community_a)
+    grid_writes.region_staff_grant(actor=None, person=user, region=community_a)
     return user
 
 
 @pytest.fixture
 def other_community_cadre(community_b):
     user = UserFactory(username="t_community2", role=Role.COMMUNITY_CADRE, full_name="社区干部乙")
-    grid_services.region_staff_grant(actor=None, person=user, region=community_b)
+    grid_writes.region_staff_grant(actor=None, person=user, region=community_b)
     return user
 
 
@@ -139,7 +139,7 @@ def party_officer(db):
 def integration(street):
     """The district's data platform: role 'integration', the whole street as jurisdiction."""
     user = UserFactory(username="t_district", role=Role.INTEGRATION, full_name="区数据平台")
-    grid_services.region_staff_grant(actor=None, person=user, region=street)
+    grid_writes.region_staff_grant(actor=None, person=user, region=street)
     return user
 
 
@@ -151,7 +151,7 @@ def outsider(db):
 
 def _grid_staff(username, role, full_name, grid, post):
     user = UserFactory(username=username, role=role, full_name=full_name)
-    grid_services.grid_assign(
+    grid_writes.grid_assign(
         actor=None, person=user, grid=grid, post=post, start_date=date(2025, 1, 1)
     )
     return user

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from grids import writes as grid_services
+from grids import writes as grid_writes
 from grids.models import Building, Dwelling, ResidentTag
 from tests.grids.factories import (
     GridFactory,
@@ -87,7 +87,7 @@ def test_region_list_queries_are_constant(api_client_for, grid_worker, grid_a):
         for _ in range(n):
             community = RegionFactory(parent=grid_a.community.parent)
             grid = GridFactory(community=community)
-            grid_services.grid_assign(
+            grid_writes.grid_assign(
                 actor=None, person=grid_worker, grid=grid, post="full_time", start_date=date.today()
             )
 
@@ -99,7 +99,7 @@ def test_grid_assignment_list_queries_are_constant(api_client_for, grid_leader, 
 
     def add_rows(n):
         for _ in range(n):
-            grid_services.grid_assign(
+            grid_writes.grid_assign(
                 actor=None,
                 person=UserFactory(),
                 grid=grid_a,

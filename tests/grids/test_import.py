@@ -18,10 +18,10 @@ from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from grids import imports
-from grids import writes as grid_services
+from grids import writes as grid_writes
 from grids.models import Building, Dwelling, Household, ImportJob, Resident
 from grids.policy import access_import_job_commit, access_import_job_create
-from grids.writes import imports as import_services
+from grids.writes import imports as import_writes
 from grids.writes.imports import import_job_commit_start, import_job_create
 from portal.models import AuditEvent
 from portal.policy import allowed
@@ -229,7 +229,7 @@ def test_every_bad_row_is_reported_with_row_and_column_and_nothing_is_written(
 
     with pytest.raises(ValidationError):
         import_job_commit_start(actor=community_cadre, job=job)
-    import_services.import_job_commit(actor=None, job=job)  # the worker refuses it too
+    import_writes.import_job_commit(actor=None, job=job)  # the worker refuses it too
     assert _registry_size() == before
     assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.CHECKED
 
@@ -321,10 +321,10 @@ def test_the_commit_checks_again_and_writes_nothing_when_the_data_changed(
 def test_each_step_runs_once_per_job(community_cadre, grid_a):
     job = import_job_create(actor=community_cadre, uploaded_file=_csv([_row(grid_a, 0)]))
     report = job.report
-    assert import_services.import_job_check(actor=None, job=job).report == report  # done
+    assert import_writes.import_job_check(actor=None, job=job).report == report  # done
 
-    import_services.import_job_commit(actor=None, job=job)
-    again = import_services.import_job_commit(actor=None, job=job)
+    import_writes.import_job_commit(actor=None, job=job)
+    again = import_writes.import_job_commit(actor=None, job=job)
     import_job_commit_start(actor=community_cadre, job=job)
 
     assert again.status == ImportJob.Status.COMMITTED
@@ -347,7 +347,7 @@ def test_the_import_gates(community_cadre, street_admin, grid_worker, grid_a):
     with pytest.raises(PermissionDenied):
         import_job_commit_start(actor=street_admin, job=job)
     with pytest.raises(PermissionDenied):
-        import_services.import_job_check(actor=street_admin, job=job)
+        import_writes.import_job_check(actor=street_admin, job=job)
     assert Resident.objects.count() == 0
 
 
@@ -495,7 +495,7 @@ def test_a_large_file_is_checked_and_committed_by_a_worker(settings, celery_work
     community = GridFactory().community
     grid = GridFactory(community=community)
     cadre = UserFactory(username="t_bulk", role=Role.COMMUNITY_CADRE)
-    grid_services.region_staff_grant(actor=None, person=cadre, region=community)
+    grid_writes.region_staff_grant(actor=None, person=cadre, region=community)
     rows = [_row(grid, n) for n in range(12)]
 
     job = import_job_create(actor=cadre, uploaded_file=_xlsx(rows))
@@ -522,7 +522,7 @@ def test_progress_inside_the_commit_transaction_is_visible_at_once(transactional
     """The commit is one transaction; its progress goes through a connection of its own."""
     user = UserFactory(username="t_progress", role=Role.STREET_ADMIN)
     job = ImportJob.objects.create(uploaded_by=user, original_name="x.csv", total_rows=10)
-    progress = import_services._Progress(job)
+    progress = import_writes._Progress(job)
     with transaction.atomic():
         progress(7)
         transaction.set_rollback(True)  # the import's own writes would vanish; progress stays

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
-from grids import writes as grid_services
+from grids import writes as grid_writes
 from grids.models import GridAssignment, Resident, ResidentTag, Visit
 from grids.reminders import visit_reminders_send
 from portal.celery import app
@@ -151,12 +151,12 @@ def test_reminders_stay_in_the_grid_and_community_they_concern(
     _overdue(resident_a, key_tag, days=10)
     _overdue(resident_b, key_tag, days=10)
     integration = UserFactory(username="t_district", role=Role.INTEGRATION)
-    grid_services.region_staff_grant(actor=None, person=integration, region=community_a)
+    grid_writes.region_staff_grant(actor=None, person=integration, region=community_a)
     left = UserFactory(username="t_left", role=Role.GRID_WORKER)
-    assignment = grid_services.grid_assign(
+    assignment = grid_writes.grid_assign(
         actor=None, person=left, grid=grid_a, post="part_time", start_date=date(2025, 1, 1)
     )
-    grid_services.grid_assignment_end(actor=None, assignment=assignment, end_date=date(2026, 6, 30))
+    grid_writes.grid_assignment_end(actor=None, assignment=assignment, end_date=date(2026, 6, 30))
     volunteer = UserFactory(username="t_micro", role=Role.GRID_WORKER)
     GridAssignment.objects.create(
         grid=grid_a, person=volunteer, post="micro_leader", start_date=date(2025, 1, 1)
@@ -189,7 +189,7 @@ def test_a_grid_without_a_worker_reaches_its_leader_after_3_days(key_tag, reside
 def test_a_leader_who_also_works_the_grid_gets_the_worker_reminder_only(
     key_tag, resident_a, grid_a, grid_leader
 ):
-    grid_services.grid_assign(
+    grid_writes.grid_assign(
         actor=None, person=grid_leader, grid=grid_a, post="full_time", start_date=date(2025, 1, 1)
     )
     _overdue(resident_a, key_tag, days=5)

@@ -11,8 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.models import AuditEvent
-from services.activities import selectors
-from services.activities import writes as flow
+from services.activities import selectors, writes
 from services.models import Activity, ActivityAttendance, ServiceItem
 from tests.grids.factories import GridFactory, HouseholdFactory, ResidentFactory
 from tests.helpers import (
@@ -65,7 +64,7 @@ def record_kwargs(community, **overrides):
 
 @pytest.mark.django_db
 def test_grid_worker_records_in_their_community(grid_worker, community_a, resident_a):
-    activity = flow.activity_record(
+    activity = writes.activity_record(
         actor=grid_worker, attendees=[resident_a], extra_attendees=5, **record_kwargs(community_a)
     )
     assert list(activity.attendees.all()) == [resident_a]
@@ -77,7 +76,7 @@ def test_grid_worker_records_in_their_community(grid_worker, community_a, reside
 @pytest.mark.django_db
 def test_the_community_must_be_in_scope(grid_worker, community_b):
     with pytest.raises(ValidationError) as exc:
-        flow.activity_record(actor=grid_worker, **record_kwargs(community_b))
+        writes.activity_record(actor=grid_worker, **record_kwargs(community_b))
     assert "community" in exc.value.message_dict
     assert not Activity.objects.exists()
 
@@ -85,7 +84,7 @@ def test_the_community_must_be_in_scope(grid_worker, community_b):
 @pytest.mark.django_db
 def test_volunteer_hours_are_never_negative(street_admin, community_a):
     with pytest.raises(ValidationError) as exc:
-        flow.activity_record(
+        writes.activity_record(
             actor=street_admin, **record_kwargs(community_a, volunteer_hours=Decimal("-1"))
         )
     assert "volunteer_hours" in exc.value.message_dict
@@ -95,24 +94,24 @@ def test_volunteer_hours_are_never_negative(street_admin, community_a):
 def test_partner_staff_record_for_their_own_team_anywhere(
     partner_staff, partner_p, partner_q, community_b
 ):
-    activity = flow.activity_record(
+    activity = writes.activity_record(
         actor=partner_staff, **record_kwargs(community_b, team_name="", extra_attendees=30)
     )
     assert (activity.partner, activity.team_name) == (partner_p, partner_p.name)
     with pytest.raises(ValidationError) as exc:
-        flow.activity_record(actor=partner_staff, partner=partner_q, **record_kwargs(community_b))
+        writes.activity_record(actor=partner_staff, partner=partner_q, **record_kwargs(community_b))
     assert "partner" in exc.value.message_dict
 
 
 @pytest.mark.django_db
 def test_partner_staff_cannot_name_residents(partner_staff, community_a, resident_a, activity_a):
     with pytest.raises(ValidationError) as exc:
-        flow.activity_record(
+        writes.activity_record(
             actor=partner_staff, attendees=[resident_a], **record_kwargs(community_a)
         )
     assert "attendees" in exc.value.message_dict
     with pytest.raises(ValidationError):
-        flow.activity_attendees_set(
+        writes.activity_attendees_set(
             actor=partner_staff, activity=activity_a, residents=[resident_a]
         )
     assert not ActivityAttendance.objects.exists()
@@ -121,7 +120,7 @@ def test_partner_staff_cannot_name_residents(partner_staff, community_a, residen
 @pytest.mark.django_db
 def test_local_staff_name_only_residents_they_see(grid_worker, activity_a, resident_a, resident_b):
     with pytest.raises(ValidationError) as exc:
-        flow.activity_attendees_set(
+        writes.activity_attendees_set(
             actor=grid_worker, activity=activity_a, residents=[resident_a, resident_b]
         )
     assert "attendees" in exc.value.message_dict
@@ -132,10 +131,10 @@ def test_local_staff_name_only_residents_they_see(grid_worker, activity_a, resid
 def test_setting_attendees_keeps_those_the_actor_cannot_see(
     street_admin, grid_worker, activity_a, resident_a, resident_b
 ):
-    flow.activity_attendees_set(
+    writes.activity_attendees_set(
         actor=street_admin, activity=activity_a, residents=[resident_a, resident_b]
     )
-    result = flow.activity_attendees_set(actor=grid_worker, activity=activity_a, residents=[])
+    result = writes.activity_attendees_set(actor=grid_worker, activity=activity_a, residents=[])
     assert result == {"added": [], "removed": [resident_a.pk]}
     assert list(activity_a.attendees.all()) == [resident_b]
 
@@ -144,18 +143,20 @@ def test_setting_attendees_keeps_those_the_actor_cannot_see(
 @pytest.mark.parametrize("person", ["other_grid_worker", "other_partner_staff", "party_officer"])
 def test_who_may_not_change(person, request, activity_a):
     with pytest.raises(PermissionDenied):
-        flow.activity_update(actor=request.getfixturevalue(person), activity=activity_a, title="x")
+        writes.activity_update(
+            actor=request.getfixturevalue(person), activity=activity_a, title="x"
+        )
 
 
 @pytest.mark.django_db
 def test_update_changes_only_what_changed(grid_worker, activity_a, community_b):
-    flow.activity_update(actor=grid_worker, activity=activity_a, title="改名", place="社区活动室")
+    writes.activity_update(actor=grid_worker, activity=activity_a, title="改名", place="社区活动室")
     activity_a.refresh_from_db()
     assert (activity_a.title, activity_a.place) == ("改名", "社区活动室")
     event = AuditEvent.objects.get(action="activity.update")
     assert event.details == {"fields": ["place", "title"]}
     with pytest.raises(ValidationError) as exc:
-        flow.activity_update(actor=grid_worker, activity=activity_a, community=community_b)
+        writes.activity_update(actor=grid_worker, activity=activity_a, community=community_b)
     assert "community" in exc.value.message_dict
 
 
@@ -167,7 +168,7 @@ def test_totals_per_theme_and_group_in_scope(
     science = ActivityFactory(
         community=community_a, extra_attendees=10, volunteer_hours=Decimal("6.5")
     )
-    flow.activity_attendees_set(actor=street_admin, activity=science, residents=[resident_a])
+    writes.activity_attendees_set(actor=street_admin, activity=science, residents=[resident_a])
     talk = ActivityFactory(
         community=community_a,
         theme=Theme.HEALTH_TALK,
@@ -176,7 +177,7 @@ def test_totals_per_theme_and_group_in_scope(
         volunteer_hours=Decimal("1.5"),
         volunteer_count=1,
     )
-    flow.activity_attendees_set(
+    writes.activity_attendees_set(
         actor=street_admin, activity=talk, residents=[resident_a, neighbour]
     )
     ActivityFactory(community=community_b, extra_attendees=100)  # not grid A's community

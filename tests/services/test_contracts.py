@@ -14,9 +14,8 @@ from django.utils import timezone
 from portal.models import AuditEvent, Notification, ScheduledRun
 from portal.roles import Role
 from services.catalogue.writes import partner_staff_bind
-from services.contracts import selectors
+from services.contracts import selectors, writes
 from services.contracts import tasks as contracts_tasks
-from services.contracts import writes as flow
 from services.contracts.models import shortest_term_end
 from services.models import FamilyDoctorContract, Partner, Referral
 from tests.grids.factories import GridFactory, HouseholdFactory, ResidentFactory
@@ -70,7 +69,7 @@ def sign_kwargs(**overrides):
 
 @pytest.mark.django_db
 def test_street_signs_a_resident_for_a_year(clinics, street_admin, resident_a, partner_p):
-    contract = flow.family_doctor_contract_sign(
+    contract = writes.family_doctor_contract_sign(
         actor=street_admin, resident=resident_a, partner=partner_p, **sign_kwargs()
     )
     assert contract.status == Status.ACTIVE
@@ -84,7 +83,7 @@ def test_street_signs_a_resident_for_a_year(clinics, street_admin, resident_a, p
 def test_a_term_shorter_than_a_year_is_refused(clinics, street_admin, resident_a, partner_p):
     start = today()
     with pytest.raises(ValidationError) as exc:
-        flow.family_doctor_contract_sign(
+        writes.family_doctor_contract_sign(
             actor=street_admin,
             resident=resident_a,
             partner=partner_p,
@@ -97,7 +96,7 @@ def test_a_term_shorter_than_a_year_is_refused(clinics, street_admin, resident_a
 @pytest.mark.django_db
 def test_one_active_contract_per_resident(contract_a, street_admin, resident_a, partner_q):
     with pytest.raises(ValidationError) as exc:
-        flow.family_doctor_contract_sign(
+        writes.family_doctor_contract_sign(
             actor=street_admin, resident=resident_a, partner=partner_q, **sign_kwargs()
         )
     assert "resident" in exc.value.message_dict
@@ -117,12 +116,12 @@ def test_a_race_that_passes_the_check_meets_the_constraint(
     contract_a, street_admin, resident_a, partner_q, monkeypatch
 ):
     """Two signings at once both pass the check; the index refuses the second, as a field error."""
-    monkeypatch.setattr(flow, "_active_contract_exists", lambda *args, **kwargs: False)
+    monkeypatch.setattr(writes, "_active_contract_exists", lambda *args, **kwargs: False)
     with pytest.raises(ValidationError) as exc:
-        flow.family_doctor_contract_sign(
+        writes.family_doctor_contract_sign(
             actor=street_admin, resident=resident_a, partner=partner_q, **sign_kwargs()
         )
-    assert exc.value.message_dict["resident"] == [str(flow.ACTIVE_EXISTS)]
+    assert exc.value.message_dict["resident"] == [str(writes.ACTIVE_EXISTS)]
     assert FamilyDoctorContract.objects.filter(resident=resident_a).count() == 1
 
 
@@ -132,7 +131,7 @@ def test_only_a_family_doctor_clinic(clinics, street_admin, resident_a):
     clinic_without_item = ClinicFactory()
     for partner in (housekeeping, clinic_without_item):
         with pytest.raises(ValidationError) as exc:
-            flow.family_doctor_contract_sign(
+            writes.family_doctor_contract_sign(
                 actor=street_admin, resident=resident_a, partner=partner, **sign_kwargs()
             )
         assert "partner" in exc.value.message_dict
@@ -144,7 +143,7 @@ def test_partner_staff_sign_only_a_resident_referred_to_them(
 ):
     # No referral: refused.
     with pytest.raises(ValidationError) as exc:
-        flow.family_doctor_contract_sign(
+        writes.family_doctor_contract_sign(
             actor=partner_staff, resident=resident_a, partner=partner_p, **sign_kwargs()
         )
     assert "resident" in exc.value.message_dict
@@ -156,7 +155,7 @@ def test_partner_staff_sign_only_a_resident_referred_to_them(
         status=Referral.Status.ASSIGNED,
     )
     with pytest.raises(ValidationError):
-        flow.family_doctor_contract_sign(
+        writes.family_doctor_contract_sign(
             actor=partner_staff, resident=resident_a, partner=partner_p, **sign_kwargs()
         )
     accepted = FamilyDoctorReferralFactory(
@@ -164,11 +163,11 @@ def test_partner_staff_sign_only_a_resident_referred_to_them(
     )
     # Not for another clinic, even with the referral.
     with pytest.raises(ValidationError) as exc:
-        flow.family_doctor_contract_sign(
+        writes.family_doctor_contract_sign(
             actor=partner_staff, resident=resident_a, partner=partner_q, **sign_kwargs()
         )
     assert "partner" in exc.value.message_dict
-    contract = flow.family_doctor_contract_sign(
+    contract = writes.family_doctor_contract_sign(
         actor=partner_staff, resident=resident_a, partner=partner_p, **sign_kwargs()
     )
     assert contract.referral == accepted  # linked without being named
@@ -178,7 +177,7 @@ def test_partner_staff_sign_only_a_resident_referred_to_them(
 @pytest.mark.parametrize("person", ["community_cadre", "grid_worker", "party_officer", "outsider"])
 def test_who_may_not_sign(person, request, clinics, resident_a, partner_p):
     with pytest.raises(PermissionDenied):
-        flow.family_doctor_contract_sign(
+        writes.family_doctor_contract_sign(
             actor=request.getfixturevalue(person),
             resident=resident_a,
             partner=partner_p,
@@ -192,7 +191,9 @@ def test_who_may_not_sign(person, request, clinics, resident_a, partner_p):
 @pytest.mark.django_db
 def test_renew_continues_at_the_same_clinic(contract_a, partner_staff):
     end = shortest_term_end(contract_a.end_date + timedelta(days=1))
-    new = flow.family_doctor_contract_renew(actor=partner_staff, contract=contract_a, end_date=end)
+    new = writes.family_doctor_contract_renew(
+        actor=partner_staff, contract=contract_a, end_date=end
+    )
     contract_a.refresh_from_db()
     assert (contract_a.status, contract_a.ended_on) == (Status.RENEWED, contract_a.end_date)
     assert new.status == Status.ACTIVE
@@ -200,8 +201,8 @@ def test_renew_continues_at_the_same_clinic(contract_a, partner_staff):
     assert new.doctor_name == contract_a.doctor_name
     assert new.start_date == contract_a.end_date + timedelta(days=1)
     assert new.previous == contract_a
-    with pytest.raises(flow.ContractConflict):
-        flow.family_doctor_contract_renew(actor=partner_staff, contract=contract_a, end_date=end)
+    with pytest.raises(writes.ContractConflict):
+        writes.family_doctor_contract_renew(actor=partner_staff, contract=contract_a, end_date=end)
     assert FamilyDoctorContract.objects.filter(resident=contract_a.resident).count() == 2
 
 
@@ -209,7 +210,7 @@ def test_renew_continues_at_the_same_clinic(contract_a, partner_staff):
 def test_renew_needs_a_full_year(contract_a, street_admin):
     short = shortest_term_end(contract_a.end_date + timedelta(days=1)) - timedelta(days=1)
     with pytest.raises(ValidationError) as exc:
-        flow.family_doctor_contract_renew(actor=street_admin, contract=contract_a, end_date=short)
+        writes.family_doctor_contract_renew(actor=street_admin, contract=contract_a, end_date=short)
     assert "end_date" in exc.value.message_dict
     contract_a.refresh_from_db()
     assert contract_a.status == Status.ACTIVE
@@ -219,8 +220,8 @@ def test_renew_needs_a_full_year(contract_a, street_admin):
 def test_a_lapsed_contract_may_still_be_renewed(clinics, resident_a, partner_p, street_admin):
     start = today() - timedelta(days=400)
     old = ContractFactory(resident=resident_a, partner=partner_p, start_date=start)
-    assert flow.family_doctor_contracts_lapse_expired(today=today()) == 1
-    new = flow.family_doctor_contract_renew(
+    assert writes.family_doctor_contracts_lapse_expired(today=today()) == 1
+    new = writes.family_doctor_contract_renew(
         actor=street_admin, contract=old, end_date=today() + timedelta(days=400)
     )
     old.refresh_from_db()
@@ -233,7 +234,7 @@ def test_a_lapsed_contract_may_still_be_renewed(clinics, resident_a, partner_p, 
 def test_who_may_not_renew(person, request, contract_a):
     end = shortest_term_end(contract_a.end_date + timedelta(days=1))
     with pytest.raises(PermissionDenied):
-        flow.family_doctor_contract_renew(
+        writes.family_doctor_contract_renew(
             actor=request.getfixturevalue(person), contract=contract_a, end_date=end
         )
 
@@ -241,7 +242,7 @@ def test_who_may_not_renew(person, request, contract_a):
 @pytest.mark.django_db
 def test_switch_ends_the_old_contract_the_day_before(contract_a, street_admin, partner_q):
     start = today() + timedelta(days=10)
-    new = flow.family_doctor_contract_switch(
+    new = writes.family_doctor_contract_switch(
         actor=street_admin,
         contract=contract_a,
         partner=partner_q,
@@ -267,11 +268,11 @@ def test_switch_is_for_the_street_and_to_another_clinic(
     start = today()
     kwargs = {"doctor_name": "刘医生", "start_date": start, "end_date": shortest_term_end(start)}
     with pytest.raises(PermissionDenied):
-        flow.family_doctor_contract_switch(
+        writes.family_doctor_contract_switch(
             actor=partner_staff, contract=contract_a, partner=partner_q, **kwargs
         )
     with pytest.raises(ValidationError) as exc:
-        flow.family_doctor_contract_switch(
+        writes.family_doctor_contract_switch(
             actor=street_admin, contract=contract_a, partner=partner_p, **kwargs
         )
     assert "partner" in exc.value.message_dict
@@ -281,10 +282,10 @@ def test_switch_is_for_the_street_and_to_another_clinic(
 
 @pytest.mark.django_db
 def test_lapse_by_hand_ends_today_and_only_once(contract_a, partner_staff):
-    lapsed = flow.family_doctor_contract_lapse(actor=partner_staff, contract=contract_a)
+    lapsed = writes.family_doctor_contract_lapse(actor=partner_staff, contract=contract_a)
     assert (lapsed.status, lapsed.ended_on) == (Status.LAPSED, today())
-    with pytest.raises(flow.ContractConflict):
-        flow.family_doctor_contract_lapse(actor=partner_staff, contract=contract_a)
+    with pytest.raises(writes.ContractConflict):
+        writes.family_doctor_contract_lapse(actor=partner_staff, contract=contract_a)
 
 
 @pytest.mark.django_db
@@ -298,13 +299,13 @@ def test_lapse_expired_is_set_wise_and_idempotent(clinics, partner_p, grid_a):
         for n in range(3)
     ]
     running = ContractFactory(partner=partner_p)  # ends in about 265 days
-    assert flow.family_doctor_contracts_lapse_expired(today=today()) == 3
+    assert writes.family_doctor_contracts_lapse_expired(today=today()) == 3
     for contract in expired:
         contract.refresh_from_db()
         assert (contract.status, contract.ended_on) == (Status.LAPSED, contract.end_date)
     running.refresh_from_db()
     assert running.status == Status.ACTIVE
-    assert flow.family_doctor_contracts_lapse_expired(today=today()) == 0
+    assert writes.family_doctor_contracts_lapse_expired(today=today()) == 0
     assert AuditEvent.objects.filter(action="family_doctor_contract.lapse_expired").count() == 1
 
 
@@ -324,7 +325,7 @@ def test_reminders_go_to_the_clinic_and_the_grid_worker_once(
 ):
     soon = ending_in(20, resident=resident_a, partner=partner_p)
     ending_in(45, resident=resident_b, partner=partner_p)  # outside the 30 days
-    result = flow.family_doctor_contract_reminders_send(today=today())
+    result = writes.family_doctor_contract_reminders_send(today=today())
     assert result == {"expiring": 1, "sent": 2}
     key = f"fdc-expiry:{soon.pk}:{soon.end_date.isoformat()}"
     assert set(Notification.objects.filter(dedup_key=key).values_list("recipient", flat=True)) == {
@@ -335,9 +336,9 @@ def test_reminders_go_to_the_clinic_and_the_grid_worker_once(
     notification = Notification.objects.get(recipient=grid_worker)
     assert notification.url == reverse("services:contract-detail", args=[soon.pk])
     # Again today, and again tomorrow: nothing new.
-    assert flow.family_doctor_contract_reminders_send(today=today())["sent"] == 0
+    assert writes.family_doctor_contract_reminders_send(today=today())["sent"] == 0
     tomorrow = today() + timedelta(days=1)
-    assert flow.family_doctor_contract_reminders_send(today=tomorrow)["sent"] == 0
+    assert writes.family_doctor_contract_reminders_send(today=tomorrow)["sent"] == 0
     assert Notification.objects.count() == 2
 
 
@@ -353,24 +354,24 @@ def test_the_daily_task_runs_once_a_day(clinics, resident_a, partner_p, partner_
     assert Notification.objects.count() == 2
     expired.refresh_from_db()
     assert expired.status == Status.LAPSED
-    assert ScheduledRun.objects.filter(task=flow.DAILY_TASK).count() == 1
+    assert ScheduledRun.objects.filter(task=writes.DAILY_TASK).count() == 1
     # The run of another day sends nothing twice either.
-    later = flow.family_doctor_contracts_daily(today=today() + timedelta(days=1))
+    later = writes.family_doctor_contracts_daily(today=today() + timedelta(days=1))
     assert (later["skipped"], later["sent"]) == (False, 0)
 
 
 @pytest.mark.django_db
 def test_a_renewal_is_reminded_again(clinics, resident_a, partner_p, partner_staff, street_admin):
     soon = ending_in(5, resident=resident_a, partner=partner_p)
-    assert flow.family_doctor_contract_reminders_send(today=today())["sent"] == 1
-    new = flow.family_doctor_contract_renew(
+    assert writes.family_doctor_contract_reminders_send(today=today())["sent"] == 1
+    new = writes.family_doctor_contract_renew(
         actor=street_admin,
         contract=soon,
         end_date=shortest_term_end(soon.end_date + timedelta(days=1)),
     )
     # A year later the new contract ends in turn: its own key.
     day = new.end_date - timedelta(days=3)
-    assert flow.family_doctor_contract_reminders_send(today=day)["sent"] == 1
+    assert writes.family_doctor_contract_reminders_send(today=day)["sent"] == 1
 
 
 @pytest.mark.django_db
@@ -382,12 +383,12 @@ def test_reminders_take_constant_queries(clinics, partner_p, partner_q):
         partner_staff_bind(actor=None, person=user, partner=partner)
 
     def add(count):
-        from grids import writes as grid_services
+        from grids import writes as grid_writes
 
         for n in range(count):
             grid = GridFactory()
             worker = UserFactory(role=Role.GRID_WORKER)
-            grid_services.grid_assign(
+            grid_writes.grid_assign(
                 actor=None, person=worker, grid=grid, post="full_time", start_date=today()
             )
             ending_in(
@@ -397,10 +398,10 @@ def test_reminders_take_constant_queries(clinics, partner_p, partner_q):
             )
 
     add(1)
-    one, _sql = count_queries(lambda: flow.family_doctor_contract_reminders_send(today=today()))
+    one, _sql = count_queries(lambda: writes.family_doctor_contract_reminders_send(today=today()))
     Notification.objects.all().delete()
     add(19)
-    twenty, sql = count_queries(lambda: flow.family_doctor_contract_reminders_send(today=today()))
+    twenty, sql = count_queries(lambda: writes.family_doctor_contract_reminders_send(today=today()))
     assert one == twenty == 5, "\n".join(sql)
     assert Notification.objects.count() == 40  # a clinic person and a grid worker each
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from services.dashboards import selectors as dashboards
 from services.models import Delivery, Referral, ReferralEvent, ServiceItem
-from services.referrals import writes as flow
+from services.referrals import writes
 from tests.grids.factories import HouseholdFactory, ResidentFactory
 from tests.helpers import count_queries, login
 
@@ -73,12 +73,12 @@ def test_partner_response_times_measure_assignment_to_answer(
     make, resident_a, street_cadre, partner_staff, other_partner_staff, partner_p, partner_q
 ):
     referral = make(resident_a, Status.APPROVED)
-    flow.referral_assign(actor=street_cadre, referral=referral, partner=partner_q)
-    flow.referral_decline(
-        actor=other_partner_staff, referral=referral, reason=flow.DeclineReason.CAPACITY
+    writes.referral_assign(actor=street_cadre, referral=referral, partner=partner_q)
+    writes.referral_decline(
+        actor=other_partner_staff, referral=referral, reason=writes.DeclineReason.CAPACITY
     )
-    flow.referral_assign(actor=street_cadre, referral=referral, partner=partner_p)
-    flow.referral_accept(actor=partner_staff, referral=referral)
+    writes.referral_assign(actor=street_cadre, referral=referral, partner=partner_p)
+    writes.referral_accept(actor=partner_staff, referral=referral)
     # Make the times known: Q answered 2 h after its assignment, P 6 h after its own.
     events = list(ReferralEvent.objects.filter(referral=referral).order_by("at", "pk"))
     start = timezone.now() - timedelta(days=1)

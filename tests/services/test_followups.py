@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from portal.models import Notification
 from services.models import FollowUpTask, Referral
-from services.referrals import writes as flow
+from services.referrals import writes
 from services.referrals.reminders import follow_up_reminders_send, referral_deadline_reminders_send
 from services.tasks import reminders_send
 from tests.grids.factories import HouseholdFactory, ResidentFactory
@@ -29,7 +29,7 @@ def in_service(make_referral):
 def test_completing_opens_one_follow_up_for_the_grid_worker(
     in_service, resident_a, partner_staff, grid_worker, grid_leader
 ):
-    referral = flow.referral_complete(actor=partner_staff, referral=in_service(resident_a))
+    referral = writes.referral_complete(actor=partner_staff, referral=in_service(resident_a))
 
     task = FollowUpTask.objects.get(referral=referral)
     assert task.assignee == grid_worker  # the grid's worker, not its leader
@@ -43,7 +43,7 @@ def test_a_grid_without_worker_gives_the_follow_up_to_the_referral_creator(
     resident = ResidentFactory(household=HouseholdFactory(grid=grid_b))  # grid B has no worker
     referral = in_service(resident, created_by=street_cadre)
 
-    flow.referral_complete(actor=partner_staff, referral=referral)
+    writes.referral_complete(actor=partner_staff, referral=referral)
 
     assert FollowUpTask.objects.get(referral=referral).assignee == street_cadre
 
@@ -51,15 +51,15 @@ def test_a_grid_without_worker_gives_the_follow_up_to_the_referral_creator(
 def test_closing_needs_outcome_and_satisfaction_and_marks_the_task_done(
     in_service, resident_a, partner_staff, grid_worker
 ):
-    referral = flow.referral_complete(actor=partner_staff, referral=in_service(resident_a))
-    referral = flow.referral_follow_up(actor=grid_worker, referral=referral, note="上门回访")
+    referral = writes.referral_complete(actor=partner_staff, referral=in_service(resident_a))
+    referral = writes.referral_follow_up(actor=grid_worker, referral=referral, note="上门回访")
 
     with pytest.raises(Exception) as refused:
-        flow.referral_close(actor=grid_worker, referral=referral, outcome="", satisfaction=0)
+        writes.referral_close(actor=grid_worker, referral=referral, outcome="", satisfaction=0)
     assert set(refused.value.message_dict) == {"outcome", "satisfaction"}
     assert FollowUpTask.objects.get(referral=referral).done_at is None
 
-    flow.referral_close(actor=grid_worker, referral=referral, outcome="已解决", satisfaction=4)
+    writes.referral_close(actor=grid_worker, referral=referral, outcome="已解决", satisfaction=4)
     task = FollowUpTask.objects.get(referral=referral)
     assert task.done_at is not None and task.done_by == grid_worker
 
@@ -69,7 +69,7 @@ def test_a_completed_referral_is_not_escalated_when_its_follow_up_is_late(
 ):
     from services.referrals.deadlines import referrals_escalate_overdue
 
-    referral = flow.referral_complete(actor=partner_staff, referral=in_service(resident_a))
+    referral = writes.referral_complete(actor=partner_staff, referral=in_service(resident_a))
     later = referral.stage_deadline + timedelta(days=30)
 
     assert referrals_escalate_overdue(now=later)["escalated"] == 0
@@ -80,7 +80,7 @@ def test_a_completed_referral_is_not_escalated_when_its_follow_up_is_late(
 def test_follow_up_reminder_once_per_task_and_due_date_then_the_community(
     in_service, resident_a, partner_staff, grid_worker, community_cadre, settings
 ):
-    referral = flow.referral_complete(actor=partner_staff, referral=in_service(resident_a))
+    referral = writes.referral_complete(actor=partner_staff, referral=in_service(resident_a))
     due = FollowUpTask.objects.get(referral=referral).due_on
 
     assert follow_up_reminders_send(today=due - timedelta(days=1)) == {"due": 0, "sent": 0}
@@ -98,10 +98,10 @@ def test_follow_up_reminder_once_per_task_and_due_date_then_the_community(
 
 
 def test_done_follow_ups_are_not_reminded(in_service, resident_a, partner_staff, grid_worker):
-    referral = flow.referral_complete(actor=partner_staff, referral=in_service(resident_a))
+    referral = writes.referral_complete(actor=partner_staff, referral=in_service(resident_a))
     due = FollowUpTask.objects.get(referral=referral).due_on
-    referral = flow.referral_follow_up(actor=grid_worker, referral=referral, note="电话回访")
-    flow.referral_close(actor=grid_worker, referral=referral, outcome="好", satisfaction=5)
+    referral = writes.referral_follow_up(actor=grid_worker, referral=referral, note="电话回访")
+    writes.referral_close(actor=grid_worker, referral=referral, outcome="好", satisfaction=5)
 
     assert follow_up_reminders_send(today=due + timedelta(days=10)) == {"due": 0, "sent": 0}
 
@@ -112,7 +112,7 @@ def test_follow_up_reminders_cost_the_same_queries_for_one_task_and_for_twenty(
     def complete(count):
         for _ in range(count):
             resident = ResidentFactory(household=HouseholdFactory(grid=grid_a))
-            flow.referral_complete(actor=partner_staff, referral=in_service(resident))
+            writes.referral_complete(actor=partner_staff, referral=in_service(resident))
 
     complete(1)
     due = FollowUpTask.objects.get().due_on
@@ -153,7 +153,7 @@ def partner_staff_partner(user):
 
 
 def test_the_beat_task_runs_both_reminders(in_service, resident_a, partner_staff):
-    flow.referral_complete(actor=partner_staff, referral=in_service(resident_a))
+    writes.referral_complete(actor=partner_staff, referral=in_service(resident_a))
 
     result = reminders_send.apply().get()
 
@@ -167,12 +167,12 @@ def test_the_follow_up_list_and_home_card_show_what_is_not_done(
 
     from tests.helpers import login
 
-    done = flow.referral_complete(actor=partner_staff, referral=in_service(resident_a))
-    done = flow.referral_follow_up(actor=grid_worker, referral=done, note="上门回访")
-    flow.referral_close(actor=grid_worker, referral=done, outcome="好", satisfaction=5)
-    late = flow.referral_complete(actor=partner_staff, referral=in_service(resident_a))
+    done = writes.referral_complete(actor=partner_staff, referral=in_service(resident_a))
+    done = writes.referral_follow_up(actor=grid_worker, referral=done, note="上门回访")
+    writes.referral_close(actor=grid_worker, referral=done, outcome="好", satisfaction=5)
+    late = writes.referral_complete(actor=partner_staff, referral=in_service(resident_a))
     FollowUpTask.objects.filter(referral=late).update(due_on=timezone.localdate() - timedelta(1))
-    flow.referral_complete(actor=partner_staff, referral=in_service(resident_a))
+    writes.referral_complete(actor=partner_staff, referral=in_service(resident_a))
 
     worker = login(Client(), grid_worker)
     page = worker.get("/services/referrals/?follow_up=mine").content.decode()

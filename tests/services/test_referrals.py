@@ -18,7 +18,7 @@ from grids.models import VisitNeed
 from grids.writes import visit_record
 from portal.models import AuditEvent, Notification
 from services.models import Referral, ReferralEvent
-from services.referrals import writes as flow
+from services.referrals import writes
 from tests.grids.factories import HouseholdFactory, ResidentFactory
 from tests.helpers import Call, assert_access_matrix, assert_constant_queries
 
@@ -49,31 +49,31 @@ def arguments(name, partner):
     return {
         "reject": {"reason": "重复申请"},
         "assign": {"partner": partner},
-        "decline": {"reason": flow.DeclineReason.CAPACITY},
+        "decline": {"reason": writes.DeclineReason.CAPACITY},
         "follow_up": {"note": "老人满意"},
         "close": {"outcome": "已完成助洁", "satisfaction": 5},
-        "cancel": {"reason": flow.CancelReason.DECEASED},
+        "cancel": {"reason": writes.CancelReason.DECEASED},
     }.get(name, {})
 
 
 def perform(name, referral, actors, partner):
-    return flow.TRANSITION_FUNCTIONS[name](
+    return writes.TRANSITION_FUNCTIONS[name](
         actor=actors[name], referral=referral, **arguments(name, partner)
     )
 
 
 def test_every_transition_has_a_function():
-    assert set(flow.TRANSITION_FUNCTIONS) == set(flow.TRANSITIONS)
-    assert all(t.target in Status.values for t in flow.TRANSITIONS.values())
+    assert set(writes.TRANSITION_FUNCTIONS) == set(writes.TRANSITIONS)
+    assert all(t.target in Status.values for t in writes.TRANSITIONS.values())
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", list(flow.TRANSITIONS))
+@pytest.mark.parametrize("name", list(writes.TRANSITIONS))
 @pytest.mark.parametrize("state", Status.values)
 def test_transition_table(state, name, make_referral, actors, partner_p):
     """Legal: one event, one audit row, the table's target. Illegal: a conflict, nothing written."""
     referral = make_referral(state)
-    transition = flow.TRANSITIONS[name]
+    transition = writes.TRANSITIONS[name]
     events_before = ReferralEvent.objects.filter(referral=referral).count()
     if state in transition.sources:
         result = perform(name, referral, actors, partner_p)
@@ -88,7 +88,7 @@ def test_transition_table(state, name, make_referral, actors, partner_p):
             == 1
         )
     else:
-        with pytest.raises(flow.ReferralConflict):
+        with pytest.raises(writes.ReferralConflict):
             perform(name, referral, actors, partner_p)
         referral.refresh_from_db()
         assert referral.status == state
@@ -115,7 +115,7 @@ def test_wrong_person_is_refused(name, state, wrong, make_referral, partner_p, r
     referral = make_referral(state)
     actor = request.getfixturevalue(wrong)
     with pytest.raises(PermissionDenied):
-        flow.TRANSITION_FUNCTIONS[name](
+        writes.TRANSITION_FUNCTIONS[name](
             actor=actor, referral=referral, **arguments(name, partner_p)
         )
     referral.refresh_from_db()
@@ -138,25 +138,25 @@ def test_full_loop_from_a_visit_need(
         ],
     )
     need = visit.needs.get()
-    referral = flow.referral_create_from_need(actor=grid_worker, need=need, service_item=cleaning)
+    referral = writes.referral_create_from_need(actor=grid_worker, need=need, service_item=cleaning)
     need.refresh_from_db()
     assert need.status == VisitNeed.Status.REFERRED
     assert referral.status == Status.DRAFT and referral.description == "家里需要打扫"
 
-    flow.referral_record_consent(
+    writes.referral_record_consent(
         actor=grid_worker, referral=referral, consent_by=Referral.ConsentBy.RESIDENT
     )
-    referral = flow.referral_submit(actor=grid_worker, referral=referral)
+    referral = writes.referral_submit(actor=grid_worker, referral=referral)
     assert referral.stage_deadline is not None
-    flow.referral_approve(actor=street_admin, referral=referral)
-    flow.referral_assign(actor=street_admin, referral=referral, partner=partner_p)
+    writes.referral_approve(actor=street_admin, referral=referral)
+    writes.referral_assign(actor=street_admin, referral=referral, partner=partner_p)
     assert Notification.objects.filter(recipient=partner_staff).count() == 1
-    flow.referral_accept(actor=partner_staff, referral=referral)
-    flow.referral_start(actor=partner_staff, referral=referral)
-    flow.referral_complete(actor=partner_staff, referral=referral)
+    writes.referral_accept(actor=partner_staff, referral=referral)
+    writes.referral_start(actor=partner_staff, referral=referral)
+    writes.referral_complete(actor=partner_staff, referral=referral)
     assert Notification.objects.filter(recipient=grid_worker).count() == 2  # accepted, completed
-    flow.referral_follow_up(actor=grid_worker, referral=referral, note="回访：很满意")
-    referral = flow.referral_close(
+    writes.referral_follow_up(actor=grid_worker, referral=referral, note="回访：很满意")
+    referral = writes.referral_close(
         actor=grid_worker, referral=referral, outcome="每周助洁两次", satisfaction=5
     )
     assert referral.status == Status.CLOSED
@@ -172,7 +172,7 @@ def test_full_loop_from_a_visit_need(
 def test_close_needs_outcome_and_satisfaction(make_referral, grid_worker):
     referral = make_referral(Status.FOLLOWED_UP)
     with pytest.raises(ValidationError) as exc:
-        flow.referral_close(actor=grid_worker, referral=referral, outcome="", satisfaction=6)
+        writes.referral_close(actor=grid_worker, referral=referral, outcome="", satisfaction=6)
     assert set(exc.value.message_dict) == {"outcome", "satisfaction"}
     referral.refresh_from_db()
     assert referral.status == Status.FOLLOWED_UP
@@ -181,8 +181,8 @@ def test_close_needs_outcome_and_satisfaction(make_referral, grid_worker):
 @pytest.mark.django_db
 def test_decline_returns_to_approved_with_the_reason(make_referral, partner_staff, grid_worker):
     referral = make_referral(Status.ASSIGNED)
-    result = flow.referral_decline(
-        actor=partner_staff, referral=referral, reason=flow.DeclineReason.OUT_OF_AREA
+    result = writes.referral_decline(
+        actor=partner_staff, referral=referral, reason=writes.DeclineReason.OUT_OF_AREA
     )
     assert result.status == Status.APPROVED
     assert result.partner is None
@@ -197,7 +197,7 @@ def test_decline_returns_to_approved_with_the_reason(make_referral, partner_staf
 def test_decline_reason_from_the_list(make_referral, partner_staff):
     referral = make_referral(Status.ASSIGNED)
     with pytest.raises(ValidationError):
-        flow.referral_decline(actor=partner_staff, referral=referral, reason="too busy")
+        writes.referral_decline(actor=partner_staff, referral=referral, reason="too busy")
     referral.refresh_from_db()
     assert referral.status == Status.ASSIGNED
 
@@ -206,7 +206,7 @@ def test_decline_reason_from_the_list(make_referral, partner_staff):
 def test_assign_needs_consent(make_referral, street_admin, partner_p):
     referral = make_referral(Status.APPROVED, partner=None, consent=False)
     with pytest.raises(ValidationError) as exc:
-        flow.referral_assign(actor=street_admin, referral=referral, partner=partner_p)
+        writes.referral_assign(actor=street_admin, referral=referral, partner=partner_p)
     assert "consent_by" in exc.value.message_dict
     referral.refresh_from_db()
     assert (referral.status, referral.partner) == (Status.APPROVED, None)
@@ -223,22 +223,22 @@ def test_a_child_needs_a_guardians_consent(
     )
     referral = make_referral(Status.APPROVED, resident=child, partner=None)  # the child "consented"
     with pytest.raises(ValidationError):
-        flow.referral_assign(actor=street_admin, referral=referral, partner=partner_p)
+        writes.referral_assign(actor=street_admin, referral=referral, partner=partner_p)
     with pytest.raises(ValidationError):
-        flow.referral_record_consent(
+        writes.referral_record_consent(
             actor=grid_worker, referral=referral, consent_by=Referral.ConsentBy.RESIDENT
         )
     with pytest.raises(ValidationError):
-        flow.referral_record_consent(
+        writes.referral_record_consent(
             actor=grid_worker, referral=referral, consent_by=Referral.ConsentBy.GUARDIAN
         )
-    flow.referral_record_consent(
+    writes.referral_record_consent(
         actor=grid_worker,
         referral=referral,
         consent_by=Referral.ConsentBy.GUARDIAN,
         guardian_name="小明妈妈",
     )
-    result = flow.referral_assign(actor=street_admin, referral=referral, partner=partner_p)
+    result = writes.referral_assign(actor=street_admin, referral=referral, partner=partner_p)
     assert result.status == Status.ASSIGNED
 
 
@@ -249,7 +249,7 @@ def test_assign_only_to_a_partner_that_provides_the_item(make_referral, street_a
     stranger = PartnerFactory(name="别家机构")
     referral = make_referral(Status.APPROVED, partner=None)
     with pytest.raises(ValidationError) as exc:
-        flow.referral_assign(actor=street_admin, referral=referral, partner=stranger)
+        writes.referral_assign(actor=street_admin, referral=referral, partner=stranger)
     assert "partner" in exc.value.message_dict
 
 
@@ -260,21 +260,21 @@ def test_assign_checks_eligibility(make_referral, street_admin, partner_p, clean
     cleaning.save()
     referral = make_referral(Status.APPROVED, partner=None)
     with pytest.raises(ValidationError) as exc:
-        flow.referral_assign(actor=street_admin, referral=referral, partner=partner_p)
+        writes.referral_assign(actor=street_admin, referral=referral, partner=partner_p)
     assert "service_item" in exc.value.message_dict
 
 
 @pytest.mark.django_db
 def test_create_refuses_a_resident_out_of_scope(other_grid_worker, resident_a, cleaning):
     with pytest.raises(ValidationError):
-        flow.referral_create(actor=other_grid_worker, resident=resident_a, service_item=cleaning)
+        writes.referral_create(actor=other_grid_worker, resident=resident_a, service_item=cleaning)
     assert not Referral.objects.exists()
 
 
 @pytest.mark.django_db
 def test_partner_staff_cannot_create(partner_staff, resident_a, cleaning):
     with pytest.raises(PermissionDenied):
-        flow.referral_create(actor=partner_staff, resident=resident_a, service_item=cleaning)
+        writes.referral_create(actor=partner_staff, resident=resident_a, service_item=cleaning)
 
 
 # --- Two partners' staff accept at the same moment ------------------------------------------
@@ -298,9 +298,9 @@ def test_two_accepts_at_once_one_wins(make_referral, partner_p):
     def accept(user):
         try:
             barrier.wait(timeout=10)
-            flow.referral_accept(actor=user, referral=referral)
+            writes.referral_accept(actor=user, referral=referral)
             results.append("won")
-        except flow.ReferralConflict:
+        except writes.ReferralConflict:
             results.append("conflict")
         except Exception as exc:
             results.append(repr(exc))
