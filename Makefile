@@ -40,7 +40,7 @@ run: install
 	$(RUN_ENV) $(BIN)/python manage.py demo_data
 	@echo
 	@echo "  Portal: http://127.0.0.1:$(PORT)/   (API docs: http://127.0.0.1:$(PORT)/api/docs/)"
-	@echo "  Demo accounts, password portal-demo: admin cadre community leader worker worker2 partner partner2 party"
+	@echo "  Demo accounts, password portal-demo: admin cadre community leader worker worker2 partner partner2 party secretary member"
 	@echo "  Ctrl-C stops the web server, the Celery worker and beat."
 	@echo
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(RUN_ENV) PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start

@@ -58,7 +58,10 @@ class PartybuildingConfig(AppConfig):
             }
         )
 
-        from portal.hooks import PeriodicSchedule, periodic_schedule_register
+        from partybuilding.dashboards import home as dashboard_home
+        from portal.hooks import PeriodicSchedule, home_cards_register, periodic_schedule_register
+
+        home_cards_register(dashboard_home.cards)
 
         periodic_schedule_register(
             PeriodicSchedule(

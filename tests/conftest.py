@@ -7,9 +7,11 @@ partner P (partner_staff), partner Q (other_partner_staff); the street's officer
 outsider has no role at all. What only one app's tests use lives in tests/<app>/conftest.py.
 """
 
+import importlib
 from datetime import date
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
 
@@ -228,3 +230,21 @@ def people(
         "outsider": outsider,
         "anonymous": None,
     }
+
+
+@pytest.fixture(autouse=True)
+def _configurable_defaults(request):
+    """The rows migration 0002 installs (meeting frequencies, training thresholds, the point
+    rule). A transactional test (a real Celery worker, the browser) flushes every table when
+    it ends, so the tests after it would meet an empty configuration: put the defaults back,
+    as the migration would, for every test that uses the database."""
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+    } & set(request.fixturenames)
+    if uses_db:
+        request.getfixturevalue(
+            "transactional_db" if "transactional_db" in request.fixturenames else "db"
+        )
+        defaults = importlib.import_module("partybuilding.migrations.0002_defaults")
+        defaults.defaults_install(apps, None)

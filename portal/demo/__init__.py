@@ -8,6 +8,8 @@ accounts with a published password have no place in a real registry.
     accounts.py   one account per role, password `portal-demo`
     registry.py   瑞安市 南滨街道: regions, grids, buildings, households, residents, tags,
                   staff and visits (names.py: the name tables its people are drawn from)
+    party.py      Party building: organisations, members, 双报到, alliances, meetings, training,
+                  a closed contest; the `secretary` and `member` logins
     services.py   partners, the catalogue, referrals in every stage, deliveries, a canteen's
                   meal import, family-doctor contracts, bundled aid, activities
     district.py   `generate_district`: a county-level city at district scale, in bulk
@@ -20,12 +22,13 @@ duplicates nothing.
 import time
 from collections.abc import Callable
 
-from portal.demo import accounts, registry, services
+from portal.demo import accounts, party, registry, services
 
 STEPS: list[tuple[str, Callable[[dict], None]]] = [
     ("accounts", accounts.load),
     ("registry", registry.load),
     ("services", services.load),
+    ("party", party.load),
 ]
 
 

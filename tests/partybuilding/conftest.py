@@ -9,10 +9,7 @@ party_cadre (t_party_cadre): a community cadre of community A granted `partybuil
   on branch A (so branch A's subtree); `community_cadre` of tests/conftest.py has no such grant.
 """
 
-import importlib
-
 import pytest
-from django.apps import apps
 
 from grids import writes as grid_writes
 from partybuilding.models import PartyOrg
@@ -26,24 +23,6 @@ from tests.partybuilding.factories import (
     PartyOrgFactory,
 )
 from tests.portal.factories import UserFactory
-
-
-@pytest.fixture(autouse=True)
-def _configurable_defaults(request):
-    """The rows migration 0002 installs (meeting frequencies, training thresholds, the point
-    rule). A transactional test (a real Celery worker, the browser) flushes every table when
-    it ends, so the tests after it would meet an empty configuration: put the defaults back,
-    as the migration would, for every test that uses the database."""
-    uses_db = request.node.get_closest_marker("django_db") or {
-        "db",
-        "transactional_db",
-    } & set(request.fixturenames)
-    if uses_db:
-        request.getfixturevalue(
-            "transactional_db" if "transactional_db" in request.fixturenames else "db"
-        )
-        defaults = importlib.import_module("partybuilding.migrations.0002_defaults")
-        defaults.defaults_install(apps, None)
 
 
 @pytest.fixture

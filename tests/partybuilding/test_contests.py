@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from partybuilding.contests import writes
 from partybuilding.contests.models import Contest, ContestResult, LeadGooseEnrolment, Score
@@ -101,7 +102,10 @@ def test_a_judge_editing_after_close_is_refused(contest, judge_a, party_officer)
     first = _contestants(contest)[0]
     _score(contest, judge_a, first, D("8"), D("7"))
     writes.contest_close(actor=party_officer, contest=contest)
-    with pytest.raises(writes.ContestConflict, match="scores can no longer be changed"):
+    with (
+        translation.override("en"),
+        pytest.raises(writes.ContestConflict, match="scores can no longer be changed"),
+    ):
         _score(contest, judge_a, first, D("1"), D("1"))
     assert sorted(Score.objects.values_list("value", flat=True)) == [D("7"), D("8")]
 
@@ -268,7 +272,9 @@ def test_api_a_score_after_close_answers_409(contest, judge_a, party_officer):
         "contestant": first.pk,
         "scores": [{"indicator": _indicators(contest)[0].pk, "value": "9"}],
     }
-    response = _api(judge_a).post(f"/api/v1/contests/{contest.pk}/scores/", body, format="json")
+    response = _api(judge_a).post(
+        f"/api/v1/contests/{contest.pk}/scores/", body, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 409
     assert "can no longer be changed" in response.json()["detail"]
     assert not Score.objects.exists()

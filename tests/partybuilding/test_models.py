@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from partybuilding.models import (
     AllianceItem,
@@ -154,7 +154,8 @@ def test_an_organisation_cannot_move_under_its_own_subtree():
     top = PartyOrgFactory()
     below = PartyOrgFactory(parent=top)  # a committee under a committee: allowed
     top.parent = below
-    assert errors_of(top)["parent"] == ["An organisation cannot be placed under itself."]
+    with translation.override("en"):
+        assert errors_of(top)["parent"] == ["An organisation cannot be placed under itself."]
 
 
 def test_dissolved_after_founded():

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from portal import demo
 from portal.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from portal.demo.party import PARTY_ACCOUNTS
 
 
 class Command(BaseCommand):
@@ -33,3 +34,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for username, role, full_name in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<10} {role.label} ({full_name})")
+        for username, description in PARTY_ACCOUNTS:
+            self.stdout.write(f"  {username:<10} {description}")
