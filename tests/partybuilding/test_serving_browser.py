@@ -1,7 +1,9 @@
 """双报到 in the browser, as the issue tells it: the member, on a 390-px phone, claims a need of
 the community they reported to and logs their hours; the branch secretary approves them; the
-Party-work officer exports the employer organisation's quarterly feedback sheet."""
+Party-work officer sees the hours on the dashboard and exports the employer organisation's
+quarterly feedback sheet."""
 
+import json
 from datetime import date
 
 import pytest
@@ -77,9 +79,19 @@ def test_member_claims_and_logs_secretary_approves_officer_exports(
     record.refresh_from_db()
     assert record.status == ServiceHours.Status.APPROVED and record.points is not None
 
-    # The Party-work officer exports the employer organisation's quarterly sheet.
+    # `party` (the Party-work officer) sees the hours on the dashboard: the approved 2.5 h in
+    # the 12-month figure, and in this month's bar of the chart's data.
     office = desktop_page
     log_in(office, base, party_officer)
+    office.goto(f"{base}/party/")
+    figure = office.get_by_test_id("hours-total")
+    assert figure.is_visible()
+    assert figure.inner_text().strip() == "2.5"
+    charts = json.loads(office.locator("#dashboard-data").text_content())
+    assert charts["hours"]["hours"][-1] == 2.5
+    screenshot(office, "party-dashboard-hours")
+
+    # ... and exports the employer organisation's quarterly sheet.
     served = record.served_on
     quarter = (served.month - 1) // 3 + 1
     office.goto(f"{base}/party/feedback/?org={branch_b.pk}&year={served.year}&quarter={quarter}")
