@@ -436,6 +436,16 @@ def report_errors_page(request, report: dict):
     return paginate(request, report.get("errors", []), per_page=REPORT_ERRORS_PER_PAGE)
 
 
+# A cell starting with one of these is a formula (or becomes one) in Excel, WPS and LibreOffice.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """Text a spreadsheet will show, never run: a leading = + - @ tab or CR gets a quote."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 def workbook_response(content: bytes, *, filename: str) -> HttpResponse:
     """An .xlsx download."""
     response = HttpResponse(content, content_type=XLSX_TYPE)

@@ -12,6 +12,7 @@ from partybuilding.organisations.models import PartyMember, PartyOrg
 from partybuilding.organisations.querysets import communities_in_scope, sees_whole_street
 from partybuilding.organisations.selectors import party_member_list
 from partybuilding.serving.models import CommunityNeed, PointRule, ServiceHours
+from portal.spreadsheets import safe_cell
 
 # --- Needs ------------------------------------------------------------------------------------
 
@@ -198,15 +199,6 @@ def _item_text(item) -> str:
     if item.need_id:
         return f"{item.need.title}：{item.description}" if item.description else item.need.title
     return item.description
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: str) -> str:
-    """Text a spreadsheet will not run: a leading = + - @ tab or CR gets a quote in front."""
-    text = value or ""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def party_member_own(*, user):

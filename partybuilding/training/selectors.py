@@ -32,6 +32,7 @@ from django.db.models.functions import Coalesce
 
 from partybuilding.organisations.models import PartyMember, PartyOrg
 from partybuilding.training.models import TrainingCourse, TrainingRecord, TrainingThreshold
+from portal.spreadsheets import safe_cell
 
 ZERO = Decimal("0")
 Position = TrainingThreshold.Position
@@ -220,15 +221,6 @@ def training_shortfalls_by_org(*, year: int) -> dict[PartyOrg, list[MemberHours]
 
 # --- The export ---------------------------------------------------------------------------------
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text_cell(value) -> str:
-    """Text a spreadsheet will show, never run: a leading = + - @ tab or CR gets a quote."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 SHORTFALL_HEADERS = ["姓名", "党组织", "身份", "年度要求（学时）", "已完成（学时）", "差额（学时）"]
 
 
@@ -249,9 +241,9 @@ def training_shortfalls_workbook(rows: list[MemberHours], *, year: int) -> bytes
     for row in rows:
         sheet.append(
             [
-                _text_cell(row.member.name),
-                _text_cell(row.member.org.name),
-                _text_cell(row.position_label),
+                safe_cell(row.member.name),
+                safe_cell(row.member.org.name),
+                safe_cell(row.position_label),
                 float(row.threshold),
                 float(row.hours),
                 float(row.shortfall),

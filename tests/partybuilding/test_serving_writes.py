@@ -14,6 +14,7 @@ from partybuilding.serving import selectors, writes
 from partybuilding.serving.policy import access_service_hours_approve
 from portal.models import AuditEvent, Notification
 from portal.policy import allowed
+from portal.spreadsheets import safe_cell
 from tests.partybuilding.factories import (
     CommunityNeedFactory,
     PartyMemberFactory,
@@ -260,7 +261,7 @@ def test_feedback_sheet_lists_the_employers_members_and_their_approved_quarter(
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
 def test_safe_cell_neutralises_formulas(text):
-    assert selectors.safe_cell(text) == "'" + text
+    assert safe_cell(text) == "'" + text
 
 
 def test_quarter_bounds():
