@@ -54,6 +54,21 @@ def form_page(
     )
 
 
+# --- Query parameters ---------------------------------------------------------------------------
+
+MAX_ID = 2**31 - 1  # the largest primary key PostgreSQL's integer column holds
+
+
+def id_param(value) -> int | None:
+    """A row id from a query parameter, or None for anything else (empty, `abc`, `²`, `-1`, a
+    number no column holds) — the page then shows its default, never a 500."""
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
 # --- Pagination -------------------------------------------------------------------------------
 
 

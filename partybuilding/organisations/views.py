@@ -69,9 +69,9 @@ def party_org_detail(request, pk: int):
 @login_required
 def party_org_create(request):
     access_party_org_create(request.user)
-    initial = {}
-    if request.GET.get("parent", "").isdigit():
-        initial["parent"] = int(request.GET["parent"])
+    # "Add a sub-organisation" links here with ?parent=<id>: the choice field preselects it when
+    # it is one of the user's choices and ignores anything else (no parsing, no 500).
+    initial = {"parent": request.GET.get("parent", "")}
     form = PartyOrgForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -27,7 +27,7 @@ from partybuilding.orglife.policy import (
     access_meeting_update,
 )
 from portal.policy import allowed
-from portal.ui import filtered_page, form_errors, form_page, paginate
+from portal.ui import filtered_page, form_errors, form_page, id_param, paginate
 
 FORM = "partybuilding/orglife/meeting_form.html"
 
@@ -61,10 +61,10 @@ def meeting_create(request):
     """First the organisation (?org=, a list of buttons when not given), then the form."""
     access_meeting_record(request.user)
     orgs = selectors.meeting_org_choices(actor=request.user)
-    org_pk = request.GET.get("org", "")
-    if not org_pk.isdigit():
+    org_pk = id_param(request.GET.get("org"))
+    if org_pk is None:
         return render(request, "partybuilding/orglife/meeting_org_pick.html", {"orgs": orgs[:200]})
-    org = get_object_or_404(orgs, pk=int(org_pk))
+    org = get_object_or_404(orgs, pk=org_pk)
     access_meeting_record(request.user, org)
     form = MeetingForm(request.POST or None, org=org, initial={"held_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -127,9 +127,9 @@ def compliance(request):
     if form.is_valid() and form.cleaned_data.get("year"):
         year = form.cleaned_data["year"]
     orgs = selectors.compliance_orgs(actor=request.user)
-    org_pk = request.GET.get("org", "")
-    if org_pk.isdigit():
-        orgs = orgs.filter(pk=int(org_pk))
+    org_pk = id_param(request.GET.get("org"))
+    if org_pk is not None:
+        orgs = orgs.filter(pk=org_pk)
     page = paginate(request, orgs)
     as_of = min(today, date(year, 12, 31))
     context = {

@@ -12,14 +12,19 @@ party_cadre (t_party_cadre): a community cadre of community A granted `partybuil
 import pytest
 
 from grids import writes as grid_writes
-from partybuilding.models import PartyOrg
+from partybuilding.models import AllianceItem, PartyOrg
 from portal.grants import jurisdiction_grant
 from portal.roles import Role
 from tests.partybuilding.factories import (
+    AllianceFactory,
+    AllianceItemFactory,
+    AllianceMemberFactory,
     BranchFactory,
     BuildingGroupFactory,
+    ExchangeCircleFactory,
     PartyMemberFactory,
     PartyMemberUserFactory,
+    PartyOrgAllianceMemberFactory,
     PartyOrgFactory,
 )
 from tests.portal.factories import UserFactory
@@ -72,3 +77,47 @@ def party_cadre(community_a, branch_a):
     grid_writes.region_staff_grant(actor=None, person=user, region=community_a)
     jurisdiction_grant(actor=None, user=user, perm="partybuilding.party_work", obj=branch_a)
     return user
+
+
+# --- Alliances: a co-building alliance led by branch A; member units branch A, branch B and a
+# hospital (tests/partybuilding/test_alliances_*.py).
+
+
+@pytest.fixture
+def alliance(branch_a):
+    return AllianceFactory(name="滨江共建联盟", lead_org=branch_a)
+
+
+@pytest.fixture
+def unit_a(alliance, branch_a):
+    return PartyOrgAllianceMemberFactory(alliance=alliance, party_org=branch_a)
+
+
+@pytest.fixture
+def unit_b(alliance, branch_b):
+    return PartyOrgAllianceMemberFactory(alliance=alliance, party_org=branch_b)
+
+
+@pytest.fixture
+def hospital(alliance):
+    return AllianceMemberFactory(alliance=alliance, name="市人民医院")
+
+
+@pytest.fixture
+def need(alliance, hospital, unit_a, unit_b):
+    """An open need posted by the hospital (every unit exists)."""
+    return AllianceItemFactory(alliance=alliance, posted_by=hospital, title="义诊场地")
+
+
+@pytest.fixture
+def claimed_by_a(need, unit_a):
+    AllianceItem.objects.filter(pk=need.pk).update(
+        status=AllianceItem.Status.CLAIMED, claimed_by=unit_a, claimed_at=need.created_at
+    )
+    need.refresh_from_db()
+    return need
+
+
+@pytest.fixture
+def circle(branch_a, branch_b):
+    return ExchangeCircleFactory(name="滨江交流圈", orgs=[branch_a, branch_b])

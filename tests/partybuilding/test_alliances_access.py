@@ -4,7 +4,6 @@ list for 1 and 20 rows.
 Out of scope (a plain member, a community cadre without the grant) is a 404 like missing;
 grid and partner staff have no Party permission (403 on lists, 404 on rows).
 """
-# ruff: noqa: F811 — the shared fixtures are imported from test_alliances_policy
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -24,14 +23,6 @@ from tests.partybuilding.factories import (
     ExchangeCircleFactory,
     ExchangeCirclePostFactory,
     PartyOrgAllianceMemberFactory,
-)
-from tests.partybuilding.test_alliances_policy import (  # noqa: F401 (fixtures)
-    alliance,
-    circle,
-    hospital,
-    need,
-    unit_a,
-    unit_b,
 )
 
 pytestmark = pytest.mark.django_db

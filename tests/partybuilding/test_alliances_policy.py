@@ -7,65 +7,10 @@ grant, grid and partner staff act for none.
 """
 
 import pytest
-from django.core.exceptions import PermissionDenied
 
 from partybuilding.alliances import policy
-from partybuilding.models import AllianceItem
-from tests.partybuilding.factories import (
-    AllianceFactory,
-    AllianceItemFactory,
-    AllianceMemberFactory,
-    ExchangeCircleFactory,
-    PartyOrgAllianceMemberFactory,
-)
-
-
-@pytest.fixture
-def alliance(branch_a):
-    return AllianceFactory(name="滨江共建联盟", lead_org=branch_a)
-
-
-@pytest.fixture
-def unit_a(alliance, branch_a):
-    return PartyOrgAllianceMemberFactory(alliance=alliance, party_org=branch_a)
-
-
-@pytest.fixture
-def unit_b(alliance, branch_b):
-    return PartyOrgAllianceMemberFactory(alliance=alliance, party_org=branch_b)
-
-
-@pytest.fixture
-def hospital(alliance):
-    return AllianceMemberFactory(alliance=alliance, name="市人民医院")
-
-
-@pytest.fixture
-def need(alliance, hospital, unit_a, unit_b):
-    """An open need posted by the hospital (every unit exists)."""
-    return AllianceItemFactory(alliance=alliance, posted_by=hospital, title="义诊场地")
-
-
-@pytest.fixture
-def claimed_by_a(need, unit_a):
-    AllianceItem.objects.filter(pk=need.pk).update(
-        status=AllianceItem.Status.CLAIMED, claimed_by=unit_a, claimed_at=need.created_at
-    )
-    need.refresh_from_db()
-    return need
-
-
-@pytest.fixture
-def circle(branch_a, branch_b):
-    return ExchangeCircleFactory(name="滨江交流圈", orgs=[branch_a, branch_b])
-
-
-def may(gate, user, obj=None) -> bool:
-    try:
-        gate(user, obj)
-    except PermissionDenied:
-        return False
-    return True
+from portal.policy import allowed as may
+from tests.partybuilding.factories import AllianceItemFactory
 
 
 def test_alliance_list_needs_the_view_permission(party_officer, member, grid_worker):

@@ -1,5 +1,4 @@
 """The alliance writes: rules, audit rows, the item state machine, nothing half-written."""
-# ruff: noqa: F811 — the shared fixtures are imported from test_alliances_policy
 
 from datetime import date
 
@@ -16,14 +15,6 @@ from partybuilding.models import (
     ExchangeCirclePost,
 )
 from portal.models import AuditEvent, Notification
-from tests.partybuilding.test_alliances_policy import (  # noqa: F401 (fixtures)
-    alliance,
-    circle,
-    hospital,
-    need,
-    unit_a,
-    unit_b,
-)
 
 
 def test_founding_an_alliance_makes_its_lead_a_member(party_officer, branch_a):

@@ -233,3 +233,17 @@ def test_coverage_page_queries_are_constant(client, party_officer, street, branc
     assert_constant_queries(
         add_rows=add, fetch=lambda: client.get(reverse("partybuilding:party-coverage")), expected=10
     )
+
+
+@pytest.mark.parametrize("parent", ["²", "abc", "99999999999999999999999", "-1", ""])
+def test_a_malformed_parent_in_the_new_org_link_is_ignored(client, party_officer, parent):
+    """?parent= only preselects a choice: anything that is not one is ignored, never a 500."""
+    login(client, party_officer)
+    response = client.get(reverse("partybuilding:party-org-create"), {"parent": parent})
+    assert response.status_code == 200
+
+
+def test_the_new_org_link_preselects_its_parent(client, party_officer, branch_a):
+    login(client, party_officer)
+    response = client.get(reverse("partybuilding:party-org-create"), {"parent": branch_a.pk})
+    assert f'<option value="{branch_a.pk}" selected>' in response.content.decode()

@@ -4,12 +4,13 @@ gap reminder (fired twice), and the person × action matrices with query counts.
 from datetime import date
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 
 from partybuilding.models import MeetingAttendance, MeetingRequirement, OrgLifeMeeting, PartyOrg
 from partybuilding.orglife import policy, selectors, writes
 from partybuilding.orglife.tasks import orglife_gaps_remind
 from portal.models import AuditEvent, Notification
+from portal.policy import allowed as may
 from tests.helpers import Call, assert_access_matrix, assert_constant_queries, login, page_call
 from tests.partybuilding.factories import (
     MeetingAttendanceFactory,
@@ -33,14 +34,6 @@ def _default_requirements(db):
         ("theme_day", "month"),
     ]:
         MeetingRequirementFactory(kind=kind, org_kind="", period=period)
-
-
-def may(gate, user, obj=None) -> bool:
-    try:
-        gate(user, obj)
-    except PermissionDenied:
-        return False
-    return True
 
 
 # --- Gates -------------------------------------------------------------------------------------
@@ -392,3 +385,10 @@ def test_beat_fired_twice_into_a_real_worker_reminds_once(celery_worker, monkeyp
             ("party_lecture", "2026-Q3"),
         ]
     )
+
+
+@pytest.mark.parametrize("org", ["²", "abc", "99999999999999999999999", "-1"])
+@pytest.mark.parametrize("page", ["/party/meetings/new/", "/party/meetings/compliance/"])
+def test_a_malformed_org_parameter_is_ignored_never_a_500(client, party_officer, page, org):
+    login(client, party_officer)
+    assert client.get(page, {"org": org}).status_code == 200
