@@ -18,6 +18,7 @@ from partybuilding.orglife import selectors, writes
 from partybuilding.orglife.models import MeetingAttendance, OrgLifeMeeting
 from portal.api.fields import ScopedPrimaryKeyRelatedField
 from portal.api.viewsets import ScopedViewSetMixin
+from portal.ui import year_filter
 
 
 class AttendanceSerializer(serializers.ModelSerializer):
@@ -56,7 +57,7 @@ class MeetingSerializer(serializers.ModelSerializer):
 
 
 class MeetingFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(field_name="held_on", lookup_expr="year")
+    year = year_filter("held_on")
 
     class Meta:
         model = OrgLifeMeeting

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partybuilding.organisations.models import PartyOrg
 from partybuilding.orglife.models import MeetingKind, OrgLifeMeeting
-from portal.ui import ALL, FilterSet, search_widget
+from portal.ui import ALL, FilterSet, search_widget, year_filter
 
 
 def _orgs(request):
@@ -27,9 +27,7 @@ class MeetingFilter(FilterSet):
     kind = django_filters.ChoiceFilter(
         label=_("kind"), choices=MeetingKind.choices, empty_label=ALL
     )
-    year = django_filters.NumberFilter(
-        label=_("year"), field_name="held_on", lookup_expr="year", min_value=2000, max_value=2100
-    )
+    year = year_filter("held_on")
 
     class Meta:
         model = OrgLifeMeeting

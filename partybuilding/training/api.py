@@ -20,6 +20,7 @@ from partybuilding.training.models import TrainingCourse, TrainingRecord
 from partybuilding.training.policy import access_training_records_add
 from portal.api.fields import ScopedPrimaryKeyRelatedField
 from portal.api.viewsets import ScopedViewSetMixin
+from portal.ui import year_filter
 
 
 class CourseSerializer(serializers.ModelSerializer):
@@ -52,7 +53,7 @@ class RecordsInputSerializer(serializers.Serializer):
 
 
 class CourseFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(field_name="held_on", lookup_expr="year")
+    year = year_filter("held_on")
 
     class Meta:
         model = TrainingCourse

@@ -4,7 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from partybuilding.training.models import TrainingCourse
-from portal.ui import ALL, FilterSet, search_widget
+from portal.ui import ALL, FilterSet, search_widget, year_filter
 
 
 class CourseFilter(FilterSet):
@@ -20,9 +20,7 @@ class CourseFilter(FilterSet):
     mode = django_filters.ChoiceFilter(
         label=_("mode"), choices=TrainingCourse.Mode.choices, empty_label=ALL
     )
-    year = django_filters.NumberFilter(
-        label=_("year"), field_name="held_on", lookup_expr="year", min_value=2000, max_value=2100
-    )
+    year = year_filter("held_on")
 
     class Meta:
         model = TrainingCourse

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from rest_framework.test import APIClient
 
 from partybuilding.models import MeetingAttendance, MeetingRequirement, OrgLifeMeeting, PartyOrg
 from partybuilding.orglife import policy, selectors, writes
@@ -392,3 +393,13 @@ def test_beat_fired_twice_into_a_real_worker_reminds_once(celery_worker, monkeyp
 def test_a_malformed_org_parameter_is_ignored_never_a_500(client, party_officer, page, org):
     login(client, party_officer)
     assert client.get(page, {"org": org}).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/api/v1/meetings/", "/api/v1/trainings/"])
+@pytest.mark.parametrize("year", ["99999999999999999999", "0", "abc"])
+def test_a_year_no_one_records_is_a_400_in_the_api(party_officer, url, year):
+    client = APIClient()
+    client.force_authenticate(party_officer)
+    response = client.get(url, {"year": year})
+    assert response.status_code == 400
+    assert "year" in response.json()
