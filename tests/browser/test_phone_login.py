@@ -31,7 +31,11 @@ def test_worker_logs_in_on_a_phone_and_sees_the_home_page_in_chinese(
 
     # The collapsed menu opens and shows the role and the way out.
     page.get_by_role("button", name="菜单").click()
+    # Wait for Bootstrap's collapse and dropdown to finish opening: a click during the
+    # transition can be taken by the closing animation (seen once under a loaded machine).
+    page.locator("#mainnav.show").wait_for()
     page.get_by_role("button", name=grid_worker.full_name).click()
+    page.locator(".dropdown-menu-end.show").wait_for()
     assert page.get_by_text("网格员", exact=True).is_visible()
     page.get_by_role("button", name="退出登录").click()
     page.wait_for_url("**/accounts/login/")
