@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from .catalogue import Catalogue, DutySpec
-from .lexicon import SUB_ITEM
+from .lexicon import COUNTING_WORD, SUB_ITEM
 from .matching import RELATION_DERIVABLE, RELATION_HEADER, RELATION_SAME, FieldVerdict, Matcher
 
 
@@ -94,12 +94,17 @@ def review_form(form: dict, catalogue: Catalogue, *, matcher: Matcher | None = N
         verdict.rejection_basis = duty.basis
     verdict.filing_needed = duty_id in (None, "")
     parent_label = ""
+    after_sub_item = False
     for item in form.get("fields", []):
         label = item.get("label", "")
         text = catalogue.normalise(label)
         is_sub_item = bool(SUB_ITEM.match(text))
-        if not is_sub_item:
+        # a bare line after a 其中 line (视力残疾 / 听力残疾 ...) is its sibling, not a new parent
+        is_sibling = not is_sub_item and after_sub_item and not COUNTING_WORD.search(text)
+        if not is_sub_item and not is_sibling:
             parent_label = label
+        after_sub_item = is_sub_item or is_sibling
+        is_sub_item = is_sub_item or is_sibling
         verdict.fields.append(
             matcher.match(
                 str(item.get("id", "")),

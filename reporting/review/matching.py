@@ -21,7 +21,7 @@ ELDERLY_TAGS = {
 }  # fmt: skip
 CHILD_TAGS = {"child_difficulty", "de_facto_orphan", "left_behind_child", "orphan"}
 DISABILITY_MARKS = {
-    "severe", "grade_other", "cat_visual", "cat_hearing", "cat_speech", "cat_physical",
+    "severe", "grade_3_4", "grade_other", "cat_visual", "cat_hearing", "cat_speech", "cat_physical",
     "cat_intellectual", "cat_mental", "cat_multiple",
 }  # fmt: skip
 HEAD_NOUNS = {"population", "household"}
@@ -421,6 +421,10 @@ class Matcher:
     def _found(self, verdict, reading, element) -> FieldVerdict:
         verdict.element = element.id
         verdict.agrees = ["population", "age", "basis", "unit", "time"]
+        if reading.time_said and reading.time_said in element.name:
+            reading = replace(
+                reading, time="period", time_said=""
+            )  # 年度…未达标: the element's own window
         if reading.time in ("period",) and not reading.notes:
             verdict.relation = RELATION_SAME
             verdict.reason = f"与“{element.name}”各维度一致"
@@ -474,6 +478,21 @@ class Matcher:
 
     # ---------------------------------------------------------------- derivations
     def _derive(self, verdict, reading, concepts):
+        if concepts == {"disabled", "grade_3_4"}:  # grades run 1–4: 三、四级 = all − 一、二级
+            base, severe = self.catalogue.by_id.get("DE028"), self.catalogue.by_id.get("DE029")
+            if (
+                base
+                and severe
+                and _unit_agrees(base, reading.unit)
+                and _basis_agrees(base, reading.basis)
+            ):
+                verdict.element = base.id
+                verdict.relation = RELATION_DERIVABLE
+                verdict.derivation = Derivation("difference", [base.id, severe.id])
+                verdict.reason = f"由“{base.name}”减“{severe.name}”"
+                verdict.agrees = ["population", "basis", "unit"]
+                verdict.confidence = 0.85
+                return self._answerable(verdict)
         if reading.excluded:
             base = self._single(reading, concepts)
             if base is not None:
@@ -532,7 +551,10 @@ class Matcher:
 
     def _sum_parts(self, reading, concepts) -> list[ElementSpec] | None:
         shared = {c for c in concepts if c in {"elderly", "child", "disabled", "party_member"}}
-        specific = [c for c in concepts if c not in shared]
+        position = {c: i for i, c in reversed(list(enumerate(reading.order)))}
+        specific = sorted(
+            (c for c in concepts if c not in shared), key=lambda c: position.get(c, 99)
+        )
         if len(specific) < 2:
             return None
         parts = []

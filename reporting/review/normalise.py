@@ -24,7 +24,8 @@ _SPACES = re.compile(r"[\s\u200b\u3000]+")
 _DASHES = re.compile(r"[—–―‐‑~〜～]+")
 # Item numbering in front of a label: 1. / 1、 / (1) / 一、 / (一) / ①
 _NUMBERING = re.compile(
-    r"^(?:\(?[0-9一二三四五六七八九十]{1,3}[)、.．]|[①-⑳]|\([0-9一二三四五六七八九十]{1,3}\))(?!\d)"
+    r"^(?:\(?[0-9一二三四五六七八九十]{1,3}[)、.．]|[①-⑳]|\([0-9一二三四五六七八九十]{1,3}\))"
+    r"(?![0-9零一二两三四五六七八九十]+(?:级|周岁|岁|类))(?!\d)"
 )
 _NUMERAL = "零〇一二两三四五六七八九十百"
 # A Chinese numeral standing before what it counts: an age, a grade, months, years, people.
@@ -47,7 +48,8 @@ def _to_digits(match: re.Match) -> str:
 @lru_cache(maxsize=65536)
 def normalise(label: str, vocabulary: tuple[str, ...] = ()) -> str:
     """The label's text, ready to be read (see the module's docstring)."""
-    text = unicodedata.normalize("NFKC", label or "")
+    text = re.sub(r"^\s*[①-⑳]", "", label or "")  # NFKC would turn ① into a bare 1
+    text = unicodedata.normalize("NFKC", text)
     text = _SPACES.sub("", text)
     text = _DASHES.sub("-", text)
     text = _NUMBERING.sub("", text)

@@ -36,6 +36,7 @@ class Reading:
     narrative: bool = False
     header: bool = False
     residue: str = ""
+    order: tuple[str, ...] = ()  # the concepts in the order the label says them
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def with_concepts(self, concepts) -> Reading:
@@ -140,11 +141,7 @@ def read_label(text: str, *, form_period: str = "") -> Reading:
                 rest = _consume(rest, match)
     if time == "window" and _window_is_own_period(time_said, form_period):
         time, time_said = "period", ""
-    if (
-        time == "date"
-        and time_said in ("年末", "月末", "季末")
-        and _date_is_own_end(time_said, form_period)
-    ):
+    if time == "date" and _date_is_own_end(time_said, form_period):
         time, time_said = "period", ""
 
     excluded: set[str] = set()
@@ -213,6 +210,7 @@ def read_label(text: str, *, form_period: str = "") -> Reading:
     return Reading(
         text=text,
         concepts=frozenset(concepts),
+        order=tuple(concepts),
         age=age,
         age_said=age_said,
         basis=basis,
@@ -268,6 +266,9 @@ def _window_is_own_period(said: str, form_period: str) -> bool:
 
 
 def _date_is_own_end(said: str, form_period: str) -> bool:
-    return {"年末": "annual", "月末": "monthly", "季末": "quarterly"}.get(
-        said
-    ) == form_period or not form_period
+    """本月末, 期末... are the period's own end; 年末 is, on an annual form (or one of unknown period)."""
+    if said.startswith("本") or said == "期末":
+        return True
+    own = {"年末": "annual", "年底": "annual", "月末": "monthly", "月底": "monthly",
+           "季末": "quarterly", "季度末": "quarterly"}  # fmt: skip
+    return said in own and (own[said] == form_period or not form_period)
