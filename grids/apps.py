@@ -64,3 +64,5 @@ class GridsConfig(AppConfig):
                 "once a day.",
             )
         )
+
+        from grids import figures  # noqa: F401  (the catalogue's figures register)

@@ -42,7 +42,7 @@ def tier_interval(tier: str) -> timedelta:
     return timedelta(days=settings.VISIT_INTERVAL_DAYS[tier])
 
 
-def _interval_expression():
+def visit_interval_expression():
     """The interval of a ResidentTag row's tier, as a duration the database can add."""
     return Case(
         *[
@@ -76,7 +76,7 @@ def residents_with_due(queryset: QuerySet | None = None, *, now=None) -> QuerySe
         current_tags(on=today)
         .filter(resident=OuterRef("pk"))
         .values("resident")
-        .annotate(interval=Min(_interval_expression()))
+        .annotate(interval=Min(visit_interval_expression()))
         .values("interval")
     )
     latest_visit = Visit.objects.filter(

@@ -83,3 +83,5 @@ class PartybuildingConfig(AppConfig):
                 "organisation and year.",
             )
         )
+
+        from partybuilding import figures  # noqa: F401  (the catalogue's figures register)

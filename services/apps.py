@@ -77,3 +77,5 @@ class ServicesConfig(AppConfig):
                 "the grid worker of follow-ups due; each once per subject and date.",
             )
         )
+
+        from services import figures  # noqa: F401  (the catalogue's figures register)

@@ -81,6 +81,7 @@ TAG_DEFS = [
     ("living_alone", "独居老人", "elderly", "high", False),
     ("empty_nest", "空巢老人", "elderly", "key", False),
     ("disabled_elderly", "失能失智老人", "elderly", "high", False),
+    ("left_behind_elderly", "留守老人", "elderly", "key", False),
     ("special_family", "计生特殊家庭", "elderly", "key", False),
     ("minor", "未成年人", "child", "general", True),
     ("child_in_difficulty", "困境儿童", "child", "high", False),
@@ -604,6 +605,9 @@ def _tag_plan(
                     add(person, "living_alone", worker, since(person, 5, at_age=60))
                 elif all_old:
                     add(person, "empty_nest", worker, since(person, 5, at_age=60))
+                    # children working far away; decided without the random stream (stable demo)
+                    if person.birth_date.toordinal() % 11 == 0:
+                        add(person, "left_behind_elderly", worker, since(person, 5, at_age=60))
                 if rng.random() < (0.12 if person.age >= 80 else 0.025):
                     add(person, "disabled_elderly", dept, since(person, 4, at_age=60))
                 if special_family:

@@ -1,0 +1,1 @@
+"""Fixtures of the reporting tests (tests/reporting/)."""
