@@ -4,6 +4,12 @@ nested), `alliance-members`, `alliance-agreements` (multipart for the scanned co
 transitions `claim` ({"claimed_by": member id}), `start`, `complete` ({"delivered": "..."}) and
 `withdraw`.
 
+`PATCH alliance-members/{id}/` corrects a member unit (or records the day it left) and
+`PATCH alliance-agreements/{id}/` a filed agreement (the street). `exchange-circles` lists the
+党建交流圈 you are in (all for the street), with their organisations; the street creates and
+edits them (`orgs`: at least two); `GET`/`POST exchange-circles/{id}/posts/` reads and shares
+events and practices (for an organisation of the circle you act for).
+
 - Scope: each model's `visible_to` (selectors): out of scope is a 404, as missing.
 - Who may write: the gates of partybuilding/alliances/policy.py (403 otherwise); bad input is
   400 with field errors; a transition on an item that moved meanwhile is 409.
@@ -22,6 +28,14 @@ from partybuilding.alliances.models import (
     AllianceAgreement,
     AllianceItem,
     AllianceMember,
+    ExchangeCircle,
+    ExchangeCirclePost,
+)
+from partybuilding.alliances.policy import (
+    access_alliance_agreement_update,
+    access_alliance_member_update,
+    access_circle_post_create,
+    access_circle_update,
 )
 from partybuilding.organisations.models import PartyOrg
 from portal.api.fields import ScopedPrimaryKeyRelatedField
@@ -54,6 +68,13 @@ class MemberSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "left_on"]
         validators = []  # the write validates the member (unique name, USCC) as a whole
+
+
+class MemberUpdateSerializer(MemberSerializer):
+    """A member unit stays in its alliance; the day it left is recorded here."""
+
+    class Meta(MemberSerializer.Meta):
+        read_only_fields = ["id", "alliance"]
 
 
 class AgreementSerializer(serializers.ModelSerializer):
@@ -101,6 +122,36 @@ class AllianceSerializer(serializers.ModelSerializer):
             }
             for a in alliance.agreements.all()
         ]
+
+
+class AgreementUpdateSerializer(AgreementSerializer):
+    class Meta(AgreementSerializer.Meta):
+        read_only_fields = ["id", "alliance"]
+
+
+class CircleSerializer(serializers.ModelSerializer):
+    orgs = ScopedPrimaryKeyRelatedField(queryset=PartyOrg.objects.all(), many=True)
+    org_names = serializers.SerializerMethodField()
+    post_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = ExchangeCircle
+        fields = ["id", "name", "description", "orgs", "org_names", "post_count", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+    def get_org_names(self, circle) -> list[str]:
+        return [org.name for org in circle.orgs.all()]
+
+
+class CirclePostSerializer(serializers.ModelSerializer):
+    org = ScopedPrimaryKeyRelatedField(queryset=PartyOrg.objects.all())
+    org_name = serializers.CharField(source="org.name", read_only=True)
+
+    class Meta:
+        model = ExchangeCirclePost
+        fields = ["id", "circle", "org", "org_name", "kind", "title", "body", "happened_on",
+                  "created_at"]  # fmt: skip
+        read_only_fields = ["id", "circle", "created_at"]
 
 
 class ItemSerializer(serializers.ModelSerializer):
@@ -169,24 +220,47 @@ class AllianceViewSet(
         serializer.instance = self._fresh(alliance)
 
 
+class _GatedUpdateMixin(mixins.UpdateModelMixin):
+    """PATCH only; the write's gate is asked before the input is read (403, not a 400)."""
+
+    update_gate = None
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def update(self, request, *args, **kwargs):
+        self.update_gate(request.user, self.get_object())
+        return super().update(request, *args, **kwargs)
+
+
 class AllianceMemberViewSet(
-    ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+    ScopedViewSetMixin, _GatedUpdateMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
-    """Member units of the alliances in your scope; the street adds them."""
+    """Member units of the alliances in your scope; the street adds and corrects them."""
 
     queryset = AllianceMember.objects.all()
     selector = staticmethod(selectors.alliance_member_list)
     serializer_class = MemberSerializer
     filterset_fields = ["alliance", "kind"]
+    update_gate = staticmethod(access_alliance_member_update)
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return MemberUpdateSerializer
+        return MemberSerializer
 
     def perform_create(self, serializer):
         serializer.instance = writes.alliance_member_add(
             actor=self.request.user, **serializer.validated_data
         )
 
+    def perform_update(self, serializer):
+        member = writes.alliance_member_update(
+            actor=self.request.user, member=serializer.instance, **serializer.validated_data
+        )
+        serializer.instance = self.get_queryset().get(pk=member.pk)
+
 
 class AllianceAgreementViewSet(
-    ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+    ScopedViewSetMixin, _GatedUpdateMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
     """The signed 1+N agreements (multipart to upload the scanned copy)."""
 
@@ -195,12 +269,67 @@ class AllianceAgreementViewSet(
     serializer_class = AgreementSerializer
     filterset_fields = ["alliance"]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    update_gate = staticmethod(access_alliance_agreement_update)
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return AgreementUpdateSerializer
+        return AgreementSerializer
 
     def perform_create(self, serializer):
         agreement = writes.alliance_agreement_create(
             actor=self.request.user, **serializer.validated_data
         )
         serializer.instance = self.get_queryset().get(pk=agreement.pk)
+
+    def perform_update(self, serializer):
+        agreement = writes.alliance_agreement_update(
+            actor=self.request.user, agreement=serializer.instance, **serializer.validated_data
+        )
+        serializer.instance = self.get_queryset().get(pk=agreement.pk)
+
+
+class ExchangeCircleViewSet(
+    ScopedViewSetMixin, _GatedUpdateMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """党建交流圈: the circles you are in, their organisations and what they share."""
+
+    queryset = ExchangeCircle.objects.all()
+    selector = staticmethod(selectors.circle_api_list)
+    serializer_class = CircleSerializer
+    search_fields = ["name"]
+    update_gate = staticmethod(access_circle_update)
+    extra_action_perms = {"posts": "view"}  # the write's gate decides who may share
+
+    def perform_create(self, serializer):
+        circle = writes.circle_create(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=circle.pk)
+
+    def perform_update(self, serializer):
+        circle = writes.circle_update(
+            actor=self.request.user, circle=serializer.instance, **serializer.validated_data
+        )
+        serializer.instance = self.get_queryset().get(pk=circle.pk)
+
+    @action(detail=True, methods=["get", "post"], serializer_class=CirclePostSerializer)
+    def posts(self, request, pk=None):
+        """The circle's posts (GET), or share an event or a practice (POST)."""
+        circle = self.get_object()
+        if request.method == "POST":
+            # Refuse a reader before reading their input (403, not a 400 on the fields).
+            access_circle_post_create(request.user, circle)
+            data = CirclePostSerializer(data=request.data, context=self.get_serializer_context())
+            data.is_valid(raise_exception=True)
+            post = writes.circle_post_create(
+                actor=request.user, circle=circle, **data.validated_data
+            )
+            fresh = selectors.circle_posts(actor=request.user, circle=circle).get(pk=post.pk)
+            return Response(CirclePostSerializer(fresh).data, status=status.HTTP_201_CREATED)
+        rows = selectors.circle_posts(actor=request.user, circle=circle)
+        page = self.paginate_queryset(rows)
+        if page is not None:
+            return self.get_paginated_response(CirclePostSerializer(page, many=True).data)
+        return Response(CirclePostSerializer(rows, many=True).data)
 
 
 class AllianceItemViewSet(
@@ -266,3 +395,4 @@ def register(router) -> None:
     router.register("alliance-members", AllianceMemberViewSet, basename="alliance-member")
     router.register("alliance-agreements", AllianceAgreementViewSet, basename="alliance-agreement")
     router.register("alliance-items", AllianceItemViewSet, basename="alliance-item")
+    router.register("exchange-circles", ExchangeCircleViewSet, basename="exchange-circle")

@@ -48,6 +48,23 @@ class AllianceMemberForm(ScopedFormMixin, forms.ModelForm):
         self.fields["joined_on"].required = False
 
 
+class AllianceMemberEditForm(AllianceMemberForm):
+    """Correct a member unit, or record the day it left the alliance."""
+
+    class Meta(AllianceMemberForm.Meta):
+        fields = ["kind", "party_org", "name", "unit_uscc", "joined_on", "left_on"]
+        widgets = {"joined_on": DateInput(), "left_on": DateInput()}
+
+    def limit_choices(self):
+        super().limit_choices()
+        self.fields["name"].required = True
+        self.fields["name"].help_text = ""
+        self.fields["joined_on"].required = True
+
+    def _post_clean(self):
+        pass  # the write validates the member as a whole
+
+
 class AgreementForm(ScopedFormMixin, forms.ModelForm):
     class Meta:
         model = AllianceAgreement
@@ -75,6 +92,18 @@ class AgreementForm(ScopedFormMixin, forms.ModelForm):
     def full_clean(self):
         super().full_clean()
         self.fields["parties"].widget.attrs["class"] = "form-check-input"
+
+
+class AgreementEditForm(AgreementForm):
+    """Correct a filed agreement; leave the scan empty to keep the one filed."""
+
+    def limit_choices(self):
+        super().limit_choices()
+        self.fields["scanned_copy"].required = False
+        self.fields["scanned_copy"].help_text = _("Empty: keep the scanned copy filed.")
+
+    def _post_clean(self):
+        pass  # the write validates the agreement and its parties
 
 
 class ItemForm(ScopedFormMixin, forms.ModelForm):
@@ -127,6 +156,11 @@ class CircleForm(ScopedFormMixin, forms.ModelForm):
     def full_clean(self):
         super().full_clean()
         self.fields["orgs"].widget.attrs["class"] = "form-check-input"
+
+
+class CircleEditForm(CircleForm):
+    def _post_clean(self):
+        pass  # the write validates the circle
 
 
 class CirclePostForm(ScopedFormMixin, forms.ModelForm):

@@ -18,10 +18,13 @@ from django.views.decorators.http import require_POST
 from partybuilding.alliances import selectors, writes
 from partybuilding.alliances.filters import AllianceFilter
 from partybuilding.alliances.forms import (
+    AgreementEditForm,
     AgreementForm,
     AllianceEditForm,
     AllianceForm,
+    AllianceMemberEditForm,
     AllianceMemberForm,
+    CircleEditForm,
     CircleForm,
     CirclePostForm,
     ClaimForm,
@@ -32,14 +35,17 @@ from partybuilding.alliances.models import AllianceItem
 from partybuilding.alliances.policy import (
     ITEM_GATES,
     access_alliance_agreement_create,
+    access_alliance_agreement_update,
     access_alliance_create,
     access_alliance_item_post,
     access_alliance_list,
     access_alliance_member_add,
+    access_alliance_member_update,
     access_alliance_update,
     access_circle_create,
     access_circle_list,
     access_circle_post_create,
+    access_circle_update,
 )
 from portal.policy import allowed
 from portal.ui import filtered_page, form_errors, form_page, paginate
@@ -85,6 +91,8 @@ def alliance_detail(request, pk: int):
         "can_post": allowed(access_alliance_item_post, request.user, alliance),
         "can_add_member": allowed(access_alliance_member_add, request.user, alliance),
         "can_add_agreement": allowed(access_alliance_agreement_create, request.user, alliance),
+        "can_edit_member": allowed(access_alliance_member_update, request.user),
+        "can_edit_agreement": allowed(access_alliance_agreement_update, request.user),
     }
     return render(request, "partybuilding/alliances/detail.html", context)
 
@@ -174,6 +182,65 @@ def alliance_agreement_add(request, pk: int):
         request,
         form,
         title=_("File the signed agreement"),
+        cancel_url=reverse("partybuilding:alliance-detail", args=[alliance.pk]),
+        template=FORM,
+        multipart=True,
+    )
+
+
+@login_required
+def alliance_member_edit(request, pk: int, member_pk: int):
+    alliance = _alliance(request, pk)
+    member = get_object_or_404(
+        selectors.alliance_members(actor=request.user, alliance=alliance), pk=member_pk
+    )
+    access_alliance_member_update(request.user, member)
+    form = AllianceMemberEditForm(request.POST or None, instance=member, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            writes.alliance_member_update(actor=request.user, member=member, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("Member unit saved."))
+            return redirect("partybuilding:alliance-detail", alliance.pk)
+    return form_page(
+        request,
+        form,
+        title=_("Edit %(name)s") % {"name": member.name},
+        cancel_url=reverse("partybuilding:alliance-detail", args=[alliance.pk]),
+        template=FORM,
+    )
+
+
+@login_required
+def alliance_agreement_edit(request, pk: int, agreement_pk: int):
+    alliance = _alliance(request, pk)
+    agreement = get_object_or_404(
+        selectors.agreement_list(actor=request.user).filter(alliance=alliance), pk=agreement_pk
+    )
+    access_alliance_agreement_update(request.user, agreement)
+    form = AgreementEditForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=agreement,
+        user=request.user,
+        alliance=alliance,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            writes.alliance_agreement_update(
+                actor=request.user, agreement=agreement, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("Agreement saved."))
+            return redirect("partybuilding:alliance-detail", alliance.pk)
+    return form_page(
+        request,
+        form,
+        title=_("Edit %(title)s") % {"title": agreement.title},
         cancel_url=reverse("partybuilding:alliance-detail", args=[alliance.pk]),
         template=FORM,
         multipart=True,
@@ -294,6 +361,7 @@ def circle_detail(request, pk: int):
         "orgs": selectors.circle_orgs(circle=circle),
         "page": paginate(request, selectors.circle_posts(actor=request.user, circle=circle)),
         "can_post": allowed(access_circle_post_create, request.user, circle),
+        "can_change": allowed(access_circle_update, request.user, circle),
     }
     return render(request, "partybuilding/alliances/circle_detail.html", context)
 
@@ -315,6 +383,28 @@ def circle_create(request):
         form,
         title=_("Create an exchange circle"),
         cancel_url=reverse("partybuilding:circle-list"),
+        template=FORM,
+    )
+
+
+@login_required
+def circle_edit(request, pk: int):
+    circle = get_object_or_404(selectors.circle_list(actor=request.user), pk=pk)
+    access_circle_update(request.user, circle)
+    form = CircleEditForm(request.POST or None, instance=circle, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            writes.circle_update(actor=request.user, circle=circle, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("Exchange circle saved."))
+            return redirect("partybuilding:circle-detail", circle.pk)
+    return form_page(
+        request,
+        form,
+        title=_("Edit %(name)s") % {"name": circle.name},
+        cancel_url=reverse("partybuilding:circle-detail", args=[circle.pk]),
         template=FORM,
     )
 
@@ -351,10 +441,21 @@ urlpatterns = [
         "alliances/<int:pk>/agreements/new/", alliance_agreement_add, name="alliance-agreement-add"
     ),
     path("alliances/<int:pk>/items/new/", alliance_item_post, name="alliance-item-post"),
+    path(
+        "alliances/<int:pk>/members/<int:member_pk>/edit/",
+        alliance_member_edit,
+        name="alliance-member-edit",
+    ),
+    path(
+        "alliances/<int:pk>/agreements/<int:agreement_pk>/edit/",
+        alliance_agreement_edit,
+        name="alliance-agreement-edit",
+    ),
     path("alliance-items/<int:pk>/", alliance_item_detail, name="alliance-item-detail"),
     path("alliance-items/<int:pk>/<str:action>/", alliance_item_act, name="alliance-item-act"),
     path("circles/", circle_list, name="circle-list"),
     path("circles/new/", circle_create, name="circle-create"),
     path("circles/<int:pk>/", circle_detail, name="circle-detail"),
     path("circles/<int:pk>/posts/new/", circle_post_add, name="circle-post-add"),
+    path("circles/<int:pk>/edit/", circle_edit, name="circle-edit"),
 ]

@@ -31,6 +31,7 @@ from partybuilding.alliances.models import (
 from partybuilding.alliances.policy import (
     ITEM_GATES,
     access_alliance_agreement_create,
+    access_alliance_agreement_update,
     access_alliance_create,
     access_alliance_item_claim,
     access_alliance_item_complete,
@@ -42,6 +43,7 @@ from partybuilding.alliances.policy import (
     access_alliance_update,
     access_circle_create,
     access_circle_post_create,
+    access_circle_update,
     circle_orgs_acted_for,
     members_acted_for,
 )
@@ -50,6 +52,10 @@ from portal.notifications import notification_send
 
 ALLIANCE_EDITABLE = frozenset({"name", "kind", "community", "lead_org", "description", "active"})
 MEMBER_EDITABLE = frozenset({"name", "kind", "party_org", "unit_uscc", "joined_on", "left_on"})
+AGREEMENT_EDITABLE = frozenset(
+    {"title", "signed_on", "term_start", "term_end", "lead", "scanned_copy", "note"}
+)
+CIRCLE_EDITABLE = frozenset({"name", "description"})
 
 
 class AllianceItemConflict(Exception):
@@ -212,12 +218,8 @@ def alliance_agreement_create(
         agreement.full_clean()
     except ValidationError as exc:
         errors = exc.update_error_dict(errors)
-    if any(party.alliance_id != alliance.pk for party in parties):
-        errors.setdefault("parties", []).append(_("Every party must be a member of the alliance."))
-    if lead is not None and any(party.pk == lead.pk for party in parties):
-        errors.setdefault("parties", []).append(_("The lead signs as the 1, not among the N."))
-    if not parties:
-        errors.setdefault("parties", []).append(_("Name the parties that signed."))
+    for field, messages in _parties_errors(alliance.pk, lead, parties).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -230,6 +232,61 @@ def alliance_agreement_create(
             details={"alliance": alliance.pk, "parties": sorted(p.pk for p in parties)},
         )
     return agreement
+
+
+def _parties_errors(alliance_id, lead, parties) -> dict:
+    errors: dict[str, list] = {}
+    if any(party.alliance_id != alliance_id for party in parties):
+        errors.setdefault("parties", []).append(_("Every party must be a member of the alliance."))
+    if lead is not None and any(party.pk == lead.pk for party in parties):
+        errors.setdefault("parties", []).append(_("The lead signs as the 1, not among the N."))
+    if not parties:
+        errors.setdefault("parties", []).append(_("Name the parties that signed."))
+    return errors
+
+
+def alliance_agreement_update(
+    *, actor, agreement: AllianceAgreement, parties=None, **fields
+) -> AllianceAgreement:
+    """Correct a filed agreement (title, dates, lead, note, a new scan) and, given `parties`,
+    its N parties — still members of the alliance, the lead not among them."""
+    access_alliance_agreement_update(actor, agreement)
+    if fields.get("scanned_copy") is None:
+        fields.pop("scanned_copy", None)  # no new scan: keep the one filed
+    elif fields["scanned_copy"] is False:
+        fields["scanned_copy"] = ""  # the form's "clear" box
+    with transaction.atomic():
+        locked = AllianceAgreement.objects.select_for_update().get(pk=agreement.pk)
+        before_parties = sorted(locked.parties.values_list("pk", flat=True))
+        changed = _apply(locked, fields, AGREEMENT_EDITABLE, "an agreement")
+        errors = {}
+        try:
+            locked.full_clean()
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        new_parties = list(parties) if parties is not None else None
+        check = new_parties if new_parties is not None else list(locked.parties.all())
+        for field, messages in _parties_errors(locked.alliance_id, locked.lead, check).items():
+            errors.setdefault(field, []).extend(messages)
+        if errors:
+            raise ValidationError(errors)
+        parties_changed = (
+            new_parties is not None and sorted(p.pk for p in new_parties) != before_parties
+        )
+        if not changed and not parties_changed:
+            return locked
+        if changed:
+            locked.save(update_fields=changed)
+        if parties_changed:
+            locked.parties.set(new_parties)
+            changed.append("parties")
+        audit_record(
+            actor=_user(actor),
+            action="alliance.agreement_update",
+            obj=locked,
+            details={"fields": changed, "parties": sorted(p.pk for p in check)},
+        )
+    return locked
 
 
 # --- List items --------------------------------------------------------------------------------
@@ -392,6 +449,38 @@ def circle_create(*, actor, name: str, orgs, description: str = "") -> ExchangeC
             details={"orgs": sorted(o.pk for o in orgs)},
         )
     return circle
+
+
+def circle_update(*, actor, circle: ExchangeCircle, orgs=None, **fields) -> ExchangeCircle:
+    """Rename or describe a circle and, given `orgs`, change who is in it (at least two). Posts
+    of an organisation that leaves stay in the circle's history."""
+    access_circle_update(actor, circle)
+    with transaction.atomic():
+        locked = ExchangeCircle.objects.select_for_update().get(pk=circle.pk)
+        changed = _apply(locked, fields, CIRCLE_EDITABLE, "an exchange circle")
+        new_orgs = list(orgs) if orgs is not None else None
+        if new_orgs is not None and len(new_orgs) < 2:
+            raise ValidationError({"orgs": _("A circle groups at least two organisations.")})
+        before = sorted(locked.orgs.values_list("pk", flat=True))
+        orgs_changed = new_orgs is not None and sorted(o.pk for o in new_orgs) != before
+        if not changed and not orgs_changed:
+            return locked
+        if changed:
+            locked.full_clean()
+            locked.save(update_fields=changed)
+        if orgs_changed:
+            locked.orgs.set(new_orgs)
+            changed.append("orgs")
+        audit_record(
+            actor=_user(actor),
+            action="circle.update",
+            obj=locked,
+            details={
+                "fields": changed,
+                "orgs": sorted(o.pk for o in new_orgs) if new_orgs is not None else before,
+            },
+        )
+    return locked
 
 
 def circle_post_create(

@@ -8,6 +8,12 @@ decide every write).
 - `POST contests/{id}/aspects/`, `indicators/`, `contestants/`, `judges/`: build the sheet
   (organisers; aspects and indicators in draft only, contestants and judges until it closes —
   after that 409); each answers 201 with the whole contest.
+- `PATCH contests/{id}/indicators/{indicator_id}/` {"name", "weight", "max_score", "order",
+  "aspect"} edits an indicator (draft only: open or closed is 409);
+  `PATCH contests/{id}/contestants/{contestant_id}/` {"name", "org"} corrects a contestant and
+  `DELETE contests/{id}/judges/{judge_id}/` takes a judge who has not scored off the panel
+  (both until the contest closes — after that 409); each answers 200 with the whole contest
+  (the delete: 204).
 - `GET contests/{id}/scores/`: *your own* scores as a judge of this contest (never another
   judge's); `POST contests/{id}/scores/` {"contestant": id, "scores": [{"indicator": id,
   "value": "8.5" | null}]} sets them while the contest is open — after it closed: 409;
@@ -15,6 +21,17 @@ decide every write).
   judge's: 404).
 - `GET contests/{id}/results/`: the ranking and the full scoring sheet, once published (the
   organisers see it from closing); before: 404.
+
+领头雁 under /api/v1/lead-geese/ (the enrolments in the lead-goose programme and the
+reserve-cadre pool, each with its development plan, mentor and milestones):
+
+- `GET lead-geese/`, `GET lead-geese/{id}/`: the enrolments in your scope, milestones nested;
+  `POST lead-geese/` {"track", "started_on", "contestant" | "member", "mentor", "plan"} enrols
+  (the Party office; the programme takes a closed contest's top places only — else 400);
+  `PATCH lead-geese/{id}/` {"mentor", "plan", "ended_on"}.
+- `POST lead-geese/{id}/milestones/` {"title", "due_on"} adds a milestone;
+  `PATCH lead-geese/{id}/milestones/{milestone_id}/` {"done_on": "2026-05-01" | null} marks it
+  done (or not).
 """
 
 from decimal import Decimal
@@ -35,10 +52,18 @@ from partybuilding.contests.models import (
     ContestAspect,
     ContestIndicator,
     ContestJudge,
+    LeadGooseEnrolment,
+    LeadGooseMilestone,
     Score,
 )
-from partybuilding.contests.policy import access_contest_sheet_change
-from partybuilding.organisations.models import PartyMember
+from partybuilding.contests.policy import (
+    access_contest_indicator_change,
+    access_contest_judge_remove,
+    access_contest_sheet_change,
+    access_contestant_change,
+    access_lead_goose_change,
+)
+from partybuilding.organisations.models import PartyMember, PartyOrg
 from portal.api.fields import ScopedPrimaryKeyRelatedField
 from portal.api.viewsets import ScopedViewSetMixin
 
@@ -131,6 +156,21 @@ class ContestantInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
 
+class IndicatorUpdateSerializer(serializers.Serializer):
+    aspect = serializers.IntegerField(required=False)
+    name = serializers.CharField(max_length=100, required=False)
+    weight = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+    max_score = serializers.DecimalField(max_digits=6, decimal_places=2, required=False)
+    order = serializers.IntegerField(min_value=0, required=False)
+
+
+class ContestantUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=64, required=False)
+    org = ScopedPrimaryKeyRelatedField(
+        queryset=PartyOrg.objects.all(), required=False, allow_null=True
+    )
+
+
 class JudgeInputSerializer(serializers.Serializer):
     user = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.none())
 
@@ -161,6 +201,9 @@ class ContestViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadO
         "indicators": "view",
         "contestants": "view",
         "judges": "view",
+        "indicator_detail": "view",
+        "contestant_detail": "view",
+        "judge_detail": "view",
     }
 
     def handle_exception(self, exc):
@@ -241,6 +284,73 @@ class ContestViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadO
             writes.contest_judge_add,
             extra=lambda contest, data: {"contest": contest, **data},
         )
+
+    def _sheet_update(self, row, gate, serializer_class, write, **extra):
+        """PATCH one row of the sheet: the gate before the input (403, not a 400), then the
+        write (a frozen contest: 409)."""
+        gate(self.request.user, row)
+        data = serializer_class(data=self.request.data, context={"request": self.request})
+        data.is_valid(raise_exception=True)
+        write(**extra, **data.validated_data)
+        return Response(self.get_serializer(self._fresh(self.get_object())).data)
+
+    @extend_schema(operation_id="v1_contests_indicator_update", request=IndicatorUpdateSerializer)
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path=r"indicators/(?P<indicator_pk>[0-9]+)",
+        serializer_class=ContestSerializer,
+    )
+    def indicator_detail(self, request, pk=None, indicator_pk=None):
+        """Edit an indicator (draft only)."""
+        contest = self.get_object()
+        indicator = get_object_or_404(
+            selectors.contest_indicators(contest=contest), pk=indicator_pk
+        )
+
+        def write(**data):
+            if "aspect" in data:
+                data["aspect"] = get_object_or_404(contest.aspects.all(), pk=data["aspect"])
+            return writes.contest_indicator_update(actor=request.user, indicator=indicator, **data)
+
+        return self._sheet_update(
+            indicator, access_contest_indicator_change, IndicatorUpdateSerializer, write
+        )
+
+    @extend_schema(operation_id="v1_contests_contestant_update", request=ContestantUpdateSerializer)
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path=r"contestants/(?P<contestant_pk>[0-9]+)",
+        serializer_class=ContestSerializer,
+    )
+    def contestant_detail(self, request, pk=None, contestant_pk=None):
+        """Correct a contestant's name or organisation (until the contest closes)."""
+        contest = self.get_object()
+        contestant = get_object_or_404(contest.contestants.all(), pk=contestant_pk)
+        return self._sheet_update(
+            contestant,
+            access_contestant_change,
+            ContestantUpdateSerializer,
+            writes.contestant_update,
+            actor=request.user,
+            contestant=contestant,
+        )
+
+    @extend_schema(operation_id="v1_contests_judge_remove", request=None, responses={204: None})
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"judges/(?P<judge_pk>[0-9]+)",
+        serializer_class=ContestSerializer,
+    )
+    def judge_detail(self, request, pk=None, judge_pk=None):
+        """Take a judge who has not scored off the panel (until the contest closes)."""
+        contest = self.get_object()
+        judge = get_object_or_404(contest.judges.all(), pk=judge_pk)
+        access_contest_judge_remove(request.user, judge)
+        writes.contest_judge_remove(actor=request.user, judge=judge)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @action(detail=True, methods=["get", "post"], serializer_class=ScoreSerializer)
     def scores(self, request, pk=None):
@@ -331,5 +441,130 @@ class ContestViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadO
         )
 
 
+# --- The 领头雁 programme -------------------------------------------------------------------------
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LeadGooseMilestone
+        fields = ["id", "title", "due_on", "done_on"]
+        read_only_fields = ["id", "done_on"]
+
+
+class MilestoneDoneSerializer(serializers.Serializer):
+    done_on = serializers.DateField(allow_null=True)
+
+
+class EnrolmentSerializer(serializers.ModelSerializer):
+    contestant = ScopedPrimaryKeyRelatedField(
+        queryset=Contestant.objects.all(), required=False, allow_null=True
+    )
+    member = ScopedPrimaryKeyRelatedField(
+        queryset=PartyMember.objects.all(), required=False, allow_null=True
+    )
+    name = serializers.SerializerMethodField()
+    milestones = MilestoneSerializer(many=True, read_only=True)
+    milestone_count = serializers.IntegerField(read_only=True, default=0)
+    milestones_done = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = LeadGooseEnrolment
+        fields = [
+            "id", "track", "contestant", "member", "contest", "name", "mentor", "plan",
+            "started_on", "ended_on", "milestone_count", "milestones_done", "milestones",
+        ]  # fmt: skip
+        read_only_fields = ["id", "contest", "ended_on"]
+        validators = []  # the write checks the enrolment as a whole (once per track)
+
+    def get_name(self, enrolment) -> str:
+        if enrolment.member_id:
+            return enrolment.member.name
+        return enrolment.contestant.name if enrolment.contestant_id else ""
+
+
+class EnrolmentUpdateSerializer(serializers.Serializer):
+    mentor = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    plan = serializers.CharField(required=False, allow_blank=True)
+    ended_on = serializers.DateField(required=False, allow_null=True)
+
+
+class LeadGooseViewSet(
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """The 领头雁 programme and the reserve-cadre pool: development plans with a mentor and
+    milestones."""
+
+    queryset = LeadGooseEnrolment.objects.all()
+    selector = staticmethod(selectors.enrolment_api_list)
+    serializer_class = EnrolmentSerializer
+    filterset_fields = ["track", "contest"]
+    ordering_fields = ["started_on"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    # The writes' gates decide who may plan and tick milestones (403), after the enrolment is
+    # found in the view scope (404 otherwise).
+    extra_action_perms = {"milestones": "view", "milestone_detail": "view"}
+
+    def _respond(self, enrolment, code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=enrolment.pk)
+        return Response(EnrolmentSerializer(fresh, context=self.get_serializer_context()).data,
+                        status=code)  # fmt: skip
+
+    def perform_create(self, serializer):
+        enrolment = writes.lead_goose_enrol(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=enrolment.pk)
+
+    @extend_schema(request=EnrolmentUpdateSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        """Change the mentor, the plan or the end date."""
+        enrolment = self.get_object()
+        access_lead_goose_change(request.user, enrolment)
+        data = EnrolmentUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        writes.lead_goose_update(actor=request.user, enrolment=enrolment, **data.validated_data)
+        return self._respond(enrolment)
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+    @extend_schema(request=MilestoneSerializer)
+    @action(detail=True, methods=["post"], serializer_class=EnrolmentSerializer)
+    def milestones(self, request, pk=None):
+        """Add a milestone {"title", "due_on"} to the development plan (201, the enrolment)."""
+        enrolment = self.get_object()
+        access_lead_goose_change(request.user, enrolment)
+        data = MilestoneSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        writes.lead_goose_milestone_add(
+            actor=request.user, enrolment=enrolment, **data.validated_data
+        )
+        return self._respond(enrolment, status.HTTP_201_CREATED)
+
+    @extend_schema(operation_id="v1_lead_geese_milestone_done", request=MilestoneDoneSerializer)
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path=r"milestones/(?P<milestone_pk>[0-9]+)",
+        serializer_class=EnrolmentSerializer,
+    )
+    def milestone_detail(self, request, pk=None, milestone_pk=None):
+        """Mark a milestone done on a date {"done_on"} (null: not done after all)."""
+        enrolment = self.get_object()
+        milestone = get_object_or_404(
+            selectors.enrolment_milestones(actor=request.user, enrolment=enrolment),
+            pk=milestone_pk,
+        )
+        access_lead_goose_change(request.user, enrolment)
+        data = MilestoneDoneSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        writes.lead_goose_milestone_done(
+            actor=request.user, milestone=milestone, done_on=data.validated_data["done_on"]
+        )
+        return self._respond(enrolment)
+
+
 def register(router) -> None:
     router.register("contests", ContestViewSet, basename="contest")
+    router.register("lead-geese", LeadGooseViewSet, basename="lead-goose")

@@ -49,6 +49,9 @@ class IndicatorForm(StyledFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["aspect"].queryset = contest.aspects.all()
 
+    def _post_clean(self):
+        pass  # the write validates the indicator (and its contest's state)
+
 
 class ContestantForm(ScopedFormMixin, forms.ModelForm):
     class Meta:
@@ -59,6 +62,22 @@ class ContestantForm(ScopedFormMixin, forms.ModelForm):
         self.fields["member"].queryset = selectors.contestant_member_choices(actor=self.user)
         self.fields["name"].required = False
         self.fields["name"].help_text = _("Leave empty to use the member's name.")
+
+
+class ContestantEditForm(ScopedFormMixin, forms.ModelForm):
+    """Correct a contestant's name or organisation (the member stays as entered)."""
+
+    class Meta:
+        model = Contestant
+        fields = ["name", "org"]
+
+    def limit_choices(self):
+        from partybuilding.organisations.models import PartyOrg
+
+        self.fields["org"].queryset = PartyOrg.objects.visible_to(self.user).order_by("path")
+
+    def _post_clean(self):
+        pass  # the write validates the contestant as a whole
 
 
 class JudgeForm(StyledFormMixin, forms.Form):

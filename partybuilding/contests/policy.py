@@ -63,6 +63,22 @@ def access_contest_sheet_change(actor, contest) -> None:
     _require_organiser(actor, contest)
 
 
+def access_contest_indicator_change(actor, indicator) -> None:
+    """Edit an indicator (name, weight, highest score, aspect, order); the write refuses it once
+    the contest opened (the scores refer to it) or closed."""
+    _require_organiser(actor, indicator.aspect.contest)
+
+
+def access_contestant_change(actor, contestant) -> None:
+    """Correct a contestant's name or organisation; the write refuses a closed contest."""
+    _require_organiser(actor, contestant.contest)
+
+
+def access_contest_judge_remove(actor, judge) -> None:
+    """Take a judge off the panel (before they scored); the write refuses a closed contest."""
+    _require_organiser(actor, judge.contest)
+
+
 def access_contest_open(actor, contest) -> None:
     _require_organiser(actor, contest)
 

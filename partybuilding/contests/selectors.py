@@ -354,6 +354,13 @@ def enrolment_list(*, actor, action: str = "view"):
     )
 
 
+def enrolment_api_list(*, actor):
+    """Enrolments with their milestones prefetched (the API nests them)."""
+    return enrolment_list(actor=actor).prefetch_related(
+        Prefetch("milestones", queryset=LeadGooseMilestone.objects.order_by("due_on", "pk"))
+    )
+
+
 def enrolment_milestones(*, actor, enrolment):
     return LeadGooseMilestone.objects.visible_to(actor).filter(enrolment=enrolment)
 

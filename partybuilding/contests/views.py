@@ -25,6 +25,7 @@ from partybuilding.contests import selectors, writes
 from partybuilding.contests.filters import ContestFilter, EnrolmentFilter
 from partybuilding.contests.forms import (
     AspectForm,
+    ContestantEditForm,
     ContestantForm,
     ContestForm,
     EnrolmentForm,
@@ -37,10 +38,13 @@ from partybuilding.contests.models import LeadGooseEnrolment
 from partybuilding.contests.policy import (
     access_contest_close,
     access_contest_create,
+    access_contest_indicator_change,
+    access_contest_judge_remove,
     access_contest_list,
     access_contest_open,
     access_contest_publish,
     access_contest_sheet_change,
+    access_contestant_change,
     access_lead_goose_change,
     access_lead_goose_enrol,
     access_lead_goose_list,
@@ -176,6 +180,80 @@ def contest_judge_add(request, pk):
         title=_("Add a judge"),
         write=lambda data: writes.contest_judge_add(actor=request.user, contest=contest, **data),
     )
+
+
+def _edit_page(request, contest, form, *, gate, obj, title, write):
+    """A form that edits one row of the sheet: the gate first (403), then the write (which
+    refuses a frozen contest: a message, back to the contest)."""
+    gate(request.user, obj)
+    if request.method == "POST" and form.is_valid():
+        try:
+            write(dict(form.cleaned_data))
+        except ValidationError as exc:
+            form_errors(form, exc)
+        except writes.ContestConflict as exc:
+            messages.error(request, str(exc))
+            return redirect("partybuilding:contest-detail", contest.pk)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("partybuilding:contest-detail", contest.pk)
+    return form_page(
+        request,
+        form,
+        title=title,
+        cancel_url=reverse("partybuilding:contest-detail", args=[contest.pk]),
+    )
+
+
+@login_required
+def contest_indicator_edit(request, pk, indicator_pk):
+    contest = _contest(request, pk)
+    indicator = get_object_or_404(selectors.contest_indicators(contest=contest), pk=indicator_pk)
+    return _edit_page(
+        request,
+        contest,
+        IndicatorForm(request.POST or None, instance=indicator, contest=contest),
+        gate=access_contest_indicator_change,
+        obj=indicator,
+        title=_("Edit the indicator %(name)s") % {"name": indicator.name},
+        write=lambda data: writes.contest_indicator_update(
+            actor=request.user, indicator=indicator, **data
+        ),
+    )
+
+
+@login_required
+def contestant_edit(request, pk, contestant_pk):
+    contest = _contest(request, pk)
+    contestant = get_object_or_404(contest.contestants.all(), pk=contestant_pk)
+    return _edit_page(
+        request,
+        contest,
+        ContestantEditForm(request.POST or None, instance=contestant, user=request.user),
+        gate=access_contestant_change,
+        obj=contestant,
+        title=_("Edit the contestant %(name)s") % {"name": contestant.name},
+        write=lambda data: writes.contestant_update(
+            actor=request.user, contestant=contestant, **data
+        ),
+    )
+
+
+@login_required
+@require_POST
+def contest_judge_remove(request, pk, judge_pk):
+    contest = _contest(request, pk)
+    judge = get_object_or_404(contest.judges.all(), pk=judge_pk)
+    access_contest_judge_remove(request.user, judge)
+    try:
+        writes.contest_judge_remove(actor=request.user, judge=judge)
+    except writes.ContestConflict as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Judge removed."))
+    return redirect("partybuilding:contest-detail", contest.pk)
 
 
 TRANSITION_WRITES = {
@@ -382,6 +460,21 @@ urlpatterns = [
     path("contests/<int:pk>/indicators/new/", contest_indicator_add, name="contest-indicator-add"),
     path("contests/<int:pk>/contestants/new/", contestant_add, name="contest-contestant-add"),
     path("contests/<int:pk>/judges/new/", contest_judge_add, name="contest-judge-add"),
+    path(
+        "contests/<int:pk>/indicators/<int:indicator_pk>/edit/",
+        contest_indicator_edit,
+        name="contest-indicator-edit",
+    ),
+    path(
+        "contests/<int:pk>/contestants/<int:contestant_pk>/edit/",
+        contestant_edit,
+        name="contest-contestant-edit",
+    ),
+    path(
+        "contests/<int:pk>/judges/<int:judge_pk>/remove/",
+        contest_judge_remove,
+        name="contest-judge-remove",
+    ),
     path("contests/<int:pk>/<str:name>/do/", contest_transition, name="contest-transition"),
     path("contests/<int:pk>/results/", contest_results, name="contest-results"),
     path("contests/<int:pk>/judge/", judge_home, name="contest-judge"),

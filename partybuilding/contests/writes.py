@@ -13,8 +13,10 @@ A judge writes only their own scores (the gate: a judge of this contest), only w
 is open; each transition and each score write locks the contest row first, so a score racing
 the close either lands before the results are computed or is refused.
 
-Indicators are fixed once the contest opens (the scores already given refer to them);
-contestants and judges may still be added while it is open.
+Indicators are fixed once the contest opens (the scores already given refer to them): they are
+edited in draft only. Contestants and judges may still be added, corrected (a contestant's name
+or organisation) and — a judge who has not scored yet — taken off while it is open; once it is
+closed nothing changes.
 """
 
 from dataclasses import dataclass
@@ -41,10 +43,13 @@ from partybuilding.contests.models import (
 from partybuilding.contests.policy import (
     access_contest_close,
     access_contest_create,
+    access_contest_indicator_change,
+    access_contest_judge_remove,
     access_contest_open,
     access_contest_publish,
     access_contest_score,
     access_contest_sheet_change,
+    access_contestant_change,
     access_lead_goose_change,
     access_lead_goose_enrol,
 )
@@ -202,6 +207,99 @@ def contest_judge_add(*, actor, contest: Contest, user) -> ContestJudge:
             dedup_key=f"contest-judge:{locked.pk}",
         )
         return judge
+
+
+INDICATOR_EDITABLE = frozenset({"aspect", "name", "weight", "max_score", "order"})
+CONTESTANT_EDITABLE = frozenset({"name", "org"})
+INDICATORS_FIXED = gettext_lazy("This contest is %(status)s: its indicators are fixed.")
+
+
+def _changed(obj, fields: dict, editable: frozenset, what: str) -> list[str]:
+    unknown = set(fields) - editable
+    if unknown:
+        raise TypeError(f"not editable on {what}: {', '.join(sorted(unknown))}")
+    changed = []
+    for name, value in fields.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed.append(name)
+    return changed
+
+
+def contest_indicator_update(*, actor, indicator: ContestIndicator, **fields) -> ContestIndicator:
+    """Edit an indicator while its contest is in draft (its aspect must be of the same contest);
+    an open or closed contest answers ContestConflict (409): the scores refer to the sheet."""
+    access_contest_indicator_change(actor, indicator)
+    with transaction.atomic():
+        locked_contest = _locked(indicator.aspect.contest)
+        _require_status(locked_contest, {Status.DRAFT}, INDICATORS_FIXED)
+        locked = ContestIndicator.objects.select_for_update().get(pk=indicator.pk)
+        aspect = fields.get("aspect")
+        if aspect is not None and aspect.contest_id != locked_contest.pk:
+            raise ValidationError({"aspect": [_("The aspect belongs to another contest.")]})
+        changed = _changed(locked, fields, INDICATOR_EDITABLE, "an indicator")
+        if not changed:
+            return locked
+        locked.full_clean()
+        locked.save(update_fields=changed)
+        audit_record(
+            actor=actor,
+            action="contest.indicator_update",
+            obj=locked,
+            details={"contest": locked_contest.pk, "fields": changed},
+        )
+    return locked
+
+
+def contestant_update(*, actor, contestant: Contestant, **fields) -> Contestant:
+    """Correct a contestant's name or organisation while the contest is not closed (closed:
+    ContestConflict, 409). The organisation must be one the actor sees."""
+    access_contestant_change(actor, contestant)
+    org = fields.get("org")
+    if org is not None and actor is not None:
+        from partybuilding.organisations.models import PartyOrg
+
+        if not PartyOrg.objects.visible_to(actor).filter(pk=org.pk).exists():
+            raise ValidationError({"org": [_("Choose an organisation in your area.")]})
+    with transaction.atomic():
+        locked_contest = _locked(contestant.contest)
+        _require_status(locked_contest, {Status.DRAFT, Status.OPEN}, CLOSED_MESSAGE)
+        locked = Contestant.objects.select_for_update().get(pk=contestant.pk)
+        changed = _changed(locked, fields, CONTESTANT_EDITABLE, "a contestant")
+        if not changed:
+            return locked
+        locked.full_clean()
+        locked.save(update_fields=changed)
+        audit_record(
+            actor=actor,
+            action="contest.contestant_update",
+            obj=locked,
+            details={"contest": locked_contest.pk, "fields": changed},
+        )
+    return locked
+
+
+def contest_judge_remove(*, actor, judge: ContestJudge) -> None:
+    """Take a judge off the panel while the contest is not closed (closed: ContestConflict,
+    409) and only before they scored: a judge's scores stay theirs (else a field error)."""
+    access_contest_judge_remove(actor, judge)
+    with transaction.atomic():
+        locked_contest = _locked(judge.contest)
+        _require_status(locked_contest, {Status.DRAFT, Status.OPEN}, CLOSED_MESSAGE)
+        locked = ContestJudge.objects.select_for_update().get(pk=judge.pk)
+        if Score.objects.filter(judge=locked).exists():
+            raise ValidationError(
+                {"user": [_("This judge has scored already and stays on the panel.")]}
+            )
+        audit_record(
+            actor=actor,
+            action="contest.judge_remove",
+            obj=locked_contest,
+            details={"judge": locked.pk, "user": locked.user_id},
+        )
+        locked.delete()
 
 
 # --- Transitions -------------------------------------------------------------------------------
@@ -414,6 +512,14 @@ def lead_goose_enrol(
             and LeadGooseEnrolment.objects.filter(contestant=contestant, track=track).exists()
         ):
             raise ValidationError({"contestant": [_("Already enrolled on this track.")]})
+        person = member if member is not None else (contestant.member if contestant else None)
+        if (
+            person is not None
+            and LeadGooseEnrolment.objects.filter(
+                member=person, track=track, ended_on__isnull=True
+            ).exists()
+        ):
+            raise ValidationError({"member": [_("Already enrolled on this track.")]})
         return _saved(enrolment, actor=actor, action="lead_goose.enrol", details={"track": track})
 
 

@@ -139,9 +139,11 @@ class MeetingGap:
 def orglife_gaps(*, actor, today: datetime.date) -> dict:
     """Organisations (in the actor's jurisdiction) missing a required meeting in the last ended
     period of its frequency (last month, last quarter). Three queries: the requirements, the
-    organisations, the meetings held per organisation, kind and month."""
+    organisations, the meetings held per organisation, kind and month (the organisations enter
+    that query as a subquery, not a list of ids)."""
     requirements = requirement_rows()
-    orgs = list(compliance_orgs(actor=actor))
+    due = compliance_orgs(actor=actor)
+    orgs = list(due)
     spans = {
         period: period_containing(period_containing(today, period).start - _ONE_DAY, period)
         for period in ("month", "quarter")
@@ -150,7 +152,7 @@ def orglife_gaps(*, actor, today: datetime.date) -> dict:
     end = max(span.end for span in spans.values())
     held = set(
         OrgLifeMeeting.objects.visible_to(actor)
-        .filter(org__in=[org.pk for org in orgs], held_on__gte=start, held_on__lte=end)
+        .filter(org__in=due.order_by().values("pk"), held_on__gte=start, held_on__lte=end)
         .annotate(year=ExtractYear("held_on"), month=ExtractMonth("held_on"))
         .order_by()
         .values_list("org_id", "kind", "year", "month")

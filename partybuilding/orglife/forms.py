@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from partybuilding.orglife import selectors
-from partybuilding.orglife.models import MeetingAttendance, OrgLifeMeeting
+from partybuilding.orglife.models import MeetingAttendance, MeetingRequirement, OrgLifeMeeting
 from portal.ui import DateInput, StyledFormMixin, styled, textarea
 
 PREFIX = "att_"
@@ -58,3 +58,21 @@ class MeetingForm(StyledFormMixin, forms.ModelForm):
 
 class ComplianceForm(forms.Form):
     year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100, required=False)
+
+
+class MeetingRequirementForm(StyledFormMixin, forms.ModelForm):
+    """A kind of meeting, how often, and for which kind of organisation (empty: every kind)."""
+
+    class Meta:
+        model = MeetingRequirement
+        fields = ["kind", "org_kind", "period"]
+        widgets = {"period": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org_kind"].choices = [("", _("Every kind of organisation"))] + [
+            choice for choice in self.fields["org_kind"].choices if choice[0]
+        ]
+
+    def _post_clean(self):
+        pass  # the write validates the requirement (one per kind and organisation kind)

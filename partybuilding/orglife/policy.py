@@ -6,6 +6,8 @@ per line.
   their jurisdiction (`orgs_in_scope`: the granted or led organisations and their subtrees);
 - a plain Party member reads the meetings they attended and records none; grid staff, partner
   staff and a community cadre without the grant have no part in it;
+- the required frequencies (组织生活频次要求): read by everyone in the Party work, set by the
+  street and the Party-work officer;
 - `actor=None` is the system: the demo loader records meetings, the daily gap reminder sends.
 """
 
@@ -15,6 +17,7 @@ from partybuilding.organisations.querysets import orgs_in_scope, sees_whole_stre
 from portal.policy import deny_unless, require_perm
 
 NOT_YOUR_ORG = _("You do not do Party work for this organisation.")
+MAY_NOT_SET_REQUIREMENTS = _("Only the Party office sets the required meetings.")
 
 
 def org_in_jurisdiction(actor, org) -> bool:
@@ -50,6 +53,26 @@ def access_meeting_update(actor, meeting) -> None:
         return
     require_perm(actor, "partybuilding.change_orglifemeeting")
     deny_unless(org_in_jurisdiction(actor, meeting.org), NOT_YOUR_ORG)
+
+
+def access_meeting_requirement_list(actor, obj=None) -> None:
+    require_perm(actor, "partybuilding.view_meetingrequirement")
+
+
+def access_meeting_requirement_create(actor, obj=None) -> None:
+    if actor is None:
+        return  # a data migration or the demo loader
+    require_perm(actor, "partybuilding.add_meetingrequirement")
+    deny_unless(sees_whole_street(actor), MAY_NOT_SET_REQUIREMENTS)
+
+
+def access_meeting_requirement_change(actor, requirement=None) -> None:
+    """Change a frequency, or drop a requirement (an organisation kind's override, or a
+    street-wide default)."""
+    if actor is None:
+        return
+    require_perm(actor, "partybuilding.change_meetingrequirement")
+    deny_unless(sees_whole_street(actor), MAY_NOT_SET_REQUIREMENTS)
 
 
 def access_compliance_view(actor, obj=None) -> None:

@@ -17,7 +17,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractMonth, ExtractYear
 
 from partybuilding.organisations.models import PartyMember, PartyOrg
@@ -107,6 +107,11 @@ def meeting_org_choices(*, actor):
 
 
 # --- Requirements and periods ------------------------------------------------------------------
+
+
+def requirement_list(*, actor):
+    """The street's required frequencies (one table, read by everyone in its Party work)."""
+    return MeetingRequirement.objects.visible_to(actor).order_by("kind", "org_kind", "pk")
 
 
 def requirement_rows():
@@ -240,9 +245,12 @@ def compliance(*, orgs, year: int, today: date) -> list[tuple[PartyOrg, list[Com
 
 def _held_months(*, orgs, years) -> set[tuple[int, str, int, int]]:
     """(org, kind, year, month) with at least one meeting in one of `years`: one grouped
-    query."""
+    query. `orgs` is a queryset of organisations — it enters the SQL as a subquery, so the
+    statement is the same size for 7 organisations or 700 — or a list (a page of them)."""
+    is_query = isinstance(orgs, QuerySet)
+    wanted = orgs.order_by().values("pk") if is_query else [o.pk for o in orgs]
     return set(
-        OrgLifeMeeting.objects.filter(org__in=[o.pk for o in orgs], held_on__year__in=years)
+        OrgLifeMeeting.objects.filter(org__in=wanted, held_on__year__in=years)
         .annotate(year=ExtractYear("held_on"), month=ExtractMonth("held_on"))
         .values_list("org_id", "kind", "year", "month")
         .distinct()
@@ -260,8 +268,9 @@ def gaps_just_ended(*, today: date) -> list[tuple[PartyOrg, str, PeriodSpan]]:
         )
         for period in Period.values
     }
-    orgs = list(compliance_orgs(actor=None).filter(path__gt="").select_related("secretary__user"))
-    held = _held_months(orgs=orgs, years=sorted({span.start.year for span in spans.values()}))
+    due = compliance_orgs(actor=None).filter(path__gt="")
+    orgs = list(due.select_related("secretary__user"))
+    held = _held_months(orgs=due, years=sorted({span.start.year for span in spans.values()}))
     gaps = []
     for org in orgs:
         for kind, period in required_kinds(org.kind, requirements):

@@ -16,14 +16,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from partybuilding.orglife import selectors, writes
 from partybuilding.orglife.filters import MeetingFilter
-from partybuilding.orglife.forms import ComplianceForm, MeetingForm
+from partybuilding.orglife.forms import ComplianceForm, MeetingForm, MeetingRequirementForm
 from partybuilding.orglife.policy import (
     access_compliance_view,
     access_meeting_list,
     access_meeting_record,
+    access_meeting_requirement_change,
+    access_meeting_requirement_create,
+    access_meeting_requirement_list,
     access_meeting_update,
 )
 from portal.policy import allowed
@@ -141,7 +145,91 @@ def compliance(request):
     return render(request, "partybuilding/orglife/compliance.html", context)
 
 
+# --- Required frequencies (组织生活频次要求) ------------------------------------------------------
+
+
+@login_required
+def requirement_list(request):
+    access_meeting_requirement_list(request.user)
+    context = {
+        "requirements": selectors.requirement_list(actor=request.user),
+        "can_add": allowed(access_meeting_requirement_create, request.user),
+        "can_change": allowed(access_meeting_requirement_change, request.user),
+    }
+    return render(request, "partybuilding/orglife/requirements.html", context)
+
+
+@login_required
+def requirement_create(request):
+    access_meeting_requirement_create(request.user)
+    form = MeetingRequirementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            writes.meeting_requirement_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("Requirement added."))
+            return redirect("partybuilding:meeting-requirement-list")
+    return form_page(
+        request,
+        form,
+        title=_("New meeting requirement"),
+        cancel_url=reverse("partybuilding:meeting-requirement-list"),
+    )
+
+
+def _requirement(request, pk):
+    return get_object_or_404(selectors.requirement_list(actor=request.user), pk=pk)
+
+
+@login_required
+def requirement_edit(request, pk):
+    requirement = _requirement(request, pk)
+    access_meeting_requirement_change(request.user, requirement)
+    form = MeetingRequirementForm(request.POST or None, instance=requirement)
+    if request.method == "POST" and form.is_valid():
+        try:
+            writes.meeting_requirement_update(
+                actor=request.user, requirement=requirement, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("Requirement saved."))
+            return redirect("partybuilding:meeting-requirement-list")
+    return form_page(
+        request,
+        form,
+        title=_("Edit the requirement %(name)s") % {"name": requirement},
+        cancel_url=reverse("partybuilding:meeting-requirement-list"),
+        template="partybuilding/orglife/requirement_form.html",
+        requirement=requirement,
+    )
+
+
+@login_required
+@require_POST
+def requirement_delete(request, pk):
+    requirement = _requirement(request, pk)
+    writes.meeting_requirement_delete(actor=request.user, requirement=requirement)
+    messages.success(request, _("Requirement removed."))
+    return redirect("partybuilding:meeting-requirement-list")
+
+
 urlpatterns = [
+    path("meetings/requirements/", requirement_list, name="meeting-requirement-list"),
+    path("meetings/requirements/new/", requirement_create, name="meeting-requirement-create"),
+    path(
+        "meetings/requirements/<int:pk>/edit/",
+        requirement_edit,
+        name="meeting-requirement-edit",
+    ),
+    path(
+        "meetings/requirements/<int:pk>/delete/",
+        requirement_delete,
+        name="meeting-requirement-delete",
+    ),
     path("meetings/", meeting_list, name="meeting-list"),
     path("meetings/new/", meeting_create, name="meeting-create"),
     path("meetings/<int:pk>/", meeting_detail, name="meeting-detail"),

@@ -18,9 +18,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from partybuilding.organisations.models import PartyMember
-from partybuilding.orglife.models import MeetingAttendance, MeetingKind, OrgLifeMeeting
+from partybuilding.orglife.models import (
+    MeetingAttendance,
+    MeetingKind,
+    MeetingRequirement,
+    OrgLifeMeeting,
+)
 from partybuilding.orglife.policy import (
     access_meeting_record,
+    access_meeting_requirement_change,
+    access_meeting_requirement_create,
     access_meeting_update,
     access_orglife_gaps_remind,
 )
@@ -181,3 +188,72 @@ def orglife_gaps_remind(*, actor=None, today=None) -> dict:
                     )
                 )
     return {"gaps": len(gaps), "sent": len(notifications_send_many(notifications))}
+
+
+# --- Required frequencies (组织生活频次要求) ------------------------------------------------------
+
+REQUIREMENT_EDITABLE = frozenset({"kind", "org_kind", "period"})
+
+
+def meeting_requirement_create(
+    *, actor, kind: str, period: str, org_kind: str = ""
+) -> MeetingRequirement:
+    """Require a kind of meeting once per month or quarter, of one kind of organisation (an
+    override of the street-wide default) or of every kind ("")."""
+    access_meeting_requirement_create(actor)
+    requirement = MeetingRequirement(kind=kind, org_kind=org_kind or "", period=period)
+    requirement.full_clean()
+    with transaction.atomic():
+        requirement.save()
+        audit_record(
+            actor=_user(actor),
+            action="orglife.requirement_create",
+            obj=requirement,
+            details={"kind": kind, "org_kind": org_kind or "", "period": period},
+        )
+    return requirement
+
+
+def meeting_requirement_update(
+    *, actor, requirement: MeetingRequirement, **fields
+) -> MeetingRequirement:
+    """Change a requirement (usually its period). The gap reminder and the compliance page read
+    the table afresh: the change applies from the next period they look at."""
+    access_meeting_requirement_change(actor, requirement)
+    unknown = set(fields) - REQUIREMENT_EDITABLE
+    if unknown:
+        raise TypeError(f"not editable on a requirement: {', '.join(sorted(unknown))}")
+    if "org_kind" in fields:
+        fields["org_kind"] = fields["org_kind"] or ""
+    with transaction.atomic():
+        locked = MeetingRequirement.objects.select_for_update().get(pk=requirement.pk)
+        before = {name: getattr(locked, name) for name in REQUIREMENT_EDITABLE}
+        changed = [name for name, value in fields.items() if getattr(locked, name) != value]
+        if not changed:
+            return locked
+        for name in changed:
+            setattr(locked, name, fields[name])
+        locked.full_clean()
+        locked.save(update_fields=changed)
+        audit_record(
+            actor=_user(actor),
+            action="orglife.requirement_update",
+            obj=locked,
+            details={"fields": changed, "before": {name: before[name] for name in changed}},
+        )
+    return locked
+
+
+def meeting_requirement_delete(*, actor, requirement: MeetingRequirement) -> None:
+    """Drop a requirement: an organisation kind's override (the street-wide default applies
+    again) or a street-wide default (the kind is no longer required)."""
+    access_meeting_requirement_change(actor, requirement)
+    with transaction.atomic():
+        locked = MeetingRequirement.objects.select_for_update().get(pk=requirement.pk)
+        audit_record(
+            actor=_user(actor),
+            action="orglife.requirement_delete",
+            obj=locked,
+            details={"kind": locked.kind, "org_kind": locked.org_kind, "period": locked.period},
+        )
+        locked.delete()

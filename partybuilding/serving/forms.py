@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partybuilding.organisations.selectors import party_community_choices
 from partybuilding.serving import selectors
-from partybuilding.serving.models import CommunityNeed, ServiceHours
+from partybuilding.serving.models import CommunityNeed, PointRule, ServiceHours
 from portal.ui import DateInput, ScopedFormMixin, StyledFormMixin, textarea
 
 
@@ -102,3 +102,25 @@ class FeedbackSheetForm(ScopedFormMixin, forms.Form):
 
     def limit_choices(self):
         self.fields["org"].queryset = selectors.employer_org_choices(actor=self.user)
+
+
+class PointRuleForm(StyledFormMixin, forms.ModelForm):
+    """A point rule: points per approved hour and per approved record, whether evidence is
+    required, whether members may still log under it."""
+
+    class Meta:
+        model = PointRule
+        fields = [
+            "code", "name", "points_per_hour", "points_per_item", "evidence_required", "active",
+        ]  # fmt: skip
+        widgets = {
+            "points_per_hour": forms.NumberInput(
+                attrs={"step": "0.5", "min": "0", "inputmode": "decimal"}
+            ),
+            "points_per_item": forms.NumberInput(
+                attrs={"step": "0.5", "min": "0", "inputmode": "decimal"}
+            ),
+        }
+
+    def _post_clean(self):
+        pass  # the write validates the rule (and its unique code)

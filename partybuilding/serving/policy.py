@@ -11,7 +11,10 @@
   granted Party work in the community where the hours were served, or the secretary of an
   organisation above the member (the secretary knows the member's service) — never the member
   themself;
-- the quarterly feedback sheet per employer Party organisation: the Party office.
+- the quarterly feedback sheet per employer Party organisation: the Party office;
+- the point rules (积分规则): read by everyone in the Party work, created and edited by the Party
+  office (a rule's change applies to the hours approved after it: points are computed once, on
+  approval).
 
 The state machines (serving/models.py NEED_TRANSITIONS, HOURS_TRANSITIONS) say from which
 states each transition runs; the writes ask the gate again on the locked row.
@@ -166,3 +169,27 @@ def access_service_hours_approve(actor, hours) -> None:
 
 def access_service_hours_reject(actor, hours) -> None:
     _require_reviewer(actor, hours)
+
+
+# --- Point rules (积分规则) --------------------------------------------------------------------
+
+MAY_NOT_SET_RULES = _("Only the Party office sets the point rules.")
+
+
+def access_point_rule_list(actor, obj=None) -> None:
+    """The rules page: everyone whose role reads them (each sees the street's one table)."""
+    require_perm(actor, "partybuilding.view_pointrule")
+
+
+def access_point_rule_create(actor, obj=None) -> None:
+    if actor is None:
+        return  # a data migration or the demo loader
+    require_perm(actor, "partybuilding.add_pointrule")
+    deny_unless(is_party_office(actor), MAY_NOT_SET_RULES)
+
+
+def access_point_rule_change(actor, rule=None) -> None:
+    if actor is None:
+        return
+    require_perm(actor, "partybuilding.change_pointrule")
+    deny_unless(is_party_office(actor), MAY_NOT_SET_RULES)

@@ -41,6 +41,11 @@ def community_need_claimed_by(*, actor, member):
 # --- Point rules ------------------------------------------------------------------------------
 
 
+def point_rule_list(*, actor):
+    """The street's point rules (one table, read by everyone in its Party work)."""
+    return PointRule.objects.visible_to(actor).order_by("-active", "code")
+
+
 def point_rule_choices(*, actor):
     """The active point rules (kinds of service) a member may log hours under."""
     return PointRule.objects.visible_to(actor).filter(active=True).order_by("code")

@@ -24,6 +24,7 @@ from partybuilding.serving.forms import (
     CommunityNeedForm,
     CompleteForm,
     FeedbackSheetForm,
+    PointRuleForm,
     ReportForm,
     ReviewForm,
     ServiceHoursForm,
@@ -38,6 +39,9 @@ from partybuilding.serving.policy import (
     access_community_need_update,
     access_feedback_sheet_view,
     access_member_report,
+    access_point_rule_change,
+    access_point_rule_create,
+    access_point_rule_list,
     access_service_hours_approve,
     access_service_hours_list,
     access_service_hours_log,
@@ -366,7 +370,65 @@ def feedback_sheet_print(request):
     return render(request, "partybuilding/serving/feedback_print.html", {"sheet": sheet})
 
 
+# --- Point rules (积分规则) --------------------------------------------------------------------
+
+
+@login_required
+def point_rule_list(request):
+    access_point_rule_list(request.user)
+    context = {
+        "rules": selectors.point_rule_list(actor=request.user),
+        "can_add": allowed(access_point_rule_create, request.user),
+        "can_change": allowed(access_point_rule_change, request.user),
+    }
+    return render(request, "partybuilding/serving/point_rules.html", context)
+
+
+@login_required
+def point_rule_create(request):
+    access_point_rule_create(request.user)
+    form = PointRuleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rule = writes.point_rule_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("Point rule “%(name)s” added.") % {"name": rule.name})
+            return redirect("partybuilding:point-rule-list")
+    return form_page(
+        request,
+        form,
+        title=_("New point rule"),
+        cancel_url=reverse("partybuilding:point-rule-list"),
+    )
+
+
+@login_required
+def point_rule_edit(request, pk):
+    rule = get_object_or_404(selectors.point_rule_list(actor=request.user), pk=pk)
+    access_point_rule_change(request.user, rule)
+    form = PointRuleForm(request.POST or None, instance=rule)
+    if request.method == "POST" and form.is_valid():
+        try:
+            writes.point_rule_update(actor=request.user, rule=rule, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("Point rule saved."))
+            return redirect("partybuilding:point-rule-list")
+    return form_page(
+        request,
+        form,
+        title=_("Edit %(name)s") % {"name": rule.name},
+        cancel_url=reverse("partybuilding:point-rule-list"),
+    )
+
+
 urlpatterns = [
+    path("point-rules/", point_rule_list, name="point-rule-list"),
+    path("point-rules/new/", point_rule_create, name="point-rule-create"),
+    path("point-rules/<int:pk>/edit/", point_rule_edit, name="point-rule-edit"),
     path("me/", member_me, name="serving-me"),
     path("members/<int:pk>/report/", member_report, name="member-report"),
     path("needs/", need_list, name="need-list"),

@@ -24,6 +24,7 @@ from partybuilding.serving.models import (
     HOURS_TRANSITIONS,
     NEED_TRANSITIONS,
     CommunityNeed,
+    PointRule,
     ServiceHours,
 )
 from partybuilding.serving.policy import (
@@ -35,6 +36,8 @@ from partybuilding.serving.policy import (
     access_community_need_update,
     access_feedback_sheet_view,
     access_member_report,
+    access_point_rule_change,
+    access_point_rule_create,
     access_service_hours_approve,
     access_service_hours_log,
     access_service_hours_reject,
@@ -329,3 +332,78 @@ def feedback_sheet_export_record(*, actor, org, year: int, quarter: int) -> None
         obj=org,
         details={"year": year, "quarter": quarter},
     )
+
+
+# --- Point rules (积分规则) --------------------------------------------------------------------
+
+POINT_RULE_EDITABLE = frozenset(
+    {"code", "name", "points_per_hour", "points_per_item", "evidence_required", "active"}
+)
+
+
+def point_rule_create(
+    *,
+    actor,
+    code: str,
+    name: str,
+    points_per_hour: Decimal = Decimal("0"),
+    points_per_item: Decimal = Decimal("0"),
+    evidence_required: bool = True,
+    active: bool = True,
+) -> PointRule:
+    """A new rule members may log hours under (while active)."""
+    access_point_rule_create(actor)
+    rule = PointRule(
+        code=(code or "").strip(),
+        name=(name or "").strip(),
+        points_per_hour=points_per_hour,
+        points_per_item=points_per_item,
+        evidence_required=evidence_required,
+        active=active,
+    )
+    rule.full_clean()
+    with transaction.atomic():
+        rule.save()
+        audit_record(
+            actor=actor,
+            action="point_rule.create",
+            obj=rule,
+            details={
+                "points_per_hour": str(rule.points_per_hour),
+                "points_per_item": str(rule.points_per_item),
+            },
+        )
+    return rule
+
+
+def point_rule_update(*, actor, rule: PointRule, **fields) -> PointRule:
+    """Change a rule; hours approved before keep the points they were given (deactivate a rule
+    rather than reuse it for something else)."""
+    access_point_rule_change(actor, rule)
+    unknown = set(fields) - POINT_RULE_EDITABLE
+    if unknown:
+        raise TypeError(f"not editable on a point rule: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        locked = PointRule.objects.select_for_update().get(pk=rule.pk)
+        before = {name: str(getattr(locked, name)) for name in fields}
+        changed = []
+        for name, value in fields.items():
+            if isinstance(value, str):
+                value = value.strip()
+            if getattr(locked, name) != value:
+                setattr(locked, name, value)
+                changed.append(name)
+        if not changed:
+            return locked
+        locked.full_clean()
+        locked.save(update_fields=changed)
+        audit_record(
+            actor=actor,
+            action="point_rule.update",
+            obj=locked,
+            details={
+                "fields": changed,
+                "before": {name: before[name] for name in changed},
+            },
+        )
+    return locked

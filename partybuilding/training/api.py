@@ -7,17 +7,30 @@
   branch's, a member their own); `POST trainings/{id}/records/` {"members": [ids], "hours":
   null | "2.0", "completed_on": null | "2026-04-01"} records attendees — hours and day default
   to the course's; a member outside your scope is a 400 on `members`, as missing.
+- `PATCH trainings/{id}/` corrects a course (the Party office; fewer hours than a record counts
+  is a 400 on `hours`); `PATCH trainings/{id}/records/{record_id}/` {"hours", "completed_on"}
+  corrects one attendance record, `DELETE` takes it off (204).
+- `GET training-thresholds/`, `GET training-thresholds/{id}/`: the yearly hours per position
+  (everyone in the Party work); `PATCH training-thresholds/{id}/` {"yearly_hours": "40.0"} sets
+  one (the Party office).
 """
 
 import django_filters
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from partybuilding.organisations.models import PartyMember
 from partybuilding.training import selectors, writes
-from partybuilding.training.models import TrainingCourse, TrainingRecord
-from partybuilding.training.policy import access_training_records_add
+from partybuilding.training.models import TrainingCourse, TrainingRecord, TrainingThreshold
+from partybuilding.training.policy import (
+    access_training_course_change,
+    access_training_record_change,
+    access_training_records_add,
+    access_training_threshold_change,
+)
 from portal.api.fields import ScopedPrimaryKeyRelatedField
 from portal.api.viewsets import ScopedViewSetMixin
 from portal.ui import year_filter
@@ -44,6 +57,20 @@ class RecordSerializer(serializers.ModelSerializer):
         fields = ["id", "course", "member", "member_name", "org", "hours", "completed_on"]
 
 
+class RecordUpdateSerializer(serializers.Serializer):
+    hours = serializers.DecimalField(max_digits=5, decimal_places=1, required=False)
+    completed_on = serializers.DateField(required=False)
+
+
+class ThresholdSerializer(serializers.ModelSerializer):
+    position_label = serializers.CharField(source="get_position_display", read_only=True)
+
+    class Meta:
+        model = TrainingThreshold
+        fields = ["id", "position", "position_label", "yearly_hours"]
+        read_only_fields = ["id", "position"]
+
+
 class RecordsInputSerializer(serializers.Serializer):
     members = ScopedPrimaryKeyRelatedField(queryset=PartyMember.objects.all(), many=True)
     hours = serializers.DecimalField(
@@ -60,8 +87,15 @@ class CourseFilter(django_filters.FilterSet):
         fields = ["topic", "mode", "year"]
 
 
-class TrainingViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class TrainingViewSet(
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
     """Courses, and who attended them."""
+
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     queryset = TrainingCourse.objects.all()
     selector = staticmethod(selectors.course_list)
@@ -69,11 +103,55 @@ class TrainingViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
     filterset_class = CourseFilter
     search_fields = ["title", "provider"]
     ordering_fields = ["held_on"]
-    extra_action_perms = {"records": "view"}  # the write's gate decides who may add
+    # The writes' gates decide who may add or correct records.
+    extra_action_perms = {"records": "view", "record_detail": "view"}
 
     def perform_create(self, serializer):
         course = writes.training_course_create(actor=self.request.user, **serializer.validated_data)
         serializer.instance = self.get_queryset().get(pk=course.pk)
+
+    def update(self, request, *args, **kwargs):
+        # Refuse a reader before reading their input (403, not a 400 on the fields).
+        access_training_course_change(request.user, self.get_object())
+        return super().update(request, *args, **kwargs)
+
+    def perform_update(self, serializer):
+        course = writes.training_course_update(
+            actor=self.request.user, course=serializer.instance, **serializer.validated_data
+        )
+        serializer.instance = self.get_queryset().get(pk=course.pk)
+
+    @extend_schema(
+        methods=["PATCH"], operation_id="v1_trainings_record_update", request=RecordUpdateSerializer
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        operation_id="v1_trainings_record_remove",
+        request=None,
+        responses={204: None},
+    )
+    @action(
+        detail=True,
+        methods=["patch", "delete"],
+        url_path=r"records/(?P<record_pk>[0-9]+)",
+        serializer_class=RecordSerializer,
+    )
+    def record_detail(self, request, pk=None, record_pk=None):
+        """Correct one attendance record (PATCH) or take it off (DELETE)."""
+        course = self.get_object()
+        record = get_object_or_404(
+            selectors.course_records(actor=request.user, course=course), pk=record_pk
+        )
+        # Refuse a reader before reading their input (403, not a 400 on the fields).
+        access_training_record_change(request.user, record)
+        if request.method == "DELETE":
+            writes.training_record_remove(actor=request.user, record=record)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        data = RecordUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        writes.training_record_update(actor=request.user, record=record, **data.validated_data)
+        fresh = selectors.course_records(actor=request.user, course=course).get(pk=record.pk)
+        return Response(RecordSerializer(fresh).data)
 
     @action(detail=True, methods=["get", "post"], serializer_class=RecordSerializer)
     def records(self, request, pk=None):
@@ -100,5 +178,32 @@ class TrainingViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
         return Response(RecordSerializer(rows, many=True).data)
 
 
+class TrainingThresholdViewSet(
+    ScopedViewSetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """The yearly training hours each position must reach; the Party office sets them."""
+
+    queryset = TrainingThreshold.objects.all()
+    selector = staticmethod(selectors.threshold_list)
+    serializer_class = ThresholdSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def update(self, request, *args, **kwargs):
+        # Refuse a reader before reading their input (403, not a 400 on the hours).
+        access_training_threshold_change(request.user, self.get_object())
+        return super().update(request, *args, **kwargs)
+
+    def perform_update(self, serializer):
+        threshold = writes.training_threshold_set(
+            actor=self.request.user,
+            threshold=serializer.instance,
+            yearly_hours=serializer.validated_data.get(
+                "yearly_hours", serializer.instance.yearly_hours
+            ),
+        )
+        serializer.instance = self.get_queryset().get(pk=threshold.pk)
+
+
 def register(router) -> None:
     router.register("trainings", TrainingViewSet, basename="training")
+    router.register("training-thresholds", TrainingThresholdViewSet, basename="training-threshold")

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from partybuilding.organisations.models import PartyMember, PartyOrg
 from partybuilding.training import selectors
-from partybuilding.training.models import TrainingCourse, TrainingThreshold
+from partybuilding.training.models import TrainingCourse, TrainingRecord, TrainingThreshold
 from portal.ui import DateInput, ScopedFormMixin, StyledFormMixin
 
 
@@ -20,6 +20,33 @@ class CourseForm(StyledFormMixin, forms.ModelForm):
             "mode": forms.RadioSelect,
             "hours": forms.NumberInput(attrs={"step": "0.5", "min": "0.5", "inputmode": "decimal"}),
         }
+
+
+class CourseEditForm(CourseForm):
+    def _post_clean(self):
+        pass  # the write validates the course against its records
+
+
+class RecordForm(StyledFormMixin, forms.ModelForm):
+    """Correct one attendee's hours or the day they completed the course."""
+
+    class Meta:
+        model = TrainingRecord
+        fields = ["hours", "completed_on"]
+        widgets = {
+            "completed_on": DateInput(),
+            "hours": forms.NumberInput(attrs={"step": "0.5", "min": "0.1", "inputmode": "decimal"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hours"].required = True
+        self.fields["hours"].help_text = _("At most the course's %(hours)s hours.") % {
+            "hours": self.instance.course.hours
+        }
+
+    def _post_clean(self):
+        pass  # the write validates the record
 
 
 class AttendeesForm(ScopedFormMixin, forms.Form):

@@ -46,6 +46,29 @@ def access_training_records_add(actor, course) -> None:
     require_in_scope(actor, TrainingCourse.objects, course, "view")
 
 
+def access_training_course_change(actor, course) -> None:
+    """Correct a course (title, topic, hours, mode, day, provider): as for recording one."""
+    if actor is None:
+        return  # the demo loader
+    from partybuilding.training.models import TrainingCourse
+
+    require_active(actor)
+    deny_unless(actor.has_perm("partybuilding.change_trainingcourse"), MAY_NOT_RUN)
+    require_in_scope(actor, TrainingCourse.objects, course, "change")
+
+
+def access_training_record_change(actor, record) -> None:
+    """Correct one attendance record (hours, day) or take it off: whoever may record attendees,
+    the record in their change scope."""
+    if actor is None:
+        return  # the demo loader
+    from partybuilding.training.models import TrainingRecord
+
+    require_active(actor)
+    deny_unless(actor.has_perm("partybuilding.change_trainingrecord"), MAY_NOT_RUN)
+    require_in_scope(actor, TrainingRecord.objects, record, "change")
+
+
 def access_training_threshold_change(actor, threshold=None) -> None:
     if actor is None:
         return  # a data migration or the demo loader

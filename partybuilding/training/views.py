@@ -14,13 +14,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from partybuilding.training import selectors, writes
 from partybuilding.training.filters import CourseFilter
-from partybuilding.training.forms import AttendeesForm, CourseForm, PeriodForm, ThresholdForm
+from partybuilding.training.forms import (
+    AttendeesForm,
+    CourseEditForm,
+    CourseForm,
+    PeriodForm,
+    RecordForm,
+    ThresholdForm,
+)
 from partybuilding.training.policy import (
+    access_training_course_change,
     access_training_course_create,
     access_training_list,
+    access_training_record_change,
     access_training_records_add,
     access_training_report_view,
     access_training_threshold_change,
@@ -67,8 +77,72 @@ def course_detail(request, pk):
         "course": course,
         "records": selectors.course_records(actor=request.user, course=course),
         "can_add": allowed(access_training_records_add, request.user, course),
+        "can_change": allowed(access_training_course_change, request.user, course),
     }
     return render(request, "partybuilding/training/detail.html", context)
+
+
+@login_required
+def course_edit(request, pk):
+    course = get_object_or_404(selectors.course_list(actor=request.user), pk=pk)
+    access_training_course_change(request.user, course)
+    form = CourseEditForm(request.POST or None, instance=course)
+    if request.method == "POST" and form.is_valid():
+        try:
+            writes.training_course_update(actor=request.user, course=course, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("Course saved."))
+            return redirect("partybuilding:training-detail", course.pk)
+    return form_page(
+        request,
+        form,
+        title=_("Edit %(title)s") % {"title": course.title},
+        cancel_url=reverse("partybuilding:training-detail", args=[course.pk]),
+    )
+
+
+def _record(request, pk, record_pk):
+    course = get_object_or_404(selectors.course_list(actor=request.user), pk=pk)
+    record = get_object_or_404(
+        selectors.course_records(actor=request.user, course=course), pk=record_pk
+    )
+    return course, record
+
+
+@login_required
+def record_edit(request, pk, record_pk):
+    """Correct one attendee's hours or day (or take them off the list)."""
+    course, record = _record(request, pk, record_pk)
+    access_training_record_change(request.user, record)
+    form = RecordForm(request.POST or None, instance=record)
+    if request.method == "POST" and form.is_valid():
+        try:
+            writes.training_record_update(actor=request.user, record=record, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            messages.success(request, _("Record saved."))
+            return redirect("partybuilding:training-detail", course.pk)
+    return form_page(
+        request,
+        form,
+        title=_("%(member)s · %(title)s") % {"member": record.member.name, "title": course.title},
+        cancel_url=reverse("partybuilding:training-detail", args=[course.pk]),
+        template="partybuilding/training/record_form.html",
+        course=course,
+        record=record,
+    )
+
+
+@login_required
+@require_POST
+def record_remove(request, pk, record_pk):
+    course, record = _record(request, pk, record_pk)
+    writes.training_record_remove(actor=request.user, record=record)
+    messages.success(request, _("%(member)s taken off the attendees.") % {"member": record.member})
+    return redirect("partybuilding:training-detail", course.pk)
 
 
 @login_required
@@ -198,4 +272,15 @@ urlpatterns = [
     path("training/thresholds/<int:pk>/", threshold_edit, name="training-threshold-edit"),
     path("training/<int:pk>/", course_detail, name="training-detail"),
     path("training/<int:pk>/attendees/", course_attendees, name="training-attendees"),
+    path("training/<int:pk>/edit/", course_edit, name="training-edit"),
+    path(
+        "training/<int:pk>/records/<int:record_pk>/edit/",
+        record_edit,
+        name="training-record-edit",
+    ),
+    path(
+        "training/<int:pk>/records/<int:record_pk>/remove/",
+        record_remove,
+        name="training-record-remove",
+    ),
 ]

@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from partybuilding.training import selectors
 from partybuilding.training.models import TrainingCourse, TrainingRecord, TrainingThreshold
 from partybuilding.training.policy import (
+    access_training_course_change,
     access_training_course_create,
+    access_training_record_change,
     access_training_records_add,
     access_training_report_export,
     access_training_shortfalls_notify,
@@ -57,6 +59,88 @@ def training_course_create(
             actor=actor, action="training.course_create", obj=course, details={"hours": str(hours)}
         )
     return course
+
+
+COURSE_EDITABLE = frozenset({"title", "topic", "hours", "mode", "held_on", "provider"})
+RECORD_EDITABLE = frozenset({"hours", "completed_on"})
+
+
+def _changed(obj, fields: dict, editable: frozenset, what: str) -> list[str]:
+    unknown = set(fields) - editable
+    if unknown:
+        raise TypeError(f"not editable on {what}: {', '.join(sorted(unknown))}")
+    changed = []
+    for name, value in fields.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed.append(name)
+    return changed
+
+
+def training_course_update(*, actor, course: TrainingCourse, **fields) -> TrainingCourse:
+    """Correct a course. Its records stay valid: fewer hours than a record counts, or a day
+    after a record's completion, are refused (a field error) — correct the records first."""
+    access_training_course_change(actor, course)
+    with transaction.atomic():
+        locked = TrainingCourse.objects.select_for_update().get(pk=course.pk)
+        changed = _changed(locked, fields, COURSE_EDITABLE, "a course")
+        if not changed:
+            return locked
+        locked.full_clean()
+        errors = {}
+        records = TrainingRecord.objects.filter(course=locked)
+        if "hours" in changed and records.filter(hours__gt=locked.hours).exists():
+            errors["hours"] = [_("Some attendees are recorded with more hours than that.")]
+        if "held_on" in changed and records.filter(completed_on__lt=locked.held_on).exists():
+            errors["held_on"] = [_("Some attendees completed the course before that day.")]
+        if errors:
+            raise ValidationError(errors)
+        locked.save(update_fields=changed)
+        audit_record(
+            actor=actor,
+            action="training.course_update",
+            obj=locked,
+            details={"fields": changed, "hours": str(locked.hours)},
+        )
+    return locked
+
+
+def training_record_update(*, actor, record: TrainingRecord, **fields) -> TrainingRecord:
+    """Correct one attendance record: its hours (at most the course's) or the day completed."""
+    access_training_record_change(actor, record)
+    with transaction.atomic():
+        locked = (
+            TrainingRecord.objects.select_for_update().select_related("course").get(pk=record.pk)
+        )
+        before = {"hours": str(locked.hours), "completed_on": str(locked.completed_on)}
+        changed = _changed(locked, fields, RECORD_EDITABLE, "a training record")
+        if not changed:
+            return locked
+        locked.full_clean(exclude=["course", "member"], validate_unique=False)
+        locked.save(update_fields=changed)
+        audit_record(
+            actor=actor,
+            action="training.record_update",
+            obj=locked,
+            details={"fields": changed, "before": before},
+        )
+    return locked
+
+
+def training_record_remove(*, actor, record: TrainingRecord) -> None:
+    """Take a member ticked by mistake off a course's attendees."""
+    access_training_record_change(actor, record)
+    with transaction.atomic():
+        locked = TrainingRecord.objects.select_for_update().get(pk=record.pk)
+        audit_record(
+            actor=actor,
+            action="training.record_remove",
+            obj=locked.course,
+            details={"member": locked.member_id, "hours": str(locked.hours)},
+        )
+        locked.delete()
 
 
 def training_records_add(
