@@ -11,12 +11,14 @@ from grids import api as grids_api
 from partybuilding import api as partybuilding_api
 from portal import two_factor, views
 from portal.forms import LoginForm
+from reporting import api as reporting_api
 from services import api as services_api
 
 api_router = DefaultRouter()
 grids_api.register(api_router)
 services_api.register(api_router)
 partybuilding_api.register(api_router)
+reporting_api.register(api_router)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -38,6 +40,7 @@ urlpatterns = [
     path("grids/", include("grids.urls")),
     path("services/", include("services.urls")),
     path("party/", include("partybuilding.urls")),
+    path("reporting/", include("reporting.urls")),
     path("api/v1/", include(api_router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
