@@ -44,8 +44,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from grids.cadence import residents_overdue
-from grids.models import GridAssignment, Region, RegionUserObjectPermission, Resident
-from portal.models import Notification, User
+from grids.models import GridAssignment, Resident
+from grids.selectors import community_cadres
+from portal.models import Notification
 from portal.notifications import notifications_send_many
 
 WORKER = "worker"
@@ -187,24 +188,6 @@ def _grid_staff(today) -> tuple[dict[int, set], dict[int, set]]:
     for grid_id, person_id, post in staff:
         (leaders if post == GridAssignment.Post.LEADER else workers)[grid_id].add(person_id)
     return workers, leaders
-
-
-def community_cadres() -> tuple[dict[int, list], dict[int, str]]:
-    """Community cadres per community (their `grids.work_in_region` grants), from one query.
-
-    Only people in the community-cadre role: integrations hold the same grant and get no mail.
-    """
-    cadres: dict[int, list] = defaultdict(list)
-    names: dict[int, str] = {}
-    grants = RegionUserObjectPermission.objects.filter(
-        permission__codename="work_in_region",
-        content_object__level=Region.Level.COMMUNITY,
-        user__in=User.objects.community_cadres(),
-    ).values_list("content_object_id", "content_object__name", "user_id")
-    for community_id, community_name, user_id in grants:
-        cadres[community_id].append(user_id)
-        names[community_id] = community_name
-    return cadres, names
 
 
 def _write(pending: list[tuple[str, Notification]]) -> dict[str, int]:

@@ -5,6 +5,8 @@ so a list of 20 rows costs the same queries as a list of 1. A count shown beside
 only what the reader may see.
 """
 
+from collections import defaultdict
+
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -17,11 +19,13 @@ from grids.models import (
     Household,
     MicroGrid,
     Region,
+    RegionUserObjectPermission,
     Resident,
     ResidentTag,
     TagDef,
     Visit,
 )
+from portal.models import User
 from portal.validators import citizen_id_normalize, mobile_normalize
 
 
@@ -358,3 +362,21 @@ def handover_candidates(*, grid: Grid) -> tuple[QuerySet, QuerySet]:
     ).distinct()
     takers = User.objects.grid_staff()
     return holders.order_by("full_name", "username"), takers.order_by("full_name", "username")
+
+
+def community_cadres() -> tuple[dict[int, list], dict[int, str]]:
+    """Community cadres per community (their `grids.work_in_region` grants), from one query.
+
+    Only people in the community-cadre role: integrations hold the same grant and get no mail.
+    """
+    cadres: dict[int, list] = defaultdict(list)
+    names: dict[int, str] = {}
+    grants = RegionUserObjectPermission.objects.filter(
+        permission__codename="work_in_region",
+        content_object__level=Region.Level.COMMUNITY,
+        user__in=User.objects.community_cadres(),
+    ).values_list("content_object_id", "content_object__name", "user_id")
+    for community_id, community_name, user_id in grants:
+        cadres[community_id].append(user_id)
+        names[community_id] = community_name
+    return cadres, names

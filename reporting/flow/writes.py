@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.selectors import community_list
+from grids.selectors import community_cadres, community_list
 from portal.audit import audit_record
 from portal.figures import Span
 from portal.models import Notification, User
@@ -286,8 +286,6 @@ def _notify_communities(task: ReportTask, communities) -> None:
 
 
 def _community_cadres() -> dict[int, list[int]]:
-    from grids.reminders import community_cadres
-
     cadres, _names = community_cadres()
     return cadres
 
