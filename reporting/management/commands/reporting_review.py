@@ -34,7 +34,8 @@ class Command(BaseCommand):
             raise CommandError("the catalogue is empty: run `manage.py migrate` first")
         answer = review_forms(batch, catalogue).to_answer()
         Path(out).write_text(json.dumps(answer, ensure_ascii=False, indent=1), encoding="utf-8")
-        self.stdout.write(
+        # the summary goes to stderr: the answer file is the command's only output
+        self.stderr.write(
             f"{len(batch)} forms, {len(answer.get('fields', {}))} fields reviewed → {out}"
         )
 
