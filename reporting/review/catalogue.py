@@ -63,6 +63,7 @@ class AliasSpec:
 
 # The words a homophone typo is most often made in (独局 → 独居, 底边 → 低边, 志原 → 志愿).
 DOMAIN_WORDS = (
+    "家庭",
     "独居",
     "空巢",
     "留守",

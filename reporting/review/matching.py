@@ -145,6 +145,13 @@ def canonical_concepts(reading: Reading) -> frozenset[str]:
         concepts -= {"grid_worker", "grid"}  # grid workers file the visits
     if "dispute" in concepts:
         concepts.discard("visit")  # disputes are flagged on visits
+        if "resolved" in concepts:
+            concepts.discard("closed")  # 化解办结: resolved is the closing of a dispute
+    if "severe_care_subsidy" in concepts:
+        concepts -= {"disabled", "severe"}  # the subsidy is for the severely disabled
+    if {"committee", "general_branch", "branch"} <= concepts and reading.joined:
+        concepts -= {"committee", "general_branch", "branch"}  # the kinds that make up 党组织
+        concepts.add("party_org")
     if concepts == {"resolved"}:
         concepts.add("dispute")  # 化解 / 调解成功: the catalogue resolves only disputes
     if concepts & ELDERLY_TAGS:
@@ -331,7 +338,8 @@ class Matcher:
         and takes from the parent only what it does not say (age, basis, unit, time).
         """
         own = canonical_concepts(child)
-        if child.concepts and own in self.catalogue.by_concepts:
+        parent_own = canonical_concepts(parent)
+        if child.concepts and own in self.catalogue.by_concepts and own & parent_own:
             concepts = set(child.concepts)
         else:
             concepts = set(parent.concepts) | set(child.concepts)
@@ -415,8 +423,31 @@ class Matcher:
             verdict.reason = f"可能是 {names}，口径未说明，请人工确认"
             verdict.confidence = 0.4
             return verdict
+        band = self._age_band(verdict, reading, candidates, scored)
+        if band is not None:
+            return band
         element, differs = min(scored, key=lambda pair: len(pair[1]))
         return self._trap(verdict, element, differs)
+
+    def _age_band(self, verdict, reading, candidates, scored):
+        """60至79周岁 = the 60+ element − the 80+ element, when both are in the catalogue."""
+        age = reading.age
+        if not age or age[0] is None or age[1] is None or reading.residue:
+            return None
+        if any(set(differs) - {"age"} for _e, differs in scored):
+            return None
+        lower = [e for e in candidates if e.age == (age[0], None)]
+        upper = [e for e in candidates if e.age == (age[1] + 1, None)]
+        if len(lower) != 1 or len(upper) != 1:
+            return None
+        base, removed = lower[0], upper[0]
+        verdict.element = base.id
+        verdict.relation = RELATION_DERIVABLE
+        verdict.derivation = Derivation("difference", [base.id, removed.id])
+        verdict.reason = f"由“{base.name}”减“{removed.name}”"
+        verdict.agrees = ["population", "basis", "unit"]
+        verdict.confidence = 0.85
+        return self._answerable(verdict)
 
     def _found(self, verdict, reading, element) -> FieldVerdict:
         verdict.element = element.id
@@ -599,6 +630,7 @@ class Matcher:
         return None
 
     def _plain(self, text: str) -> ElementSpec | None:
+        text = re.sub(r"\([^)]*\)$", "", text)
         reading = read_label(re.sub(r"(?:的)?(?:比例|比重|占比|百分比|率)$", "", text))
         if reading.residue or reading.narrative:
             return None

@@ -51,6 +51,7 @@ def normalise(label: str, vocabulary: tuple[str, ...] = ()) -> str:
     text = re.sub(r"^\s*[①-⑳]", "", label or "")  # NFKC would turn ① into a bare 1
     text = unicodedata.normalize("NFKC", text)
     text = _SPACES.sub("", text)
+    text = re.sub(r"_{2,}|＿{2,}", "", text)  # the blank to write on: 报送日期：____
     text = _DASHES.sub("-", text)
     text = _NUMBERING.sub("", text)
     text = text.replace("【", "(").replace("】", ")").replace("[", "(").replace("]", ")")

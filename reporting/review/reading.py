@@ -44,12 +44,13 @@ class Reading:
 
 
 _BRACKET_UNIT = re.compile(
-    r"\((人|户|次|人次|场|场次|个|件|元|万元|小时|学时|课时|%|名|家|项|天|条|处|所|支|座)\)$"
+    r"\((人|户|次|人次|户次|场|场次|个|件|起|单|元|万元|小时|学时|课时|h|%|‰|名|家|项|天|条|处|所|支|座)\)$"
 )
 _UNIT_OF_BRACKET = {
     "人": "人", "名": "人", "户": "户", "家": "户", "次": "次", "人次": "人次", "场": "场",
     "场次": "场", "个": "个", "件": "个", "元": "元", "万元": "元", "小时": "小时",
-    "学时": "小时", "课时": "小时", "%": "%",
+    "学时": "小时", "课时": "小时", "%": "%", "‰": "%", "h": "小时", "起": "个", "单": "个",
+    "条": "次",
 }  # fmt: skip
 
 _AGE_PATTERNS: list[tuple[re.Pattern, str]] = [
@@ -58,6 +59,7 @@ _AGE_PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(\d+)(?:周岁|岁)以上\(不含(?:\d+(?:周岁|岁))?\)"), "gt"),
     (re.compile(r"(?:年满|已满|满)?(\d+)(?:周岁|岁)(?:\(含\)|\(含\d+(?:周岁|岁)\))?(?:及|或|和)?以上(?:\(含(?:\d+(?:周岁|岁))?\))?"), "ge"),
     (re.compile(r"(?:年满|已满)(\d+)(?:周岁|岁)"), "ge"),
+    (re.compile(r"(\d+)(?:周岁|岁)\+"), "ge"),
     (re.compile(r"(\d+)(?:周岁|岁)以下\(不含(?:\d+(?:周岁|岁))?\)"), "lt"),
     (re.compile(r"(?:未满|不满|不足|小于|低于|未达)(\d+)(?:周岁|岁)"), "lt"),
     (re.compile(r"(\d+)(?:周岁|岁)(?:\(含\))?(?:及|或|和)?以下"), "le"),
@@ -72,7 +74,12 @@ _BASIS_PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"城市|城镇|非农户籍"), "城市"),
     (re.compile(r"户籍(?:在本街道|在本地|在本辖区)?|本地户籍|户口在本地|户籍地"), "户籍"),
     (re.compile(r"常住|居住半年以上|半年以上"), "常住"),
-    (re.compile(r"实有|实际居住|现居住|现居|居住在本?(?:辖区|街道|社区)"), "实有"),
+    (
+        re.compile(
+            r"实有|实际居住|现居住|现居|居住在本?(?:辖区|街道|社区)|在本?(?:辖区|街道|社区)内?居住"
+        ),
+        "实有",
+    ),
 ]
 
 
@@ -170,12 +177,13 @@ def read_label(text: str, *, form_period: str = "") -> Reading:
         rest = _consume(rest, exclusion)
 
     # inclusions: (含独居) restate a definition; they narrow nothing
-    rest = re.sub(r"\((?:含|包括|包含)[^)]*\)", "□", rest)
+    rest = re.sub(r"\((?:含|包括|包含)[^)]*\)", "", rest)
+    # a bracket restating the element's formula: (签约人数÷常住人口)
+    rest = re.sub(r"\([^)]*[÷/×][^)]*\)", "", rest)
 
     basis = None
     for pattern, name in _BASIS_PATTERNS:
-        match = pattern.search(rest)
-        if match:
+        while match := pattern.search(rest):
             basis = basis or name
             rest = _consume(rest, match)
 
@@ -269,6 +277,8 @@ def _date_is_own_end(said: str, form_period: str) -> bool:
     """本月末, 期末... are the period's own end; 年末 is, on an annual form (or one of unknown period)."""
     if said.startswith("本") or said == "期末":
         return True
+    if said == "12月31日":
+        return form_period in ("annual", "")
     own = {"年末": "annual", "年底": "annual", "月末": "monthly", "月底": "monthly",
            "季末": "quarterly", "季度末": "quarterly"}  # fmt: skip
     return said in own and (own[said] == form_period or not form_period)
