@@ -1,4 +1,4 @@
-"""Regenerate the labelled sets: python tests/reporting/devset/build_sets.py [dev|holdout|all]."""
+"""Regenerate the labelled sets: python tests/reporting/devset/build_sets.py [dev|holdout|extra|all]."""
 
 import json
 import sys
@@ -10,6 +10,12 @@ HERE = Path(__file__).resolve().parent
 
 
 def main(which: str = "all") -> None:
+    if which in ("extra", "all"):
+        from extra_forms import FORMS as EXTRA
+
+        forms, gold = build(EXTRA)
+        write(forms, gold, HERE / "forms_extra.json", HERE / "labels_extra.json")
+        print("extra", json.dumps(summary(forms, gold), ensure_ascii=False))
     if which in ("dev", "all"):
         from dev_forms import FORMS
 
