@@ -55,3 +55,7 @@ class ReportingConfig(AppConfig):
                 "days before its deadline and on the day; once per task, holder and deadline.",
             )
         )
+
+        from reporting.dashboards.home import register as dashboards_register
+
+        dashboards_register()

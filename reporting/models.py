@@ -3,6 +3,7 @@
 - catalogue: Department, DutyItem (职责清单), DataElement (数据元), IndicatorAlias
 - intake: ReportTemplate (a department's form), TemplateField, FieldReview (the review of each
   field: the engine's proposal and the cadre's decision), TemplateDuplicate
+- dashboards: BurdenRule (the configurable rule of hours saved)
 - flow: ReportTask (one period, the state machine), TaskEvent, ReportAssignment (a community's
   share), AssignmentValue, FieldDelegation (a field handed to a grid worker)
 
@@ -10,6 +11,7 @@ Who sees which rows is each room's `querysets.py`.
 """
 
 from reporting.catalogue.models import DataElement, Department, DutyItem, IndicatorAlias, Relation
+from reporting.dashboards.models import BurdenRule
 from reporting.flow.models import (
     AssignmentValue,
     FieldDelegation,
@@ -21,6 +23,7 @@ from reporting.intake.models import FieldReview, ReportTemplate, TemplateDuplica
 
 __all__ = [
     "AssignmentValue",
+    "BurdenRule",
     "DataElement",
     "Department",
     "DutyItem",

@@ -10,6 +10,7 @@ accounts with a published password have no place in a real registry.
                   staff and visits (names.py: the name tables its people are drawn from)
     party.py      Party building: organisations, members, 双报到, alliances, meetings, training,
                   a closed contest; the `secretary` and `member` logins
+    reporting.py  burden reduction: department forms through the real intake, in every state
     services.py   partners, the catalogue, referrals in every stage, deliveries, a canteen's
                   meal import, family-doctor contracts, bundled aid, activities
     district.py   `generate_district`: a county-level city at district scale, in bulk
@@ -22,13 +23,14 @@ duplicates nothing.
 import time
 from collections.abc import Callable
 
-from portal.demo import accounts, party, registry, services
+from portal.demo import accounts, party, registry, reporting, services
 
 STEPS: list[tuple[str, Callable[[dict], None]]] = [
     ("accounts", accounts.load),
     ("registry", registry.load),
     ("services", services.load),
     ("party", party.load),
+    ("reporting", reporting.load),
 ]
 
 
