@@ -38,6 +38,8 @@ LOOK_ALIKES = {
     "grid_leader": "DE008",
     "part_time": "DE008",
     "micro_grid": "DE006",
+    "grid_base": "DE006",
+    "grid_dedicated": "DE006",
     "bereaved": "DE018",
     "two_subsidies": "DE070",
     "disabled_living_subsidy": "DE070",
@@ -147,6 +149,11 @@ def canonical_concepts(reading: Reading) -> frozenset[str]:
         concepts.discard("visit")  # disputes are flagged on visits
         if "resolved" in concepts:
             concepts.discard("closed")  # 化解办结: resolved is the closing of a dispute
+    if {"grid_base", "grid_dedicated"} <= concepts and reading.joined:
+        concepts -= {"grid_base", "grid_dedicated"}  # base and dedicated grids make up 网格数
+        concepts.add("grid")
+    if concepts & {"grid_base", "grid_dedicated"}:
+        concepts.discard("grid")
     if "severe_care_subsidy" in concepts:
         concepts -= {"disabled", "severe"}  # the subsidy is for the severely disabled
     if {"committee", "general_branch", "branch"} <= concepts and reading.joined:
@@ -219,7 +226,7 @@ UNSAID = ("unsaid",)  # the label says no age and names no population that carri
 
 def _unit_agrees(element: ElementSpec, unit: str | None) -> bool:
     if unit is None:
-        return element.unit != "名单"
+        return element.unit not in ("名单", "%")
     accepts = UNIT_ACCEPTS_BY_ELEMENT.get(element.id) or UNIT_ACCEPTS.get(
         element.unit, {element.unit}
     )
