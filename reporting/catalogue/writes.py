@@ -48,6 +48,19 @@ def _changes(obj, fields, values: dict) -> dict:
     return changes
 
 
+def _update_with_history(obj, fields, values: dict, action: str, actor):
+    """Lock, change, validate, save; the fields that changed go to the audit trail (history)."""
+    with transaction.atomic():
+        locked = type(obj).objects.select_for_update().get(pk=obj.pk)
+        changes = _changes(locked, fields, values)
+        if not changes:
+            return locked
+        locked.full_clean()
+        locked.save(update_fields=list(changes))
+        audit_record(actor=actor, action=action, obj=locked, details={"changes": changes})
+    return locked
+
+
 def element_create(*, actor, code: str, **values) -> DataElement:
     """Add a data element (a figure the street now holds)."""
     access_element_create(actor)
@@ -67,20 +80,7 @@ def element_create(*, actor, code: str, **values) -> DataElement:
 def element_update(*, actor, element: DataElement, **values) -> DataElement:
     """Change an element's description; what changed goes to the audit trail (its history)."""
     access_element_change(actor, element)
-    with transaction.atomic():
-        locked = DataElement.objects.select_for_update().get(pk=element.pk)
-        changes = _changes(locked, ELEMENT_FIELDS, values)
-        if not changes:
-            return locked
-        locked.full_clean()
-        locked.save(update_fields=list(changes))
-        audit_record(
-            actor=actor,
-            action="reporting.element_update",
-            obj=locked,
-            details={"changes": changes},
-        )
-    return locked
+    return _update_with_history(element, ELEMENT_FIELDS, values, "reporting.element_update", actor)
 
 
 def duty_create(*, actor, code: str, name: str, type: str, basis: str) -> DutyItem:
@@ -102,17 +102,7 @@ def duty_create(*, actor, code: str, name: str, type: str, basis: str) -> DutyIt
 def duty_update(*, actor, duty: DutyItem, **values) -> DutyItem:
     """Change a duty item (say, a duty withdrawn by the city, with its new basis)."""
     access_duty_change(actor, duty)
-    with transaction.atomic():
-        locked = DutyItem.objects.select_for_update().get(pk=duty.pk)
-        changes = _changes(locked, DUTY_FIELDS, values)
-        if not changes:
-            return locked
-        locked.full_clean()
-        locked.save(update_fields=list(changes))
-        audit_record(
-            actor=actor, action="reporting.duty_update", obj=locked, details={"changes": changes}
-        )
-    return locked
+    return _update_with_history(duty, DUTY_FIELDS, values, "reporting.duty_update", actor)
 
 
 def department_get_or_create(*, actor, name: str) -> Department:

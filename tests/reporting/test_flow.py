@@ -5,7 +5,7 @@ a grid worker, who sees nothing else; reminders once however often beat fires.""
 from datetime import date, timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal.models import Notification
 from reporting.flow import selectors, writes
@@ -97,7 +97,7 @@ def test_end_to_end_fill_submit_accept(
 def test_a_prefilled_figure_cannot_be_typed_over(issued, community_a, community_cadre):
     assignment = _mine(issued, community_a)
     prefilled = assignment.values.get(field__label="户籍人口数")
-    with pytest.raises(Exception, match="correct the record"):
+    with translation.override("en"), pytest.raises(Exception, match="correct the record"):
         writes.assignment_fill(
             actor=community_cadre, assignment=assignment, values={prefilled.field_id: "61"}
         )
