@@ -291,6 +291,9 @@ SPECTACULAR_SETTINGS = {
         "PartnerKindEnum": "services.models.Partner.Kind",
         "FunderKindEnum": "services.models.Funder.Kind",
         "ServiceGroupEnum": "services.models.ServiceItem.Group",
+        "AllianceMemberKindEnum": "partybuilding.alliances.models.AllianceMember.Kind",
+        "TemplatePeriodEnum": "reporting.intake.models.ReportTemplate.Period",
+        "TemplateSourceEnum": "reporting.intake.models.ReportTemplate.Source",
     },
 }
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 365, minimum=1)

@@ -234,10 +234,11 @@ def people(
 
 @pytest.fixture(autouse=True)
 def _configurable_defaults(request):
-    """The rows migration 0002 installs (meeting frequencies, training thresholds, the point
-    rule). A transactional test (a real Celery worker, the browser) flushes every table when
-    it ends, so the tests after it would meet an empty configuration: put the defaults back,
-    as the migration would, for every test that uses the database."""
+    """The rows the data migrations install (Party building's meeting frequencies, training
+    thresholds and point rule; reporting's data elements and duty list). A transactional test
+    (a real Celery worker, the browser) flushes every table when it ends, so the tests after it
+    would meet an empty configuration: put the defaults back, as the migrations would, for
+    every test that uses the database."""
     uses_db = request.node.get_closest_marker("django_db") or {
         "db",
         "transactional_db",
@@ -248,3 +249,5 @@ def _configurable_defaults(request):
         )
         defaults = importlib.import_module("partybuilding.migrations.0002_defaults")
         defaults.defaults_install(apps, None)
+        catalogue = importlib.import_module("reporting.migrations.0002_catalogue")
+        catalogue.catalogue_install(apps, None)

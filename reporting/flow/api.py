@@ -63,7 +63,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "state", "answer", "created_at", "updated_at",
         ]  # fmt: skip
 
-    def get_answer(self, obj):
+    def get_answer(self, obj) -> dict:
         return selectors.task_answer(obj)
 
 

@@ -10,6 +10,7 @@
   integration: the ones it sent; street staff: all).
 """
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -64,6 +65,16 @@ def field_review_data(field) -> dict:
     return data
 
 
+class DuplicateSerializer(serializers.Serializer):
+    """The shape of one duplicate in a form's detail (documentation of get_duplicates)."""
+
+    form = serializers.CharField()
+    title = serializers.CharField()
+    department = serializers.CharField()
+    kind = serializers.CharField()
+    shared = serializers.ListField(child=serializers.CharField())
+
+
 class TemplateSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="external_id")
     department = serializers.CharField(source="department.name")
@@ -81,10 +92,11 @@ class TemplateSerializer(serializers.ModelSerializer):
             "pending_count", "duplicate_count", "created_at",
         ]  # fmt: skip
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_duty_item(self, obj):
         return obj.duty_item.code if obj.duty_item_id else None
 
-    def get_rejection_basis(self, obj):
+    def get_rejection_basis(self, obj) -> str:
         return obj.duty_item.basis if obj.rejected and obj.duty_item_id else ""
 
 
@@ -100,9 +112,11 @@ class TemplateDetailSerializer(TemplateSerializer):
         data["fields"] = data.pop("fields_")
         return data
 
+    @extend_schema_field({"type": "array", "items": {"type": "object"}})
     def get_fields_(self, obj):
         return [field_review_data(f) for f in obj.fields.all()]
 
+    @extend_schema_field(DuplicateSerializer(many=True))
     def get_duplicates(self, obj):
         return [
             {
