@@ -133,12 +133,15 @@ def import_progress(request, pk: int):
 @require_POST
 def import_commit(request, pk: int):
     job = _job(request, pk, "change")
+    # A second click (or a resubmitted form) finds the job already imported: it changes
+    # nothing, so it says nothing — the page already shows the job's state.
+    already_imported = job.status == ImportJob.Status.COMMITTED
     try:
         job = import_job_commit_start(actor=request.user, job=job)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        if job.status == ImportJob.Status.COMMITTED:
+        if job.status == ImportJob.Status.COMMITTED and not already_imported:
             messages.success(request, _("Imported."))
     return redirect("grids:import-detail", pk=job.pk)
 

@@ -195,12 +195,16 @@ def meal_import_detail(request, pk: int):
 @require_POST
 def meal_import_commit_view(request, pk: int):
     job = get_object_or_404(MealImport.objects.visible_to(request.user), pk=pk)
+    # A second click finds the file already imported: nothing changes, nothing is said.
+    already_imported = job.status == MealImport.Status.COMMITTED
     try:
         job = meal_import.meal_import_commit(actor=request.user, meal_import=job)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        if job.status == MealImport.Status.COMMITTED:
+        if already_imported:
+            pass
+        elif job.status == MealImport.Status.COMMITTED:
             count = job.report.get("counts", {}).get("meals", 0)
             messages.success(request, _("Imported %(n)d meals.") % {"n": count})
         elif job.report.get("already_imported"):

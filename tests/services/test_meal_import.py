@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -498,3 +499,20 @@ def test_pages_matrix(
         perform=page_call,
     )
     assert not Delivery.objects.filter(meal_import=theirs).exists()
+
+
+def test_a_second_click_on_import_writes_nothing_and_says_nothing(
+    client, partner_staff, partner_p, meal_item, diners
+):
+    login(client, partner_staff)
+    job = upload(partner_staff, partner_p, meal_item, [row(diners[0])])
+    commit = reverse("services:meal-import-commit", args=[job.pk])
+
+    first = client.post(commit, follow=True)  # the page after the redirect shows the message
+    said_first = [str(m) for m in messages.get_messages(first.wsgi_request)]
+    second = client.post(commit, follow=True)
+    said_second = [str(m) for m in messages.get_messages(second.wsgi_request)]
+
+    assert Delivery.objects.count() == 1
+    assert len(said_first) == 1
+    assert said_second == []
