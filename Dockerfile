@@ -34,10 +34,11 @@ COPY . /app
 # The secret is a throwaway that exists only for this step; it is not kept in the image's
 # environment, and the running containers get the real one from docker compose.
 RUN SECRET_KEY=collectstatic-build-only DEBUG=0 python manage.py collectstatic --noinput \
- && mkdir -p /app/var/media \
- && chown -R portal:portal /app/var/media
+ && mkdir -p /app/var/media /app/var/audit-archive \
+ && chown -R portal:portal /app/var/media /app/var/audit-archive
 
-# The code stays owned by root (read-only for the app); only var/media is writable.
+# The code stays owned by root (read-only for the app); only var/media and var/audit-archive
+# are writable.
 USER portal
 
 EXPOSE 8000

@@ -28,6 +28,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from grids.models import Resident, ResidentTag, TagDef
 from portal.audit import audit_record
@@ -103,7 +104,7 @@ def _refresh(*, today: date, batch_size: int) -> dict:
                 tag=tag,
             )
             .exclude(in_age_range(today=today, minimum=minimum, end=end, prefix="resident__"))
-            .update(valid_to=yesterday)
+            .update(valid_to=yesterday, updated_at=timezone.now())
         )
     return {
         "added": added,

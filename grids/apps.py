@@ -57,11 +57,29 @@ class GridsConfig(AppConfig):
         )
         periodic_schedule_register(
             PeriodicSchedule(
+                name="grids: interrupted imports",
+                task="grids.import_jobs_sweep",
+                crontab={"minute": "*", "hour": "*"},
+                description="Marks failed the import jobs whose worker stopped mid-way (nothing "
+                "was written) and queues again those whose step never started.",
+            )
+        )
+        periodic_schedule_register(
+            PeriodicSchedule(
                 name="grids: age-derived tags",
                 task="grids.age_tags_refresh",
                 crontab={"minute": "20", "hour": "0"},
                 description="Adds and ends the 60+, 80+ and minor tags as residents age; "
                 "once a day.",
+            )
+        )
+        periodic_schedule_register(
+            PeriodicSchedule(
+                name="grids: ended assignments",
+                task="grids.grid_assignments_expire",
+                crontab={"minute": "5", "hour": "0"},
+                description="Takes back the grid access of assignments whose last day has "
+                "passed (an end entered ahead of time keeps access until then).",
             )
         )
 

@@ -151,7 +151,8 @@ def access_resident_create(actor, resident: Resident | None = None) -> None:
 
 
 def access_resident_change(actor, resident: Resident) -> None:
-    """Correct a resident: in the actor's jurisdiction, or a case shared with them."""
+    """Correct a resident: in the actor's jurisdiction, or a case shared with them for change
+    (a plain share is for viewing only: ResidentQuerySet.visible_to)."""
     if actor is None:
         return  # the system
     require_in_scope(actor, Resident.objects, resident, "change")
@@ -189,6 +190,8 @@ def access_resident_tag_remove(actor, resident_tag: ResidentTag | None = None) -
     require_perm(actor, "grids.change_residenttag")
     if resident_tag is not None:
         require_in_scope(actor, ResidentTag.objects, resident_tag, "change")
+        # A case shared for viewing only is not theirs to change (ResidentQuerySet.visible_to).
+        require_in_scope(actor, Resident.objects, resident_tag.resident, "change")
 
 
 # --- Staffing ----------------------------------------------------------------------------------
@@ -206,6 +209,15 @@ def access_grid_assignment_end(actor, assignment: GridAssignment) -> None:
     if actor is None:
         return  # the system
     require_in_scope(actor, GridAssignment.objects, assignment, "change")
+
+
+def access_grid_assignments_expire(actor, obj=None) -> None:
+    """Take back the grants of ended assignments: the system's daily work (beat), or a street
+    role that may end assignments anywhere."""
+    if actor is None:
+        return  # the system: the daily task
+    require_perm(actor, "grids.change_gridassignment")
+    deny_unless(actor.is_superuser or actor.is_street_staff)
 
 
 def access_grid_handover(actor, grid: Grid) -> None:
@@ -265,6 +277,12 @@ def access_import_job_check(actor, job) -> None:
     if actor is None:
         return  # the system: a worker checks a queued job, as its uploader
     deny_unless(job.uploaded_by_id == actor.pk)
+
+
+def access_import_job_sweep(actor, obj=None) -> None:
+    """Fail the jobs whose worker went away, queue again the ones never started: the system's
+    (beat's) work only."""
+    deny_unless(actor is None)
 
 
 def access_import_job_commit(actor, job) -> None:

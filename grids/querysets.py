@@ -128,6 +128,18 @@ class HouseholdQuerySet(ScopedQuerySet):
 
 
 class ResidentQuerySet(ScopedQuerySet):
+    def visible_to(self, user, action: str = "view"):
+        """A case shared with someone outside its jurisdiction is theirs to see; to change (or
+        delete) it they need that action's own grant on the case (`grids.change_resident`,
+        given by `resident_share(change=True)`)."""
+        queryset = super().visible_to(user, action)
+        if action == "view" or user is None or not user.is_authenticated:
+            return queryset
+        if user.is_superuser or user.is_street_staff:
+            return queryset
+        granted = objects_granted(user, f"grids.{action}_resident", self.model)
+        return queryset.filter(_household_scope(user, "household") | Q(pk__in=granted))
+
     def scoped_for(self, user):
         if user.is_street_staff:
             return self.all()

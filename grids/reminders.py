@@ -53,6 +53,7 @@ WORKER = "worker"
 LEADER = "leader"
 COMMUNITY = "community"
 LEVELS = (WORKER, LEADER, COMMUNITY)
+DUE_TODAY = "due_today"  # the worker's text when the visit fell due earlier today
 
 BATCH_SIZE = 1000
 
@@ -105,13 +106,16 @@ def visit_reminders_send(*, now=None, batch_size: int = BATCH_SIZE) -> dict:
                 "name": name,
                 "grid": grid_name,
                 "date": due.isoformat(),
-                "days": (now - due_at).days,
+                # Calendar days since the due date: a visit due earlier today is "due today",
+                # never "overdue 0 days".
+                "days": (today - due).days,
             }
             url = reverse("grids:resident-detail", args=[pk])
             key = f"visit-overdue:{pk}:{due.isoformat()}"
             grid_workers = workers.get(grid_id, set())
+            worker_text = text[WORKER] if values["days"] > 0 else text[DUE_TODAY]
             for person in grid_workers:
-                add(WORKER, _notification(person, text[WORKER], values, url, f"{key}:{WORKER}"))
+                add(WORKER, _notification(person, worker_text, values, url, f"{key}:{WORKER}"))
             if due_at <= leader_from:
                 for person in leaders.get(grid_id, set()) - grid_workers:
                     add(LEADER, _notification(person, text[LEADER], values, url, f"{key}:{LEADER}"))
@@ -146,6 +150,10 @@ def _texts() -> dict[str, tuple[str, str]]:
                 "%(name)s (%(grid)s) was due for a visit on %(date)s and is now %(days)s days "
                 "overdue. Please visit or call."
             ),
+        ),
+        DUE_TODAY: (
+            _("Visit due today: %(name)s"),
+            _("%(name)s (%(grid)s) is due for a visit today (%(date)s). Please visit or call."),
         ),
         LEADER: (
             _("Escalated: %(name)s not visited, %(days)s days overdue"),

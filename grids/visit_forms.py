@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Visit, VisitNeed
+from portal.uploads import PHOTO, form_file_clean
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 
@@ -63,7 +64,7 @@ class VisitForm(forms.Form):
             raise forms.ValidationError(_("The photo is larger than 8 MB."))
         if photo and not (getattr(photo, "content_type", "") or "").startswith("image/"):
             raise forms.ValidationError(_("Choose a picture file."))
-        return photo
+        return form_file_clean(photo, kinds=PHOTO, max_bytes=MAX_PHOTO_BYTES)
 
 
 class NeedForm(forms.Form):

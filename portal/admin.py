@@ -83,6 +83,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "expires_at",
         "revoked_at",
         "last_used_at",
+        "scopes",
     )
     actions = ["revoke"]
 

@@ -1,11 +1,25 @@
 """Request-wide context for the audit trail, the portal's language choice, two-factor gate."""
 
+import logging
+import sys
+
 from django.conf import settings
+from django.contrib.sessions.exceptions import SessionInterrupted
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.core.signals import got_request_exception
+from django.db import DataError, InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 
 from portal.request_context import request_meta_from, reset_request_meta, set_request_meta
 from portal.two_factor import two_factor_gate
+
+logger = logging.getLogger(__name__)
+NUMERIC_OUT_OF_RANGE = "22003"  # PostgreSQL's SQLSTATE numeric_value_out_of_range
 
 
 class RequestContextMiddleware:
@@ -52,3 +66,109 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         return two_factor_gate(request) or self.get_response(request)
+
+
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+class DatabaseUnavailableMiddleware:
+    """A request that failed because the database could not be reached answers 503 with
+    Retry-After and a short message (JSON under /api/), not the generic 500 page.
+
+    A database restart or failover makes every request of those seconds fail; a 503 tells
+    people and district systems to try again, and writes nothing itself. Django turns an
+    exception raised anywhere (a view, the session, the authentication) into a 500 response
+    before it reaches an outer middleware, so the exception is noted on the request by the
+    `got_request_exception` signal and the 500 replaced here. Right after SecurityMiddleware,
+    which still adds its headers. Recovery needs no restart: connections are health-checked
+    (`conn_health_checks`) at the next request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        got_request_exception.connect(
+            _note_database_unavailable, dispatch_uid="portal.database_unavailable"
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 500 and getattr(request, "database_unavailable", False):
+            return _database_unavailable_response(request)
+        return response
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, except that a session the database could not save answers 503 (try again)
+    rather than Django's 400 "session interrupted": the request was not a bad one, and a
+    district system does not retry a 400."""
+
+    def process_response(self, request, response):
+        try:
+            return super().process_response(request, response)
+        except SessionInterrupted as exc:
+            cause = exc.__context__
+            while cause is not None and not isinstance(cause, OperationalError | InterfaceError):
+                cause = cause.__context__
+            if cause is None:
+                raise
+            return _database_unavailable_response(request)
+
+
+def _note_database_unavailable(sender, request=None, **kwargs):
+    error = sys.exc_info()[1]
+    if request is not None and isinstance(error, OperationalError | InterfaceError):
+        request.database_unavailable = True
+
+
+def _database_unavailable_response(request) -> HttpResponse:
+    message = _("The service is briefly unavailable. Please try again in a moment.")
+    if request.path_info.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=503)
+    else:
+        # No template: base.html would ask the database for the user and the menus.
+        response = HttpResponse(
+            f'<!doctype html><html lang="{translation.get_language()}"><meta charset="utf-8">'
+            f"<title>503</title><p>{escape(message)}</p></html>",
+            status=503,
+        )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    # The inner middleware that would add it did not run for this response.
+    response["X-Frame-Options"] = settings.X_FRAME_OPTIONS
+    return response
+
+
+class OutOfRangeInputMiddleware:
+    """The safety net under `portal.params`: a number out of a column's range that still
+    reached the database from a page (SQLite's OverflowError, PostgreSQL's "out of range"
+    DataError) is a 404 like a missing row, not a 500 — and is logged as a bug, because the
+    parameter should have been parsed before (the API's net is portal/api/errors.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not out_of_range_error(exception):
+            return None
+        logger.error(
+            "Unparsed input out of range reached the database: %s %s",
+            request.method,
+            request.get_full_path(),
+            exc_info=exception,
+        )
+        return page_not_found(request, Http404())
+
+
+def out_of_range_error(exception) -> bool:
+    """SQLite's OverflowError, or PostgreSQL's numeric_value_out_of_range (SQLSTATE 22003)."""
+    if isinstance(exception, OverflowError):
+        return True
+    if isinstance(exception, DataError):
+        cause = exception.__cause__
+        return getattr(cause, "pgcode", None) == NUMERIC_OUT_OF_RANGE or (
+            "out of range" in str(exception)
+        )
+    return False

@@ -9,7 +9,24 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.fields import EncryptedCharField
 from portal.roles import GRID_ROLES, STREET_ROLES, Role
+
+
+class SyncedModel(models.Model):
+    """A model district systems sync incrementally (`?updated_since=` on its API list):
+    `updated_at` moves on every save, including a save of a few fields (`update_fields`).
+    QuerySet.update() and bulk_update() bypass save(): callers include `updated_at`."""
+
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if update_fields is not None:
+            update_fields = {*update_fields, "updated_at"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
 
 class UserQuerySet(models.QuerySet):
@@ -133,7 +150,9 @@ class AuditEvent(models.Model):
     """审计日志 — who did what to which object, when, from where, with what outcome.
 
     Written by portal.audit.audit_record only; never changed or deleted by the application
-    (a database trigger on PostgreSQL refuses UPDATE and DELETE as well).
+    (a database trigger on PostgreSQL refuses UPDATE and DELETE as well). After the retention
+    period (AUDIT_RETENTION_MONTHS, at least 6) events move to verified archive files
+    (AuditArchive, portal/audit_archive.py): the only DELETE the trigger lets through.
     """
 
     class Outcome(models.TextChoices):
@@ -182,6 +201,34 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("audit events cannot be deleted")
+
+
+class AuditArchive(models.Model):
+    """审计归档 — one file of audit events older than the retention period, moved out of the
+    table: gzip-compressed JSON lines under AUDIT_ARCHIVE_DIR, with their SHA-256.
+
+    Written by portal.audit_archive only. The events it holds are deleted from the table only
+    after the file was read back and verified (`verified_at`); the database trigger on
+    portal_auditevent refuses any DELETE that no verified archive covers.
+    """
+
+    created_at = models.DateTimeField(_("archived at"), default=timezone.now, editable=False)
+    cutoff = models.DateTimeField(_("events before"))
+    first_event_id = models.BigIntegerField(_("first event"))
+    last_event_id = models.BigIntegerField(_("last event"))
+    event_count = models.PositiveIntegerField(_("events"))
+    file_name = models.CharField(_("file"), max_length=200, unique=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    deleted_count = models.PositiveIntegerField(_("events removed from the table"), default=0)
+
+    class Meta:
+        verbose_name = _("audit archive")
+        verbose_name_plural = _("audit archives")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.file_name
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -239,6 +286,43 @@ class Notification(models.Model):
         return self.read_at is not None
 
 
+# Resource groups an API token may be limited to (docs/api.md, "Token scopes"); each API route
+# belongs to one (portal/api/scopes.py). A token's `scopes` maps a group (or "*", every group)
+# to "read" or "write"; write implies read.
+API_SCOPE_GROUPS = (
+    "registry",
+    "visits",
+    "services",
+    "deliveries",
+    "partybuilding",
+    "reporting",
+    "webhooks",
+)
+API_SCOPE_LEVELS = ("read", "write")
+
+
+def api_token_full_scopes() -> dict:
+    """Read-write on every group: what tokens issued before scopes existed keep."""
+    return {"*": "write"}
+
+
+def api_token_scopes_validate(scopes) -> None:
+    """`{group or "*": "read" | "write"}`, at least one entry."""
+    from django.core.exceptions import ValidationError
+
+    if not isinstance(scopes, dict) or not scopes:
+        raise ValidationError({"scopes": _("Give at least one resource group and its access.")})
+    for group, level in scopes.items():
+        if group != "*" and group not in API_SCOPE_GROUPS:
+            raise ValidationError(
+                {"scopes": _("Unknown resource group %(group)s.") % {"group": group}}
+            )
+        if level not in API_SCOPE_LEVELS:
+            raise ValidationError(
+                {"scopes": _("Access must be read or write, not %(level)s.") % {"level": level}}
+            )
+
+
 class ApiTokenQuerySet(models.QuerySet):
     def active(self, *, now=None):
         now = now or timezone.now()
@@ -265,6 +349,13 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    # {"registry": "read", "visits": "write"}; {"*": "write"} (the default) is every group.
+    scopes = models.JSONField(
+        _("scopes"),
+        default=api_token_full_scopes,
+        validators=[api_token_scopes_validate],
+        help_text=_('Resource groups and access, e.g. {"registry": "read", "visits": "write"}.'),
+    )
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -291,6 +382,14 @@ class ApiToken(models.Model):
     def is_active(self):
         return self.revoked_at is None and self.expires_at > timezone.now()
 
+    def allows(self, group: str, *, write: bool) -> bool:
+        """Whether this token may read (or write) the resources of `group`."""
+        scopes = self.scopes or {}
+        level = scopes.get(group) or scopes.get("*")
+        if level is None:
+            return False
+        return level == "write" or not write
+
 
 class ScheduledRun(models.Model):
     """定时任务执行记录 — one row per periodic task and time slot.
@@ -315,3 +414,186 @@ class ScheduledRun(models.Model):
 
     def __str__(self):
         return f"{self.task} @ {self.slot}"
+
+
+# --- District integrations: idempotent POSTs, webhooks fed by an outbox ----------------------
+
+
+class IdempotencyKey(models.Model):
+    """幂等键 — one `Idempotency-Key` of one principal: the first request's fingerprint and,
+    once it has finished, its status and body (a replay answers them and writes nothing).
+
+    The row is inserted, in its own transaction, before the view runs: the unique constraint
+    lets only one request with the key run. `status_code` is null while it is in flight.
+    Rows expire after `IDEMPOTENCY_KEY_HOURS` and are purged by beat.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
+    body = models.JSONField(_("body"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.key}"
+
+
+class WebhookEvent(models.TextChoices):
+    """The events a district system may subscribe to."""
+
+    REFERRAL_CREATED = "referral.created", _("Referral created")
+    REFERRAL_STATE_CHANGED = "referral.state_changed", _("Referral state changed")
+    VISIT_FILED = "visit.filed", _("Visit filed")
+    REPORT_TASK_CREATED = "report_task.created", _("Reporting task created")
+    REPORT_TASK_STATE_CHANGED = "report_task.state_changed", _("Reporting task state changed")
+
+
+class WebhookSubscriptionQuerySet(models.QuerySet):
+    def visible_to(self, user, action="view"):
+        """Each client sees and manages its own subscriptions only."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if not user.has_perm(f"portal.{action}_webhooksubscription"):
+            return self.none()
+        return self.filter(owner=user)
+
+
+class WebhookSubscription(models.Model):
+    """订阅 — a district system's URL that receives the events it chose, signed with its secret.
+
+    The owner's scope decides which events reach it: an event about an object the owner may
+    not see is never delivered to it.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="webhook_subscriptions",
+    )
+    token = models.ForeignKey(
+        ApiToken,
+        verbose_name=_("created with token"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    secret = EncryptedCharField(_("signing secret"))
+    event_types = models.JSONField(_("event types"), default=list)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = WebhookSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.url
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if not isinstance(self.event_types, list) or not self.event_types:
+            raise ValidationError({"event_types": _("Choose at least one event type.")})
+        unknown = sorted(set(self.event_types) - set(WebhookEvent.values))
+        if unknown:
+            raise ValidationError(
+                {"event_types": _("Unknown event type %(type)s.") % {"type": unknown[0]}}
+            )
+
+
+class OutboxEvent(models.Model):
+    """发件箱 — an event written in the same transaction as the change it reports.
+
+    A rolled-back write leaves no event; a committed one always has its event, which the
+    dispatcher fans out to the subscriptions whose owner may see the object.
+    """
+
+    event_id = models.UUIDField(_("event id"), unique=True, editable=False)
+    type = models.CharField(_("type"), max_length=40, choices=WebhookEvent.choices)
+    model = models.CharField(_("model"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=64)
+    payload = models.JSONField(_("payload"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    dispatched_at = models.DateTimeField(_("dispatched"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox event")
+        verbose_name_plural = _("outbox events")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(dispatched_at__isnull=True),
+                name="outbox_undispatched",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.object_id}"
+
+
+class WebhookDelivery(models.Model):
+    """投递记录 — one event to one subscription: each attempt counted, until it is delivered
+    (a 2xx) or given up after `WEBHOOK_MAX_ATTEMPTS`."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed")
+
+    subscription = models.ForeignKey(
+        WebhookSubscription,
+        verbose_name=_("subscription"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    event = models.ForeignKey(
+        OutboxEvent, verbose_name=_("event"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_status_code = models.PositiveSmallIntegerField(_("last status"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "event"], name="webhook_delivery_once_per_event"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="webhook_delivery_due",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.subscription}"

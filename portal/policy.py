@@ -73,3 +73,19 @@ def access_api_token_revoke(actor, token=None) -> None:
         return
     require_active(actor)
     deny_unless(actor.is_superuser or actor.is_street_admin)
+
+
+def access_webhook_subscription_create(actor, obj=None) -> None:
+    """A district integration (or the street administrator) subscribes for itself."""
+    require_perm(actor, "portal.add_webhooksubscription")
+
+
+def access_webhook_subscription_change(actor, subscription=None) -> None:
+    """Only the subscription's owner changes or deletes it."""
+    require_perm(actor, "portal.change_webhooksubscription")
+    deny_unless(subscription is None or subscription.owner_id == actor.pk)
+
+
+def access_webhook_subscription_delete(actor, subscription=None) -> None:
+    require_perm(actor, "portal.delete_webhooksubscription")
+    deny_unless(subscription is None or subscription.owner_id == actor.pk)

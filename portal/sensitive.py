@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from portal.audit import audit_record
+from portal.spreadsheets import safe_row
 
 REVEAL_PERM = "portal.reveal_sensitive"
 EXPORT_UNMASKED_PERM = "portal.export_unmasked"
@@ -62,7 +63,10 @@ def export_response(
     """
     if fmt not in ("csv", "xlsx"):
         raise ValidationError({"format": _("Choose CSV or Excel.")})
-    rows = list(rows)
+    # Text cells never run as formulas (a resident named `=HYPERLINK(...)`): neutralised for
+    # both formats; numbers and dates stay numbers and dates.
+    headers = safe_row(headers)
+    rows = [safe_row(row) for row in rows]
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
         buffer = io.StringIO()
@@ -74,9 +78,9 @@ def export_response(
     else:
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(subject[:31])
-        sheet.append(list(headers))
+        sheet.append(headers)
         for row in rows:
-            sheet.append(list(row))
+            sheet.append(row)
         buffer = io.BytesIO()
         workbook.save(buffer)
         response = HttpResponse(

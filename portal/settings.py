@@ -57,8 +57,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Right after it: a request the database could not answer is a 503, not the 500 page.
+    "portal.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "portal.middleware.SessionMiddleware",  # Django's; a 503 when the database is away
     "portal.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "portal.middleware.TwoFactorMiddleware",
     "portal.middleware.RequestContextMiddleware",
+    # A number out of range that reached the database from a page: 404, logged as a bug.
+    "portal.middleware.OutOfRangeInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during login into its page.
@@ -116,8 +120,19 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     env_url("REDIS_URL", REDIS_URL, schemes=("redis", "rediss", "unix"))
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Redis down is a cache miss, not a 500: pages, logins and the API keep working
+            # (throttle counts restart from zero meanwhile); each error is logged.
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+            },
+        }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -183,6 +198,10 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # How many reverse proxies of ours append to X-Forwarded-For (audit trail's client IP).
 FORWARDED_PROXY_COUNT = env_int("FORWARDED_PROXY_COUNT", 0, minimum=0)
+# Audit events stay in the table at least this long (等保: ≥ 6 months; lower is refused), then
+# move to verified, compressed archive files under AUDIT_ARCHIVE_DIR (portal/audit_archive.py).
+AUDIT_RETENTION_MONTHS = env_int("AUDIT_RETENTION_MONTHS", 6, minimum=6)
+AUDIT_ARCHIVE_DIR = Path(env_str("AUDIT_ARCHIVE_DIR", str(VAR_DIR / "audit-archive")))
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
@@ -263,11 +282,24 @@ REST_FRAMEWORK = {
         "portal.api.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "portal.api.scopes.TokenScopePermission",
+    ],
+    # Per API token, counted in the cache (Redis); a 429 carries Retry-After. People at a
+    # browser are not throttled unless API_THROTTLE_USER_RATE is set.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.api.scopes.TokenRateThrottle",
+        "portal.api.scopes.SessionUserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_str("API_THROTTLE_TOKEN_RATE", "1200/minute") or None,
+        "user": env_str("API_THROTTLE_USER_RATE", "") or None,
+    },
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.PortalPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "portal.api.filters.BoundedFilterBackend",  # number and id filters bounded
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -294,9 +326,17 @@ SPECTACULAR_SETTINGS = {
         "AllianceMemberKindEnum": "partybuilding.alliances.models.AllianceMember.Kind",
         "TemplatePeriodEnum": "reporting.intake.models.ReportTemplate.Period",
         "TemplateSourceEnum": "reporting.intake.models.ReportTemplate.Source",
+        "ReferralStatusEnum": "services.referrals.models.Referral.Status",
     },
 }
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 365, minimum=1)
+# Integrations (docs/api.md): how long an Idempotency-Key's answer is kept; webhook delivery.
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24, minimum=1)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 12, minimum=1)
+# Back-off: base × 2^(attempt − 1), at most WEBHOOK_RETRY_MAX_SECONDS (30 s, 1 min, 2 min, …).
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30, minimum=0)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600, minimum=1)
 API_TOKEN_REMIND_DAYS = env_int("API_TOKEN_REMIND_DAYS", 14, minimum=1)
 
 # --- Visits (探访关爱 cadence, configurable per city) --------------------------------------
@@ -333,9 +373,20 @@ FAMILY_DOCTOR_EXPIRY_REMINDER_DAYS = env_int("FAMILY_DOCTOR_EXPIRY_REMINDER_DAYS
 
 # --- Imports -----------------------------------------------------------------------------
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000, minimum=1)
+# Every upload (portal/uploads.py): size, and an .xlsx's zip directory checked before it is
+# opened (a zip bomb is refused by its entry count or unpacked size).
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+UPLOAD_XLSX_MAX_ENTRIES = env_int("UPLOAD_XLSX_MAX_ENTRIES", 1000, minimum=10)
+UPLOAD_XLSX_MAX_UNCOMPRESSED = env_int(
+    "UPLOAD_XLSX_MAX_UNCOMPRESSED", 200 * 1024 * 1024, minimum=1024 * 1024
+)
 IMPORT_INLINE_ROWS = env_int(
     "IMPORT_INLINE_ROWS", 500, minimum=1
 )  # larger files run as a Celery job
+# A job whose worker beat no heartbeat for this long was interrupted: beat's sweeper marks it
+# failed (nothing was written) or, if it never started, queues it again.
+IMPORT_HEARTBEAT_SECONDS = env_int("IMPORT_HEARTBEAT_SECONDS", 10, minimum=1)
+IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 300, minimum=2)
 
 # --- Logging ------------------------------------------------------------------------------
 LOGGING = {

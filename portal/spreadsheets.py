@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime
+import decimal
 import io
 import re
 import secrets
@@ -40,6 +41,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal.ui import form_errors, paginate
+from portal.uploads import SPREADSHEET, upload_check, xlsx_check
 
 EXTENSIONS = (".xlsx", ".csv")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -114,6 +116,10 @@ def read_upload(uploaded_file, *, columns, max_bytes: int, max_rows: int) -> Upl
                 % {"mb": max_bytes // (1024 * 1024)}
             }
         )
+    try:  # size cap, content matching the name, a workbook's unpacked size (portal/uploads.py)
+        upload_check(uploaded_file, kinds=SPREADSHEET, max_bytes=max_bytes)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
     try:
         rows = read_sheet(uploaded_file, filename=name, columns=columns, max_rows=max_rows)
     except ValidationError as exc:
@@ -142,6 +148,7 @@ def read_sheet(fileobj, *, filename: str, columns, max_rows: int | None = None) 
 def _xlsx_rows(fileobj) -> Iterator[tuple[int, tuple]]:
     from openpyxl import load_workbook
 
+    xlsx_check(fileobj)  # entries and unpacked size, before openpyxl unpacks anything
     try:
         workbook = load_workbook(fileobj, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
@@ -388,8 +395,8 @@ def template_workbook(*, columns, text_keys: tuple, title: str) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title
-    sheet.append([c.header for c in columns])
-    sheet.append([c.example for c in columns])
+    sheet.append(safe_row(c.header for c in columns))
+    sheet.append(safe_row(c.example for c in columns))
     for position, column in enumerate(columns, start=1):
         letter = get_column_letter(position)
         sheet.column_dimensions[letter].width = max(10, len(column.example) * 1.3 + 2)
@@ -400,9 +407,11 @@ def template_workbook(*, columns, text_keys: tuple, title: str) -> bytes:
                 sheet.cell(row=row, column=position).number_format = "@"
     sheet.freeze_panes = "A2"
     notes = workbook.create_sheet("填写说明")
-    notes.append([_("Header"), _("Required"), _("Format"), _("Example")])
+    notes.append(safe_row([_("Header"), _("Required"), _("Format"), _("Example")]))
     for column in columns:
-        notes.append([column.header, column.required_text, str(column.format), column.example])
+        notes.append(
+            safe_row([column.header, column.required_text, str(column.format), column.example])
+        )
     notes.column_dimensions["C"].width = 80
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -444,6 +453,21 @@ def safe_cell(value) -> str:
     """Text a spreadsheet will show, never run: a leading = + - @ tab or CR gets a quote."""
     text = "" if value is None else str(value)
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def safe_value(value):
+    """A cell for an export: text through `safe_cell`; numbers, dates and empty cells as they
+    are (a negative amount stays a number the reader can add up)."""
+    if isinstance(value, str):
+        return safe_cell(value)
+    if value is None or isinstance(value, int | float | decimal.Decimal | datetime.date):
+        return value
+    return safe_cell(value)  # lazy translations, model objects: their text
+
+
+def safe_row(values) -> list:
+    """Every cell of a row through `safe_value`."""
+    return [safe_value(value) for value in values]
 
 
 def workbook_response(content: bytes, *, filename: str) -> HttpResponse:

@@ -2,6 +2,7 @@
 
 - `form_errors(form, exc)`: a write's ValidationError on the form (fields, or above it);
 - `form_page(...)`: a form page, 400 when a POST comes back with errors;
+- query parameters and path ids: `portal.params` (one parser for pages and the API);
 - `paginate(request, rows)` / `filtered_page(request, filterset)`: 20 to a page; the
   pagination include (`portal/_pagination.html`) keeps the filters in the links;
 - `styled(form)`, `ScopedFormMixin`: Bootstrap classes, and forms that take `user=` and limit
@@ -16,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+
+from portal.params import YEAR_MAX, YEAR_MIN, bound_filters
 
 PAGE_SIZE = 20
 ALL = _("All")
@@ -52,21 +55,6 @@ def form_page(
         {"form": form, "title": title, "cancel_url": cancel_url, **context},
         status=status,
     )
-
-
-# --- Query parameters ---------------------------------------------------------------------------
-
-MAX_ID = 2**31 - 1  # the largest primary key PostgreSQL's integer column holds
-
-
-def id_param(value) -> int | None:
-    """A row id from a query parameter, or None for anything else (empty, `abc`, `²`, `-1`, a
-    number no column holds) — the page then shows its default, never a 500."""
-    text = (value or "").strip()
-    if not (text.isascii() and text.isdigit()):
-        return None
-    number = int(text)
-    return number if 0 < number <= MAX_ID else None
 
 
 # --- Pagination -------------------------------------------------------------------------------
@@ -179,7 +167,12 @@ class ScopedFormMixin:
 
 
 class FilterSet(django_filters.FilterSet):
-    """The base of every list page's filters: small Bootstrap controls, every filter optional."""
+    """The base of every list page's filters: small Bootstrap controls, every filter optional;
+    number and id filters bounded (`portal.params.bound_filters`: a bad value lists nothing)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_filters(self)
 
     @property
     def active(self) -> bool:
@@ -203,5 +196,9 @@ def year_filter(field_name: str):
     """The year of a date field, for pages and the API alike: 2000–2100 (a year outside is a
     field error — an empty list on a page, a 400 in the API — never a 500 from the database)."""
     return django_filters.NumberFilter(
-        label=_("year"), field_name=field_name, lookup_expr="year", min_value=2000, max_value=2100
+        label=_("year"),
+        field_name=field_name,
+        lookup_expr="year",
+        min_value=YEAR_MIN,
+        max_value=YEAR_MAX,
     )

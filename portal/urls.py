@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 from grids import api as grids_api
 from partybuilding import api as partybuilding_api
 from portal import two_factor, views
+from portal.api.webhooks import WebhookSubscriptionViewSet
 from portal.forms import LoginForm
 from reporting import api as reporting_api
 from services import api as services_api
@@ -19,6 +20,7 @@ grids_api.register(api_router)
 services_api.register(api_router)
 partybuilding_api.register(api_router)
 reporting_api.register(api_router)
+api_router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal import selectors, writes
 from portal.hooks import home_cards_for
+from portal.params import id_param
 from portal.roles import Role
 from portal.ui import paginate
 
@@ -43,7 +44,7 @@ def notification_list(request):
 @login_required
 @require_POST
 def notifications_mark_read(request):
-    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+    ids = [pk for raw in request.POST.getlist("id") if (pk := id_param(raw))] or None
     writes.notifications_mark_read(user=request.user, ids=ids)
     return redirect("notifications")
 

@@ -14,11 +14,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
-from portal.models import ApiToken, Notification
+from portal.models import (
+    ApiToken,
+    Notification,
+    WebhookSubscription,
+    api_token_full_scopes,
+    api_token_scopes_validate,
+)
 from portal.policy import (
     access_api_token_issue,
     access_api_token_revoke,
     access_notifications_mark_read,
+    access_webhook_subscription_change,
+    access_webhook_subscription_create,
+    access_webhook_subscription_delete,
 )
 
 # --- Notifications -------------------------------------------------------------------------
@@ -36,16 +45,21 @@ def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
 # --- API tokens ----------------------------------------------------------------------------
 
 
-def api_token_issue(*, actor, client, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+def api_token_issue(
+    *, actor, client, name: str, days: int | None = None, scopes: dict | None = None
+) -> tuple[ApiToken, str]:
     """Issue the client's token, revoking the one it had. Returns the token and its clear key.
 
-    The clear key is `<prefix>.<secret>` and is shown once; only its hash is stored.
+    The clear key is `<prefix>.<secret>` and is shown once; only its hash is stored. `scopes`
+    (`{"registry": "read", ...}`) limits the token; none is read-write on every group.
     """
     access_api_token_issue(actor, client)
     if not client.is_integration:
         raise ValidationError(
             {"client": _("API tokens are for district integration accounts only.")}
         )
+    scopes = scopes or api_token_full_scopes()
+    api_token_scopes_validate(scopes)
     days = days or settings.API_TOKEN_DEFAULT_DAYS
     prefix = secrets.token_hex(4)
     raw = f"{prefix}.{secrets.token_urlsafe(32)}"
@@ -60,9 +74,13 @@ def api_token_issue(*, actor, client, name: str, days: int | None = None) -> tup
             key_prefix=prefix,
             key_hash=ApiToken.hash_key(raw),
             expires_at=timezone.now() + timedelta(days=days),
+            scopes=scopes,
         )
         audit_record(
-            actor=actor, action="api_token.issue", obj=token, details={"client": client.username}
+            actor=actor,
+            action="api_token.issue",
+            obj=token,
+            details={"client": client.username, "scopes": scopes},
         )
     return token, raw
 
@@ -81,3 +99,75 @@ def _api_token_revoke(*, actor, token: ApiToken, reason: str) -> None:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     audit_record(actor=actor, action="api_token.revoke", obj=token, details={"reason": reason})
+
+
+# --- Webhook subscriptions -------------------------------------------------------------------
+
+_SUBSCRIPTION_FIELDS = ("url", "event_types", "active", "secret")
+
+
+def webhook_subscription_create(*, actor, token=None, **fields) -> tuple[WebhookSubscription, str]:
+    """Subscribe the actor's system; returns the subscription and its signing secret (a new
+    random one unless given), shown to the caller once."""
+    access_webhook_subscription_create(actor)
+    fields = {key: value for key, value in fields.items() if key in _SUBSCRIPTION_FIELDS}
+    fields["secret"] = fields.get("secret") or secrets.token_urlsafe(32)
+    subscription = WebhookSubscription(owner=actor, token=token, **fields)
+    with transaction.atomic():
+        subscription.full_clean()
+        _event_types_readable(subscription)
+        subscription.save()
+        audit_record(
+            actor=actor,
+            action="webhook_subscription.create",
+            obj=subscription,
+            details={"url": subscription.url, "event_types": subscription.event_types},
+        )
+    return subscription, fields["secret"]
+
+
+def webhook_subscription_update(*, actor, subscription, **fields) -> WebhookSubscription:
+    access_webhook_subscription_change(actor, subscription)
+    with transaction.atomic():
+        locked = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+        changed = []
+        for key, value in fields.items():
+            if key in _SUBSCRIPTION_FIELDS and getattr(locked, key) != value:
+                setattr(locked, key, value)
+                changed.append(key)
+        if changed:
+            locked.full_clean()
+            _event_types_readable(locked)
+            locked.save(update_fields=[*changed, "updated_at"])
+            audit_record(
+                actor=actor,
+                action="webhook_subscription.change",
+                obj=locked,
+                details={"fields": sorted(key for key in changed if key != "secret")},
+            )
+    return locked
+
+
+def webhook_subscription_delete(*, actor, subscription) -> None:
+    access_webhook_subscription_delete(actor, subscription)
+    with transaction.atomic():
+        audit_record(actor=actor, action="webhook_subscription.delete", obj=subscription)
+        subscription.delete()
+
+
+def _event_types_readable(subscription) -> None:
+    """A token limited to some resource groups subscribes only to events it may read."""
+    from portal.outbox import SOURCE_BY_EVENT
+
+    token = subscription.token
+    if token is None:
+        return
+    for event_type in subscription.event_types:
+        source = SOURCE_BY_EVENT[event_type]
+        if not token.allows(source.group, write=False):
+            raise ValidationError(
+                {
+                    "event_types": _("This API token may not read %(group)s, so not %(type)s.")
+                    % {"group": source.group, "type": event_type}
+                }
+            )

@@ -23,6 +23,7 @@ from rest_framework.reverse import reverse
 from grids import coverage
 from grids.models import Building, Grid, Household, Region, Resident
 from grids.policy import access_coverage_view
+from portal.api.scopes import TokenScopePermission
 from portal.policy import allowed
 
 # --- Serializers ---------------------------------------------------------------------------
@@ -158,7 +159,7 @@ class CoverageSchema(AutoSchema):
 class CoverageViewSet(viewsets.GenericViewSet):
     """全覆盖: per-community coverage counts, and the exceptions behind each count."""
 
-    permission_classes = [permissions.IsAuthenticated, CoveragePermission]
+    permission_classes = [permissions.IsAuthenticated, TokenScopePermission, CoveragePermission]
     lookup_value_regex = r"[0-9]+"
     filter_backends = []
     serializer_class = CoverageRowSerializer

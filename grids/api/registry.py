@@ -44,6 +44,7 @@ from grids.models import (
     TagDef,
 )
 from portal.api.fields import ScopedPrimaryKeyRelatedField
+from portal.api.filters import BoundedFilterBackend
 from portal.api.viewsets import ScopedModelViewSet, ScopedReadOnlyModelViewSet, ScopedViewSetMixin
 
 # --- Shared pieces --------------------------------------------------------------------------
@@ -339,7 +340,7 @@ class BuildingViewSet(NoDeleteViewSet):
     selector = staticmethod(selectors.building_list)
     serializer_class = BuildingSerializer
     filterset_class = BuildingFilter
-    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    filter_backends = [BoundedFilterBackend, OrderingFilter]
     ordering_fields = ["name", "address"]
 
     def write_create(self, **data):
@@ -408,7 +409,7 @@ class HouseholdViewSet(NoDeleteViewSet):
     selector = staticmethod(selectors.household_list)
     serializer_class = HouseholdSerializer
     filterset_class = HouseholdFilter
-    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    filter_backends = [BoundedFilterBackend, OrderingFilter]
     ordering_fields = ["number"]
 
     def write_create(self, **data):
@@ -521,7 +522,7 @@ class ResidentViewSet(WriteModelViewSet):
     selector = staticmethod(selectors.resident_with_tags_list)
     serializer_class = ResidentSerializer
     filterset_class = ResidentFilter
-    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    filter_backends = [BoundedFilterBackend, OrderingFilter]
     ordering_fields = ["name", "birth_date"]
 
     def write_create(self, **data):
@@ -633,7 +634,7 @@ class ResidentTagViewSet(WriteModelViewSet):
     selector = staticmethod(selectors.resident_tag_list)
     serializer_class = ResidentTagSerializer
     filterset_class = ResidentTagFilter
-    filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
+    filter_backends = [BoundedFilterBackend, OrderingFilter]
     ordering_fields = ["valid_from", "valid_to", "resident"]
     ordering = ["resident", "tag__group", "tag__code"]
 

@@ -6,10 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.querysets import GridQuerySet, MicroGridQuerySet, RegionQuerySet
 from portal.fields import EncryptedCharField
+from portal.models import SyncedModel
 from portal.validators import mask_mobile, mobile_normalize, validate_grid_code, validate_mobile
 
 
-class Region(models.Model):
+class Region(SyncedModel):
     """行政区划 — county-level city, street or community, codes after GB/T 2260."""
 
     class Level(models.TextChoices):
@@ -43,7 +44,7 @@ class Region(models.Model):
         return self.name
 
 
-class Grid(models.Model):
+class Grid(SyncedModel):
     """网格 — a basic governance cell inside one community."""
 
     class Kind(models.TextChoices):

@@ -1,14 +1,18 @@
 """Where people live: buildings, their dwellings, and the households living in them."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from grids.models.areas import Grid, MicroGrid, Region
 from grids.querysets import BuildingQuerySet, DwellingQuerySet, HouseholdQuerySet
+from portal.models import SyncedModel
 
 
-class Building(models.Model):
+class Building(SyncedModel):
     """楼栋 — a building, placed in at most one base grid (none is a coverage gap)."""
 
     community = models.ForeignKey(
@@ -33,10 +37,26 @@ class Building(models.Model):
     name = models.CharField(_("name"), max_length=64)
     address = models.CharField(_("address"), max_length=200)
     longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(Decimal(-180), _("The longitude must be between -180 and 180.")),
+            MaxValueValidator(Decimal(180), _("The longitude must be between -180 and 180.")),
+        ],
     )
     latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(Decimal(-90), _("The latitude must be between -90 and 90.")),
+            MaxValueValidator(Decimal(90), _("The latitude must be between -90 and 90.")),
+        ],
     )
 
     objects = BuildingQuerySet.as_manager()
@@ -46,7 +66,22 @@ class Building(models.Model):
         verbose_name_plural = _("buildings")
         ordering = ["community", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["community", "name"], name="building_name_in_community")
+            models.UniqueConstraint(
+                fields=["community", "name"], name="building_name_in_community"
+            ),
+            # Backstops of the fields' validators.
+            models.CheckConstraint(
+                condition=models.Q(longitude__isnull=True)
+                | models.Q(longitude__gte=-180, longitude__lte=180),
+                name="building_longitude_range",
+                violation_error_message=_("The longitude must be between -180 and 180."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True)
+                | models.Q(latitude__gte=-90, latitude__lte=90),
+                name="building_latitude_range",
+                violation_error_message=_("The latitude must be between -90 and 90."),
+            ),
         ]
 
     def __str__(self):
@@ -100,14 +135,26 @@ class Dwelling(models.Model):
         return _("Room %(room)s") % {"room": self.room}
 
 
-class Household(models.Model):
+HOUSEHOLD_NUMBER_UNAVAILABLE = _(
+    "This household number cannot be used. Check it, or ask the street office."
+)
+
+
+class Household(SyncedModel):
     """户 — a household living in a dwelling, in the care of one grid."""
 
     class Kind(models.TextChoices):
         REGISTERED = "registered", _("Registered household")
         RESIDING = "residing", _("Residing household")
 
-    number = models.CharField(_("household number"), max_length=32, unique=True)
+    number = models.CharField(
+        _("household number"),
+        max_length=32,
+        unique=True,
+        # The number may belong to a household the writer cannot see: the message says
+        # neither that it exists nor where (the same words as the import's).
+        error_messages={"unique": HOUSEHOLD_NUMBER_UNAVAILABLE},
+    )
     dwelling = models.ForeignKey(
         Dwelling,
         verbose_name=_("dwelling"),
@@ -143,3 +190,8 @@ class Household(models.Model):
 
     def __str__(self):
         return self.number
+
+    def clean(self):
+        # The head is one of the household's own members (a new household has none yet).
+        if self.head_id is not None and (self.pk is None or self.head.household_id != self.pk):
+            raise ValidationError({"head": _("The head must be a member of this household.")})

@@ -35,6 +35,10 @@ class ImportJob(models.Model):
     report = models.JSONField(_("report"), default=dict, blank=True)
     created_at = models.DateTimeField(_("uploaded at"), default=timezone.now, editable=False)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Written every few seconds by the process working on the job (and when it is queued): a
+    # job "checking" or "importing" whose heartbeat stopped lost its worker, and the sweeper
+    # (grids.writes.imports.import_jobs_sweep) marks it failed.
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True, editable=False)
 
     objects = ImportJobQuerySet.as_manager()
 

@@ -1,6 +1,9 @@
 """Residents and their tags (the tag catalogue, and the tags each resident holds)."""
 
-from django.core.exceptions import ValidationError
+from datetime import date
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 from grids.models.buildings import Household
 from grids.querysets import ResidentQuerySet, ResidentTagQuerySet, TagDefQuerySet
 from portal.fields import EncryptedCharField
+from portal.models import SyncedModel
 from portal.validators import (
     citizen_id_normalize,
     mask_citizen_id,
@@ -19,8 +23,14 @@ from portal.validators import (
     validate_mobile,
 )
 
+# The earliest birth date a living record may hold (a register of the living; the oldest
+# residents of Zhejiang were born in the 1900s).
+EARLIEST_BIRTH = date(1900, 1, 1)
+# Disability certificates (残疾人证) carry a grade 1 (most severe) to 4 (DOMAIN.md, tags).
+GRADE_MIN, GRADE_MAX = 1, 4
 
-class Resident(models.Model):
+
+class Resident(SyncedModel):
     """居民 — a person living in the street. ID number and phone are encrypted at rest."""
 
     class Sex(models.TextChoices):
@@ -93,17 +103,47 @@ class Resident(models.Model):
         return self.name
 
     def clean(self):
+        errors: dict[str, list] = {}
         if self.id_type == self.IdType.CITIZEN_ID and self.id_number:
             try:
                 validate_citizen_id(self.id_number)
+                validate_citizen_id_matches(
+                    self.id_number, sex=self.sex, birth_date=self.birth_date
+                )
             except ValidationError as exc:
-                raise ValidationError({"id_number": exc.messages}) from None
-            validate_citizen_id_matches(self.id_number, sex=self.sex, birth_date=self.birth_date)
+                for field, messages in exc.update_error_dict({}).items():
+                    key = "id_number" if field == NON_FIELD_ERRORS else field
+                    errors.setdefault(key, []).extend(messages)
         if self.phone:
             try:
                 validate_mobile(self.phone)
             except ValidationError as exc:
-                raise ValidationError({"phone": exc.messages}) from None
+                errors.setdefault("phone", []).extend(exc.messages)
+        for field, message in self._date_errors(timezone.localdate()).items():
+            errors.setdefault(field, []).append(message)
+        if errors:
+            raise ValidationError(errors)
+
+    def _date_errors(self, today: date) -> dict:
+        """Dates a person's record can hold, whatever the document: born between EARLIEST_BIRTH
+        and today; dead neither before birth nor in the future; verified not in the future."""
+        errors = {}
+        birth = self.birth_date if isinstance(self.birth_date, date) else None
+        if birth is not None and birth > today:
+            errors["birth_date"] = _("The birth date cannot be in the future.")
+        elif birth is not None and birth < EARLIEST_BIRTH:
+            errors["birth_date"] = _("The birth date cannot be before %(date)s.") % {
+                "date": EARLIEST_BIRTH.isoformat()
+            }
+        death = self.deceased_date if isinstance(self.deceased_date, date) else None
+        if death is not None and death > today:
+            errors["deceased_date"] = _("The date of death cannot be in the future.")
+        elif death is not None and birth is not None and death < birth:
+            errors["deceased_date"] = _("The date of death cannot be before the birth date.")
+        verified = self.verified_date if isinstance(self.verified_date, date) else None
+        if verified is not None and verified > today:
+            errors["verified_date"] = _("The verification date cannot be in the future.")
+        return errors
 
     @property
     def id_number_masked(self) -> str:
@@ -114,7 +154,7 @@ class Resident(models.Model):
         return mask_mobile(self.phone or "")
 
 
-class TagDef(models.Model):
+class TagDef(SyncedModel):
     """标签定义 — a tag such as 独居老人 or 低保, its group and the visit tier it implies."""
 
     class Group(models.TextChoices):
@@ -147,7 +187,7 @@ class TagDef(models.Model):
         return self.name
 
 
-class ResidentTag(models.Model):
+class ResidentTag(SyncedModel):
     """居民标签 — a tag on a resident, with its source, validity and certificate."""
 
     class Source(models.TextChoices):
@@ -167,7 +207,15 @@ class ResidentTag(models.Model):
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     certificate_number = models.CharField(_("certificate number"), max_length=32, blank=True)
-    grade = models.PositiveSmallIntegerField(_("grade"), null=True, blank=True)
+    grade = models.PositiveSmallIntegerField(
+        _("grade"),
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(GRADE_MIN, _("The grade must be between 1 and 4.")),
+            MaxValueValidator(GRADE_MAX, _("The grade must be between 1 and 4.")),
+        ],
+    )
 
     objects = ResidentTagQuerySet.as_manager()
 
@@ -175,8 +223,29 @@ class ResidentTag(models.Model):
         verbose_name = _("resident tag")
         verbose_name_plural = _("resident tags")
         constraints = [
-            models.UniqueConstraint(fields=["resident", "tag"], name="resident_tag_once")
+            models.UniqueConstraint(fields=["resident", "tag"], name="resident_tag_once"),
+            # Backstops of clean() and the grade's validators (writes that skip full_clean).
+            models.CheckConstraint(
+                condition=models.Q(valid_from__isnull=True)
+                | models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+                name="resident_tag_validity_order",
+                violation_error_message=_("The end of validity cannot be before its start."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(grade__isnull=True)
+                | models.Q(grade__gte=GRADE_MIN, grade__lte=GRADE_MAX),
+                name="resident_tag_grade_range",
+                violation_error_message=_("The grade must be between 1 and 4."),
+            ),
         ]
 
     def __str__(self):
         return f"{self.resident} · {self.tag}"
+
+    def clean(self):
+        start, end = self.valid_from, self.valid_to
+        if isinstance(start, date) and isinstance(end, date) and end < start:
+            raise ValidationError(
+                {"valid_to": _("The end of validity cannot be before its start.")}
+            )

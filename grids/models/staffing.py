@@ -5,7 +5,10 @@ index-backed): `grids.work_in_region` on a community or street, `grids.work_in_g
 `grids.view_resident` on one shared case.
 """
 
+from datetime import date
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
@@ -13,9 +16,10 @@ from guardian.models import UserObjectPermissionBase
 from grids.models.areas import Grid, Region
 from grids.models.residents import Resident
 from grids.querysets import GridAssignmentQuerySet
+from portal.models import SyncedModel
 
 
-class GridAssignment(models.Model):
+class GridAssignment(SyncedModel):
     """网格员配置 — a person's post in a grid for a period; history is kept, never rewritten."""
 
     class Post(models.TextChoices):
@@ -47,6 +51,11 @@ class GridAssignment(models.Model):
 
     def __str__(self):
         return f"{self.grid} · {self.person} · {self.get_post_display()}"
+
+    def clean(self):
+        start, end = self.start_date, self.end_date
+        if isinstance(start, date) and isinstance(end, date) and end < start:
+            raise ValidationError({"end_date": _("An assignment cannot end before it starts.")})
 
 
 class RegionUserObjectPermission(UserObjectPermissionBase):

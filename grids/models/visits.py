@@ -11,9 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from grids.models.buildings import Household
 from grids.models.residents import Resident
 from grids.querysets import VisitNeedQuerySet, VisitQuerySet
+from portal.models import SyncedModel
 
 
-class Visit(models.Model):
+class Visit(SyncedModel):
     """走访 — a grid worker's visit to a resident or a whole household, and what it found.
 
     When a resident is next due is decided in one place: grids/cadence.py.

@@ -4,4 +4,5 @@ from grids.tasks import (
     age_tags,  # noqa: F401
     imports,  # noqa: F401
     reminders,  # noqa: F401
+    staffing,  # noqa: F401
 )

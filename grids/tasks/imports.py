@@ -25,3 +25,9 @@ def import_job_commit_task(job_id: int) -> str | None:
     if job is None:
         return None
     return imports.import_job_commit(actor=None, job=job).status
+
+
+@shared_task(name="grids.import_jobs_sweep")
+def import_jobs_sweep() -> dict:
+    """Every minute: jobs whose worker was killed are marked failed, lost queued ones re-queued."""
+    return imports.import_jobs_sweep(actor=None)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids import coverage, policy
+from portal.params import id_or_404
 from portal.ui import paginate
 
 
@@ -25,9 +26,7 @@ def _community_filter(request):
     value = request.GET.get("community", "")
     if not value:
         return None
-    if not value.isdigit():
-        raise Http404
-    return _community_or_404(request, int(value))
+    return _community_or_404(request, id_or_404(value))
 
 
 @login_required
@@ -137,6 +136,6 @@ urlpatterns = [
     path("coverage/map/", coverage_map, name="coverage-map"),
     path("coverage/map/grids.geojson", coverage_map_geojson, name="coverage-geojson"),
     path("coverage/unlocated/", coverage_unlocated, name="coverage-unlocated"),
-    path("coverage/<int:pk>/", coverage_community, name="coverage-community"),
-    path("coverage/<int:pk>/<slug:kind>/", coverage_exception_list, name="coverage-exceptions"),
+    path("coverage/<id:pk>/", coverage_community, name="coverage-community"),
+    path("coverage/<id:pk>/<slug:kind>/", coverage_exception_list, name="coverage-exceptions"),
 ]

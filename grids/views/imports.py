@@ -223,8 +223,8 @@ urlpatterns = [
     path("imports/new/", import_upload, name="import-upload"),
     path("imports/template.xlsx", import_template, name="import-template"),
     path("imports/layout/", import_layout, name="import-layout"),
-    path("imports/<int:pk>/", import_detail, name="import-detail"),
-    path("imports/<int:pk>/progress/", import_progress, name="import-progress"),
-    path("imports/<int:pk>/commit/", import_commit, name="import-commit"),
+    path("imports/<id:pk>/", import_detail, name="import-detail"),
+    path("imports/<id:pk>/progress/", import_progress, name="import-progress"),
+    path("imports/<id:pk>/commit/", import_commit, name="import-commit"),
     path("households/export/", household_export, name="household-export"),
 ]

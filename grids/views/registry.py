@@ -30,6 +30,7 @@ from grids.forms import (
     HouseholdForm,
     MicroGridForm,
 )
+from portal.params import id_param
 from portal.policy import allowed
 from portal.ui import filtered_page, form_errors, form_page
 
@@ -220,7 +221,11 @@ def building_detail(request, pk: int):
 def building_create(request):
     policy.access_building_create(request.user)
     initial = {}
-    grid = selectors.grid_list(actor=request.user).filter(pk=request.GET.get("grid") or 0).first()
+    grid = (
+        selectors.grid_list(actor=request.user)
+        .filter(pk=id_param(request.GET.get("grid")) or 0)
+        .first()
+    )
     if grid is not None:
         initial = {"grid": grid.pk, "community": grid.community_id}
     form = BuildingForm(request.POST or None, user=request.user, initial=initial)
@@ -323,7 +328,7 @@ def household_create(request):
     initial = {}
     building = (
         selectors.building_list(actor=request.user)
-        .filter(pk=request.GET.get("building") or 0)
+        .filter(pk=id_param(request.GET.get("building")) or 0)
         .first()
     )
     if building is not None:
@@ -378,17 +383,17 @@ def household_edit(request, pk: int):
 urlpatterns = [
     path("grids/", grid_list, name="grid-list"),
     path("grids/new/", grid_create, name="grid-create"),
-    path("grids/<int:pk>/", grid_detail, name="grid-detail"),
-    path("grids/<int:pk>/edit/", grid_edit, name="grid-edit"),
-    path("grids/<int:pk>/micro-grids/new/", micro_grid_create, name="micro-grid-create"),
-    path("grids/<int:pk>/staffing/", grid_staffing, name="grid-staffing"),
-    path("grids/<int:pk>/handover/", grid_handover, name="grid-handover"),
+    path("grids/<id:pk>/", grid_detail, name="grid-detail"),
+    path("grids/<id:pk>/edit/", grid_edit, name="grid-edit"),
+    path("grids/<id:pk>/micro-grids/new/", micro_grid_create, name="micro-grid-create"),
+    path("grids/<id:pk>/staffing/", grid_staffing, name="grid-staffing"),
+    path("grids/<id:pk>/handover/", grid_handover, name="grid-handover"),
     path("buildings/", building_list, name="building-list"),
     path("buildings/new/", building_create, name="building-create"),
-    path("buildings/<int:pk>/", building_detail, name="building-detail"),
-    path("buildings/<int:pk>/edit/", building_edit, name="building-edit"),
+    path("buildings/<id:pk>/", building_detail, name="building-detail"),
+    path("buildings/<id:pk>/edit/", building_edit, name="building-edit"),
     path("households/", household_list, name="household-list"),
     path("households/new/", household_create, name="household-create"),
-    path("households/<int:pk>/", household_detail, name="household-detail"),
-    path("households/<int:pk>/edit/", household_edit, name="household-edit"),
+    path("households/<id:pk>/", household_detail, name="household-detail"),
+    path("households/<id:pk>/edit/", household_edit, name="household-edit"),
 ]

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from grids import policy, selectors, writes
 from grids.filters import ResidentFilter
 from grids.forms import ResidentForm, ResidentTagForm
+from portal.params import id_param
 from portal.policy import allowed
 from portal.sensitive import EXPORT_UNMASKED_PERM, export_response, sensitive_reveal
 from portal.ui import filtered_page, form_errors, form_page
@@ -145,7 +146,7 @@ def resident_create(request):
     initial = {}
     household = (
         selectors.household_list(actor=request.user)
-        .filter(pk=request.GET.get("household") or 0)
+        .filter(pk=id_param(request.GET.get("household")) or 0)
         .first()
     )
     if household is not None:
@@ -237,12 +238,12 @@ urlpatterns = [
     path("residents/", resident_list, name="resident-list"),
     path("residents/new/", resident_create, name="resident-create"),
     path("residents/export/", resident_export, name="resident-export"),
-    path("residents/<int:pk>/", resident_detail, name="resident-detail"),
-    path("residents/<int:pk>/edit/", resident_edit, name="resident-edit"),
-    path("residents/<int:pk>/reveal/", resident_reveal, name="resident-reveal"),
-    path("residents/<int:pk>/tags/", resident_tag_add, name="resident-tag-add"),
+    path("residents/<id:pk>/", resident_detail, name="resident-detail"),
+    path("residents/<id:pk>/edit/", resident_edit, name="resident-edit"),
+    path("residents/<id:pk>/reveal/", resident_reveal, name="resident-reveal"),
+    path("residents/<id:pk>/tags/", resident_tag_add, name="resident-tag-add"),
     path(
-        "residents/<int:pk>/tags/<int:tag_pk>/remove/",
+        "residents/<id:pk>/tags/<id:tag_pk>/remove/",
         resident_tag_remove,
         name="resident-tag-remove",
     ),

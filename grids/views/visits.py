@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +17,7 @@ from grids import policy, selectors
 from grids.models import Visit
 from grids.visit_forms import NeedFormSet, VisitForm
 from grids.writes import visit_record
+from portal.params import id_param, safe_next
 from portal.policy import allowed
 from portal.ui import form_errors, paginate
 
@@ -70,7 +71,7 @@ def visit_create(request):
             messages.success(
                 request, _("Visit to %(name)s recorded.") % {"name": resident or household}
             )
-            return redirect(request.POST.get("next") or reverse("grids:visits-due"))
+            return redirect(safe_next(request, "grids:visits-due"))
     context = {"form": form, "needs": needs, "resident": resident, "household": household}
     return render(request, "grids/visits/form.html", context, status=400 if form.errors else 200)
 
@@ -81,10 +82,10 @@ def _subject(request):
         raise Http404
     resident_id = request.GET.get("resident") or request.POST.get("resident")
     household_id = request.GET.get("household") or request.POST.get("household")
-    if resident_id and resident_id.isdigit():
+    if resident_id := id_param(resident_id):
         resident = get_object_or_404(selectors.resident_list(actor=request.user), pk=resident_id)
         return resident, resident.household
-    if household_id and household_id.isdigit():
+    if household_id := id_param(household_id):
         return None, get_object_or_404(
             selectors.household_list(actor=request.user), pk=household_id
         )
@@ -95,8 +96,7 @@ def _subject(request):
 def visit_list(request):
     policy.access_visit_list(request.user)
     queryset = selectors.visit_list(actor=request.user)
-    grid = request.GET.get("grid")
-    if grid and grid.isdigit():
+    if grid := id_param(request.GET.get("grid")):
         queryset = queryset.filter(household__grid=grid)
     if request.GET.get("mine") == "1":
         queryset = queryset.filter(visitor=request.user)
@@ -123,6 +123,6 @@ urlpatterns = [
     path("visits/due/", visits_due, name="visits-due"),
     path("visits/new/", visit_create, name="visit-create"),
     path("visits/", visit_list, name="visit-list"),
-    path("visits/<int:pk>/", visit_detail, name="visit-detail"),
-    path("visits/<int:pk>/photo/", visit_photo, name="visit-photo"),
+    path("visits/<id:pk>/", visit_detail, name="visit-detail"),
+    path("visits/<id:pk>/photo/", visit_photo, name="visit-photo"),
 ]

@@ -27,6 +27,7 @@ from grids.writes.staffing import (
     POSTS_WITH_ACCESS,
     grid_assign,
     grid_assignment_end,
+    grid_assignments_expire,
     grid_handover,
     region_staff_grant,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "dwelling_create",
     "grid_assign",
     "grid_assignment_end",
+    "grid_assignments_expire",
     "grid_create",
     "grid_handover",
     "grid_update",

@@ -11,14 +11,26 @@ it changes) and writes with bulk operations: a file may hold 50,000 rows, and on
 `resident_create` per row would also write 50,000 audit events. Each object still passes the
 model's own validation (`full_clean`, in the check) and the database constraints; the import
 writes one audit event with its counts.
+
+Faults (tests/reliability/test_worker_killed.py): the job row is the outbox and the record of
+the work. A step that runs beats a heartbeat on the job (`heartbeat_at`, every
+IMPORT_HEARTBEAT_SECONDS from a thread of its own); queueing a step stamps it too. If the
+broker is down when a step is queued, the request still succeeds and the job waits. Beat's
+`import_jobs_sweep` (every minute) re-queues a queued job whose step never started, and marks
+failed — with a message, nothing having been written, as the commit is one transaction — a job
+"checking" or "importing" whose heartbeat stopped for IMPORT_STALE_SECONDS: its worker was
+killed, or the server stopped, mid-step. The uploader sees the message and uploads again.
 """
 
 import logging
+import threading
+from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +40,7 @@ from grids.policy import (
     access_import_job_check,
     access_import_job_commit,
     access_import_job_create,
+    access_import_job_sweep,
 )
 from portal.audit import audit_record
 from portal.spreadsheets import SheetRow, read_sheet, read_upload
@@ -54,7 +67,12 @@ def import_job_create(*, actor, uploaded_file) -> ImportJob:
     rows = len(upload.rows)
     inline = rows <= settings.IMPORT_INLINE_ROWS
     with transaction.atomic():
-        job = ImportJob(uploaded_by=actor, original_name=upload.name[:200], total_rows=rows)
+        job = ImportJob(
+            uploaded_by=actor,
+            original_name=upload.name[:200],
+            total_rows=rows,
+            heartbeat_at=timezone.now(),
+        )
         job.file.save(upload.storage_name, uploaded_file, save=False)
         job.full_clean()
         job.save()
@@ -79,10 +97,12 @@ def import_job_check(*, actor, job: ImportJob) -> ImportJob:
             return job
         job.status = ImportJob.Status.CHECKING
         job.processed_rows = 0
-        job.save(update_fields=["status", "processed_rows"])
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "processed_rows", "heartbeat_at"])
     progress = _Progress(job)
     try:
-        plan = imports.import_check(actor=job.uploaded_by, rows=_rows(job), progress=progress)
+        with _Heartbeat(job):
+            plan = imports.import_check(actor=job.uploaded_by, rows=_rows(job), progress=progress)
     except Exception as exc:
         return _fail(job, exc)
     finally:
@@ -108,7 +128,8 @@ def import_job_commit_start(*, actor, job: ImportJob) -> ImportJob:
             raise ValidationError(_("Correct the errors in the file and upload it again."))
         if job.total_rows > settings.IMPORT_INLINE_ROWS:
             job.report = {**job.report, "commit_queued": True}
-            job.save(update_fields=["report"])
+            job.heartbeat_at = timezone.now()
+            job.save(update_fields=["report", "heartbeat_at"])
             transaction.on_commit(partial(_queue, "commit", job.pk))
             return job
     return import_job_commit(actor=actor, job=job)
@@ -129,11 +150,12 @@ def import_job_commit(*, actor, job: ImportJob) -> ImportJob:
             return job
         job.status = ImportJob.Status.COMMITTING
         job.processed_rows = 0
-        job.save(update_fields=["status", "processed_rows"])
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "processed_rows", "heartbeat_at"])
     progress = _Progress(job)
     try:
         rows = _rows(job)
-        with transaction.atomic():
+        with _Heartbeat(job), transaction.atomic():
             # Half of the bar for the check, half for the writing.
             plan = imports.import_check(
                 actor=job.uploaded_by, rows=rows, lock=True, progress=lambda n: progress(n // 2)
@@ -167,6 +189,54 @@ def import_job_commit(*, actor, job: ImportJob) -> ImportJob:
     return job
 
 
+def import_jobs_sweep(*, actor=None, now=None) -> dict:
+    """Beat's clean-up of jobs whose worker went away (see the module's docstring).
+
+    A job checking or importing without a heartbeat for IMPORT_STALE_SECONDS is marked
+    failed with a message saying nothing was written; a queued job whose step has not
+    started after as long is queued again (a duplicate delivery does nothing). Returns the
+    counts.
+    """
+    access_import_job_sweep(actor)
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
+    stale = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+    failed = 0
+    running = (ImportJob.Status.CHECKING, ImportJob.Status.COMMITTING)
+    for job in ImportJob.objects.filter(stale, status__in=running).order_by("pk"):
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().filter(stale, pk=job.pk).first()
+            if job is None or job.status not in running:
+                continue  # it finished, or beat again, meanwhile
+            if job.status == ImportJob.Status.COMMITTING:
+                message = _(
+                    "The import was interrupted (the server stopped while it ran) and nothing "
+                    "was written. Upload the file again."
+                )
+            else:
+                message = _(
+                    "The check was interrupted (the server stopped while it ran). Upload the "
+                    "file again."
+                )
+            logger.warning("import job %s lost its worker while %s", job.pk, job.status)
+            job.status = ImportJob.Status.FAILED
+            job.report = {**_settled(job.report), "failure": message, "interrupted": True}
+            job.finished_at = now
+            job.save(update_fields=["status", "report", "finished_at"])
+            failed += 1
+    requeued = 0
+    waiting = ImportJob.objects.filter(stale).filter(
+        Q(status=ImportJob.Status.UPLOADED)
+        | Q(status=ImportJob.Status.CHECKED, report__commit_queued=True)
+    )
+    for job in waiting.order_by("pk"):
+        step = "check" if job.status == ImportJob.Status.UPLOADED else "commit"
+        if ImportJob.objects.filter(pk=job.pk, status=job.status).update(heartbeat_at=now):
+            _queue(step, job.pk)
+            requeued += 1
+    return {"failed": failed, "requeued": requeued}
+
+
 # --- Helpers ----------------------------------------------------------------------------
 
 
@@ -191,17 +261,60 @@ def _fail(job: ImportJob, exc: Exception) -> ImportJob:
             "The import failed and nothing was written. Try again, or contact your street administrator."
         )
     job.status = ImportJob.Status.FAILED
-    job.report = {**job.report, "failure": message}
+    job.report = {**_settled(job.report), "failure": message}
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "report", "finished_at"])
     return job
 
 
+def _settled(report: dict) -> dict:
+    """The report without `commit_queued`: a failed job is no longer waiting for anything
+    (the page would otherwise show its progress bar for ever)."""
+    return {key: value for key, value in report.items() if key != "commit_queued"}
+
+
 def _queue(step: str, job_id: int) -> None:
+    """Hand the step to a worker. With the broker down the request still succeeds: the job
+    waits, and import_jobs_sweep queues it again once it has waited IMPORT_STALE_SECONDS."""
     from grids.tasks import imports as tasks
 
     task = tasks.import_job_check_task if step == "check" else tasks.import_job_commit_task
-    task.delay(job_id)
+    try:
+        task.delay(job_id)
+    except Exception:
+        logger.exception("could not queue the %s of import job %s; the sweeper will", step, job_id)
+
+
+class _Heartbeat:
+    """While the block runs, a thread stamps the job's `heartbeat_at` every
+    IMPORT_HEARTBEAT_SECONDS, on a connection of its own (autocommit): a step that is slow
+    but alive is never taken for a dead one. It dies with the process, which is the point."""
+
+    def __init__(self, job: ImportJob):
+        self.job_id = job.pk
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"import-{job.pk}", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.done.set()
+        self.thread.join(timeout=30)
+        return False
+
+    def _beat(self) -> None:
+        try:
+            while not self.done.wait(settings.IMPORT_HEARTBEAT_SECONDS):
+                try:
+                    ImportJob.objects.filter(pk=self.job_id, status__in=imports.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except DatabaseError:  # SQLite's single writer, a database restart: next beat
+                    logger.info("heartbeat of import job %s skipped", self.job_id)
+        finally:
+            connections.close_all()  # this thread's connections only
 
 
 class _Progress:
@@ -274,9 +387,12 @@ def _write(plan: imports.ImportPlan, *, progress) -> None:
         changed_households.append(household)
         household_fields |= fields
     Household.objects.bulk_create(new_households, batch_size=_WRITE_BATCH)
+    now = timezone.now()  # bulk_update skips auto_now: sync clients must see the change
     if changed_households:
+        for household in changed_households:
+            household.updated_at = now
         Household.objects.bulk_update(
-            changed_households, sorted(household_fields), batch_size=_WRITE_BATCH
+            changed_households, sorted(household_fields | {"updated_at"}), batch_size=_WRITE_BATCH
         )
     household_ids = {h.number: h.pk for h in new_households}
     household_ids |= {n: h.existing.pk for n, h in plan.households.items() if h.existing}
@@ -294,7 +410,11 @@ def _write(plan: imports.ImportPlan, *, progress) -> None:
             for item in changed:
                 _refresh_hashes(item.resident, fields)
             fields |= {f"{name}_hash" for name in fields & {"id_number", "phone"}}
-            Resident.objects.bulk_update([item.resident for item in changed], sorted(fields))
+            for item in changed:
+                item.resident.updated_at = now
+            Resident.objects.bulk_update(
+                [item.resident for item in changed], sorted(fields | {"updated_at"})
+            )
         done += len(batch)
         progress(done)
 
@@ -302,8 +422,12 @@ def _write(plan: imports.ImportPlan, *, progress) -> None:
     heads = []
     for number, item in plan.households.items():
         if item.head_hash and (item.existing is None or "head" in item.changed):
-            heads.append(Household(pk=household_ids[number], head_id=resident_ids[item.head_hash]))
-    Household.objects.bulk_update(heads, ["head"], batch_size=_WRITE_BATCH)
+            heads.append(
+                Household(
+                    pk=household_ids[number], head_id=resident_ids[item.head_hash], updated_at=now
+                )
+            )
+    Household.objects.bulk_update(heads, ["head", "updated_at"], batch_size=_WRITE_BATCH)
 
 
 def _refresh_hashes(resident: Resident, fields: set[str]) -> None:

@@ -65,7 +65,15 @@ def resident_delete(*, actor, resident: Resident) -> None:
         resident.delete()
 
 
-def resident_share(*, actor, resident: Resident, person) -> None:
-    """Share one case with one person (a social worker, a cadre of another community)."""
+def resident_share(*, actor, resident: Resident, person, change: bool = False) -> None:
+    """Share one case with one person (a social worker, a cadre of another community).
+
+    A share lets them see the case (`grids.view_resident`); correcting it is a second, explicit
+    grant (`change=True`: `grids.change_resident` on the case as well). Either way their role
+    must carry the permission too (portal/roles.py).
+    """
     access_resident_share(actor, resident)
-    jurisdiction_grant(actor=actor, user=person, perm="grids.view_resident", obj=resident)
+    with transaction.atomic():
+        jurisdiction_grant(actor=actor, user=person, perm="grids.view_resident", obj=resident)
+        if change:
+            jurisdiction_grant(actor=actor, user=person, perm="grids.change_resident", obj=resident)

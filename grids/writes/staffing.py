@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,11 +19,15 @@ from grids.models import Grid, GridAssignment, Region, VisitNeed
 from grids.policy import (
     access_grid_assign,
     access_grid_assignment_end,
+    access_grid_assignments_expire,
     access_grid_handover,
     access_region_staff_grant,
 )
 from portal.audit import audit_record
 from portal.grants import jurisdiction_grant, jurisdiction_revoke
+
+# How far back the daily expiry looks for assignments that ended (a missed day is caught up).
+EXPIRE_LOOKBACK_DAYS = 31
 
 # Posts that give their holder the grid as jurisdiction (instructors and micro-grid leaders
 # are volunteers or supervisors without access to the registry).
@@ -59,7 +64,12 @@ def _assign(*, actor, person, grid: Grid, post: str, start_date: date) -> GridAs
 
 
 def grid_assignment_end(*, actor, assignment: GridAssignment, end_date: date) -> GridAssignment:
-    """End an assignment; the grid grant goes when the person holds no other open post there."""
+    """End an assignment on `end_date`, its last day.
+
+    The grid grant goes when the person holds no other post there that is still running: at
+    once for a date already past, otherwise the day after `end_date` (the daily
+    `grid_assignments_expire`) — an end announced ahead never takes access away early.
+    """
     access_grid_assignment_end(actor, assignment)
     return _assignment_end(actor=actor, assignment=assignment, end_date=end_date)
 
@@ -70,18 +80,49 @@ def _assignment_end(*, actor, assignment: GridAssignment, end_date: date) -> Gri
         assignment.end_date = end_date
         assignment.full_clean()
         assignment.save(update_fields=["end_date"])
-        still_there = GridAssignment.objects.filter(
-            grid=assignment.grid_id,
-            person=assignment.person_id,
-            end_date__isnull=True,
-            post__in=POSTS_WITH_ACCESS,
-        ).exists()
-        if not still_there:
-            jurisdiction_revoke(
-                actor=actor, user=assignment.person, perm="grids.work_in_grid", obj=assignment.grid
-            )
+        _revoke_if_over(actor=actor, assignment=assignment, today=timezone.localdate())
         audit_record(actor=actor, action="grid_assignment.end", obj=assignment)
     return assignment
+
+
+def _revoke_if_over(*, actor, assignment: GridAssignment, today: date) -> bool:
+    """Take the grid grant back once `assignment` is over (its end date before `today`) and the
+    person holds no other post with access there that still runs today or later."""
+    if assignment.end_date is None or assignment.end_date >= today:
+        return False
+    still_there = (
+        GridAssignment.objects.filter(
+            grid=assignment.grid_id, person=assignment.person_id, post__in=POSTS_WITH_ACCESS
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .exists()
+    )
+    if still_there:
+        return False
+    return jurisdiction_revoke(
+        actor=actor, user=assignment.person, perm="grids.work_in_grid", obj=assignment.grid
+    )
+
+
+def grid_assignments_expire(*, actor=None, today: date | None = None) -> dict:
+    """Take back the grid grants of assignments that ended before `today` (daily, by beat).
+
+    Idempotent: a grant already gone is not revoked twice (nor audited twice). Only
+    assignments that ended within the last EXPIRE_LOOKBACK_DAYS are looked at, so a day the
+    beat missed is caught up the next day.
+    """
+    access_grid_assignments_expire(actor)
+    today = today or timezone.localdate()
+    ended = GridAssignment.objects.filter(
+        post__in=POSTS_WITH_ACCESS,
+        end_date__lt=today,
+        end_date__gte=today - timedelta(days=EXPIRE_LOOKBACK_DAYS),
+    ).select_related("grid", "person")
+    revoked = 0
+    for assignment in ended.order_by("pk"):
+        with transaction.atomic():
+            revoked += _revoke_if_over(actor=actor, assignment=assignment, today=today)
+    return {"revoked": revoked}
 
 
 def region_staff_grant(*, actor, person, region: Region) -> None:

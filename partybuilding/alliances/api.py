@@ -40,6 +40,7 @@ from partybuilding.alliances.policy import (
 from partybuilding.organisations.models import PartyOrg
 from portal.api.fields import ScopedPrimaryKeyRelatedField
 from portal.api.viewsets import ScopedViewSetMixin
+from portal.uploads import DOCUMENT, form_file_clean, scoped_file_url
 
 
 class Conflict(APIException):
@@ -89,6 +90,17 @@ class AgreementSerializer(serializers.ModelSerializer):
             "scanned_copy", "note",
         ]  # fmt: skip
         read_only_fields = ["id"]
+
+    def validate_scanned_copy(self, value):
+        return form_file_clean(value, kinds=DOCUMENT)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if data.get("scanned_copy"):  # the scoped view, never MEDIA_URL
+            data["scanned_copy"] = scoped_file_url(
+                self.context.get("request"), "partybuilding:alliance-agreement-scan", instance.pk
+            )
+        return data
 
 
 class AllianceSerializer(serializers.ModelSerializer):

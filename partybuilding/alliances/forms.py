@@ -15,6 +15,7 @@ from partybuilding.alliances.models import (
 )
 from partybuilding.alliances.policy import circle_orgs_acted_for, members_acted_for
 from portal.ui import DateInput, ScopedFormMixin, StyledFormMixin, textarea
+from portal.uploads import DOCUMENT, form_file_clean
 
 
 class AllianceForm(ScopedFormMixin, forms.ModelForm):
@@ -92,6 +93,9 @@ class AgreementForm(ScopedFormMixin, forms.ModelForm):
     def full_clean(self):
         super().full_clean()
         self.fields["parties"].widget.attrs["class"] = "form-check-input"
+
+    def clean_scanned_copy(self):
+        return form_file_clean(self.cleaned_data.get("scanned_copy"), kinds=DOCUMENT)
 
 
 class AgreementEditForm(AgreementForm):

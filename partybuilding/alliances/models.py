@@ -23,10 +23,11 @@ from partybuilding.alliances.querysets import (
     ExchangeCircleQuerySet,
 )
 from partybuilding.organisations.models import PartyOrg
+from portal.models import SyncedModel
 from portal.validators import uscc_normalize, validate_uscc
 
 
-class Alliance(models.Model):
+class Alliance(SyncedModel):
     """党建联盟 — Party organisations and outside units working together in one area or trade."""
 
     class Kind(models.TextChoices):
@@ -71,7 +72,7 @@ class Alliance(models.Model):
             raise ValidationError({"community": _("Choose a community.")})
 
 
-class AllianceMember(models.Model):
+class AllianceMember(SyncedModel):
     """联盟成员单位 — one unit in an alliance: a Party organisation, a hospital, a school, a firm."""
 
     class Kind(models.TextChoices):
@@ -138,7 +139,7 @@ class AllianceMember(models.Model):
             raise ValidationError(errors)
 
 
-class AllianceAgreement(models.Model):
+class AllianceAgreement(SyncedModel):
     """共建协议 — the signed 1+N agreement: a lead member and N parties, for a term."""
 
     alliance = models.ForeignKey(
@@ -187,7 +188,7 @@ class AllianceAgreement(models.Model):
             raise ValidationError(errors)
 
 
-class AllianceItem(models.Model):
+class AllianceItem(SyncedModel):
     """清单事项 — one entry of an alliance's needs, resources or projects list, posted by one
     member and claimed by another, with a record of what was delivered."""
 
@@ -320,7 +321,7 @@ class AllianceItem(models.Model):
             raise ValidationError(errors)
 
 
-class ExchangeCircle(models.Model):
+class ExchangeCircle(SyncedModel):
     """党建交流圈 — neighbouring Party organisations that share events and practices."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)

@@ -9,7 +9,7 @@ tabs (?tab=need|resource|project), its member units and its agreements.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -71,6 +71,16 @@ def alliance_list(request):
         "can_add": allowed(access_alliance_create, request.user),
     }
     return render(request, "partybuilding/alliances/list.html", context)
+
+
+@login_required
+def agreement_scan(request, pk: int):
+    """The scanned copy of an agreement, served only to those who may see the agreement (never
+    as a public media file): anyone else gets the 404 of a missing one."""
+    agreement = get_object_or_404(
+        selectors.agreement_list(actor=request.user).exclude(scanned_copy=""), pk=pk
+    )
+    return FileResponse(agreement.scanned_copy.open("rb"), as_attachment=False)
 
 
 @login_required
@@ -434,28 +444,29 @@ def circle_post_add(request, pk: int):
 urlpatterns = [
     path("alliances/", alliance_list, name="alliance-list"),
     path("alliances/new/", alliance_create, name="alliance-create"),
-    path("alliances/<int:pk>/", alliance_detail, name="alliance-detail"),
-    path("alliances/<int:pk>/edit/", alliance_edit, name="alliance-edit"),
-    path("alliances/<int:pk>/members/new/", alliance_member_add, name="alliance-member-add"),
+    path("alliances/<id:pk>/", alliance_detail, name="alliance-detail"),
+    path("alliances/<id:pk>/edit/", alliance_edit, name="alliance-edit"),
+    path("alliances/<id:pk>/members/new/", alliance_member_add, name="alliance-member-add"),
     path(
-        "alliances/<int:pk>/agreements/new/", alliance_agreement_add, name="alliance-agreement-add"
+        "alliances/<id:pk>/agreements/new/", alliance_agreement_add, name="alliance-agreement-add"
     ),
-    path("alliances/<int:pk>/items/new/", alliance_item_post, name="alliance-item-post"),
+    path("alliances/<id:pk>/items/new/", alliance_item_post, name="alliance-item-post"),
     path(
-        "alliances/<int:pk>/members/<int:member_pk>/edit/",
+        "alliances/<id:pk>/members/<id:member_pk>/edit/",
         alliance_member_edit,
         name="alliance-member-edit",
     ),
     path(
-        "alliances/<int:pk>/agreements/<int:agreement_pk>/edit/",
+        "alliances/<id:pk>/agreements/<id:agreement_pk>/edit/",
         alliance_agreement_edit,
         name="alliance-agreement-edit",
     ),
-    path("alliance-items/<int:pk>/", alliance_item_detail, name="alliance-item-detail"),
-    path("alliance-items/<int:pk>/<str:action>/", alliance_item_act, name="alliance-item-act"),
+    path("alliance-agreements/<id:pk>/scan/", agreement_scan, name="alliance-agreement-scan"),
+    path("alliance-items/<id:pk>/", alliance_item_detail, name="alliance-item-detail"),
+    path("alliance-items/<id:pk>/<str:action>/", alliance_item_act, name="alliance-item-act"),
     path("circles/", circle_list, name="circle-list"),
     path("circles/new/", circle_create, name="circle-create"),
-    path("circles/<int:pk>/", circle_detail, name="circle-detail"),
-    path("circles/<int:pk>/posts/new/", circle_post_add, name="circle-post-add"),
-    path("circles/<int:pk>/edit/", circle_edit, name="circle-edit"),
+    path("circles/<id:pk>/", circle_detail, name="circle-detail"),
+    path("circles/<id:pk>/posts/new/", circle_post_add, name="circle-post-add"),
+    path("circles/<id:pk>/edit/", circle_edit, name="circle-edit"),
 ]

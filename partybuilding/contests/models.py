@@ -27,12 +27,13 @@ from partybuilding.contests.querysets import (
     ScoreQuerySet,
 )
 from partybuilding.organisations.models import PartyMember, PartyOrg
+from portal.models import SyncedModel
 
 # Trimming the highest and the lowest score needs at least three judges to leave one.
 TRIM_MIN_JUDGES_FLOOR = 3
 
 
-class Contest(models.Model):
+class Contest(SyncedModel):
     """擂台赛 — an open contest scored by judges on weighted indicators; closing freezes it."""
 
     class Status(models.TextChoices):
@@ -335,7 +336,7 @@ class ContestResult(models.Model):
             raise ValidationError({"contestant": _("The contestant is in another contest.")})
 
 
-class LeadGooseEnrolment(models.Model):
+class LeadGooseEnrolment(SyncedModel):
     """领头雁 — a contestant or member in the lead-goose programme or the reserve-cadre pool,
     with a mentor, a development plan and milestones."""
 

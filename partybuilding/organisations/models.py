@@ -16,6 +16,7 @@ from partybuilding.organisations.querysets import (
     PartyOrgQuerySet,
 )
 from portal.fields import EncryptedCharField
+from portal.models import SyncedModel
 from portal.validators import (
     mask_mobile,
     mobile_normalize,
@@ -25,7 +26,7 @@ from portal.validators import (
 )
 
 
-class PartyOrg(models.Model):
+class PartyOrg(SyncedModel):
     """党组织 — a Party committee, general branch, branch or group, in one tree under the street.
 
     `path` lists the primary keys from the root down ("/1/7/23/"); the write that creates or
@@ -213,7 +214,7 @@ class PartyOrgUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(PartyOrg, on_delete=models.CASCADE)
 
 
-class PartyMember(models.Model):
+class PartyMember(SyncedModel):
     """党员 — a Party member of an organisation in the street; the phone is encrypted at rest.
 
     A serving member (在职党员) also reports to the community where they live (双报到) and serves

@@ -12,6 +12,7 @@ from partybuilding.orglife.querysets import (
     MeetingRequirementQuerySet,
     OrgLifeMeetingQuerySet,
 )
+from portal.models import SyncedModel
 
 
 class MeetingKind(models.TextChoices):
@@ -30,7 +31,7 @@ GROUP_MEETING_KINDS = frozenset(
 )
 
 
-class OrgLifeMeeting(models.Model):
+class OrgLifeMeeting(SyncedModel):
     """组织生活会议 — one meeting of 三会一课 or a 主题党日: date, topic, minutes, attendance."""
 
     Kind = MeetingKind

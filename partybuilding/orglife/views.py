@@ -30,8 +30,9 @@ from partybuilding.orglife.policy import (
     access_meeting_requirement_list,
     access_meeting_update,
 )
+from portal.params import id_param
 from portal.policy import allowed
-from portal.ui import filtered_page, form_errors, form_page, id_param, paginate
+from portal.ui import filtered_page, form_errors, form_page, paginate
 
 FORM = "partybuilding/orglife/meeting_form.html"
 
@@ -221,18 +222,18 @@ urlpatterns = [
     path("meetings/requirements/", requirement_list, name="meeting-requirement-list"),
     path("meetings/requirements/new/", requirement_create, name="meeting-requirement-create"),
     path(
-        "meetings/requirements/<int:pk>/edit/",
+        "meetings/requirements/<id:pk>/edit/",
         requirement_edit,
         name="meeting-requirement-edit",
     ),
     path(
-        "meetings/requirements/<int:pk>/delete/",
+        "meetings/requirements/<id:pk>/delete/",
         requirement_delete,
         name="meeting-requirement-delete",
     ),
     path("meetings/", meeting_list, name="meeting-list"),
     path("meetings/new/", meeting_create, name="meeting-create"),
-    path("meetings/<int:pk>/", meeting_detail, name="meeting-detail"),
-    path("meetings/<int:pk>/edit/", meeting_edit, name="meeting-edit"),
+    path("meetings/<id:pk>/", meeting_detail, name="meeting-detail"),
+    path("meetings/<id:pk>/edit/", meeting_edit, name="meeting-edit"),
     path("meetings/compliance/", compliance, name="orglife-compliance"),
 ]

@@ -32,6 +32,7 @@ from partybuilding.serving.policy import (
     access_service_hours_reject,
 )
 from portal.api.viewsets import ScopedViewSetMixin
+from portal.uploads import DOCUMENT, form_file_clean, scoped_file_url
 
 
 class Conflict(APIException):
@@ -82,6 +83,17 @@ class ServiceHoursSerializer(serializers.ModelSerializer):
             "id", "member", "member_name", "community", "status", "points", "reviewed_by",
             "reviewed_at", "review_note", "created_at",
         ]  # fmt: skip
+
+    def validate_evidence(self, value):
+        return form_file_clean(value, kinds=DOCUMENT)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if data.get("evidence"):  # the scoped view, never MEDIA_URL
+            data["evidence"] = scoped_file_url(
+                self.context.get("request"), "partybuilding:hours-evidence", instance.pk
+            )
+        return data
 
 
 class ReviewSerializer(serializers.Serializer):

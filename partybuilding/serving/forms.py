@@ -9,6 +9,7 @@ from partybuilding.organisations.selectors import party_community_choices
 from partybuilding.serving import selectors
 from partybuilding.serving.models import CommunityNeed, PointRule, ServiceHours
 from portal.ui import DateInput, ScopedFormMixin, StyledFormMixin, textarea
+from portal.uploads import DOCUMENT, form_file_clean
 
 
 class ReportForm(ScopedFormMixin, forms.Form):
@@ -72,6 +73,9 @@ class ServiceHoursForm(ScopedFormMixin, forms.ModelForm):
         self.fields["evidence"].help_text = _(
             "A photo or a document; some kinds of service need it."
         )
+
+    def clean_evidence(self):
+        return form_file_clean(self.cleaned_data.get("evidence"), kinds=DOCUMENT)
 
     def _post_clean(self):
         # The write builds the record (member, community); the model's clean runs there.

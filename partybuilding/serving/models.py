@@ -18,12 +18,13 @@ from partybuilding.serving.querysets import (
     PointRuleQuerySet,
     ServiceHoursQuerySet,
 )
+from portal.models import SyncedModel
 
 HOURS_MIN = Decimal("0.5")
 HOURS_MAX = Decimal("24")
 
 
-class CommunityNeed(models.Model):
+class CommunityNeed(SyncedModel):
     """社区需求清单 — one item of a community's needs list that a reported member may claim."""
 
     class Category(models.TextChoices):
@@ -169,7 +170,7 @@ class PointRule(models.Model):
         return self.points_per_hour * hours + self.points_per_item
 
 
-class ServiceHours(models.Model):
+class ServiceHours(SyncedModel):
     """服务时长 — hours a member served in a community, with evidence, until the community
     approves them; approval credits points from the rule (never from the request)."""
 

@@ -162,7 +162,11 @@ def feedback_sheet_workbook(sheet: dict) -> bytes:
     ws = workbook.active
     ws.title = f"{sheet['year']}Q{sheet['quarter']}"
     ws.append(
-        [f"{sheet['org'].name} {sheet['year']}年第{sheet['quarter']}季度在职党员双报到反馈表"]
+        [
+            safe_cell(
+                f"{sheet['org'].name} {sheet['year']}年第{sheet['quarter']}季度在职党员双报到反馈表"
+            )
+        ]
     )
     ws["A1"].font = Font(bold=True)
     headers = [

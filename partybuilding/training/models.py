@@ -15,11 +15,12 @@ from partybuilding.training.querysets import (
     TrainingRecordQuerySet,
     TrainingThresholdQuerySet,
 )
+from portal.models import SyncedModel
 
 POSITIVE_HOURS = [MinValueValidator(Decimal("0.1"))]
 
 
-class TrainingCourse(models.Model):
+class TrainingCourse(SyncedModel):
     """培训 — a course on a topic such as 矛盾纠纷化解 or 党务, online or in person, for so many hours."""
 
     class Topic(models.TextChoices):
@@ -107,7 +108,7 @@ class TrainingRecord(models.Model):
             raise ValidationError(errors)
 
 
-class TrainingThreshold(models.Model):
+class TrainingThreshold(SyncedModel):
     """年度学时要求 — the yearly training hours a member (32 h) or a secretary (56 h) must reach.
 
     Configurable by the street; the defaults come from a data migration.

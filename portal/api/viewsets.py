@@ -8,10 +8,17 @@
 - Whether the user may change, delete or move *this* object is the write's gate
   (`policy.access_<entity>_<verb>`), called on the write's first line; its PermissionDenied is
   a 403. The viewset decides nothing more.
+
+For district integrations every route also gets, here and nowhere else (docs/api.md):
+`Idempotency-Key` on POST (portal/api/idempotency.py), `ETag` / `If-Match` on detail reads
+and updates (conditional.py), the API token's scopes (scopes.py) and `?updated_since=` on
+lists (sync.py).
 """
 
 from rest_framework import permissions, viewsets
 
+from portal.api import conditional, idempotency, sync
+from portal.api.scopes import TokenScopePermission
 from portal.querysets import model_perm
 
 ACTION_PERMS = {
@@ -38,7 +45,7 @@ class ScopedViewSetMixin:
     """Use with any GenericViewSet; subclasses set `selector` (the read) and `queryset` (the
     model, for the router and the schema)."""
 
-    permission_classes = [permissions.IsAuthenticated, RoleActionPermission]
+    permission_classes = [permissions.IsAuthenticated, TokenScopePermission, RoleActionPermission]
     # Extra actions (@action) map to a model action here, e.g. {"accept": "change"}.
     extra_action_perms: dict[str, str] = {}
 
@@ -53,6 +60,38 @@ class ScopedViewSetMixin:
 
     def get_queryset(self):
         return self.selector(actor=self.request.user)
+
+    # --- Integrations: idempotent POSTs, conditional updates, incremental lists -------------
+
+    def initial(self, request, *args, **kwargs):
+        """After authentication, permissions and throttles: wrap this request's handler."""
+        super().initial(request, *args, **kwargs)
+        self._idempotency_record = None
+        name = request.method.lower()
+        handler = getattr(self, name, None)
+        if handler is None:
+            return  # 405 follows
+        if request.method == "POST":
+            setattr(self, name, idempotency.guard(self, request, handler))
+        elif request.method in conditional.CONDITIONAL_METHODS:
+            setattr(self, name, conditional.guard(self, request, handler))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        idempotency.finish(self, response)
+        conditional.tag_response(self, request, response)
+        return response
+
+    def etag_representation(self, obj):
+        """What the ETag hashes: the detail read of `obj`. A viewset whose `retrieve` answers
+        something else overrides this to match it."""
+        return self.get_serializer(obj).data
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if getattr(self, "action", None) == "list":
+            queryset = sync.updated_since_filter(self.request, queryset)
+        return queryset
 
 
 class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):

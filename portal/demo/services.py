@@ -250,6 +250,8 @@ def _referrals(ctx, *, partner, staff):
 def _referral_deliveries(*, referral, staff) -> None:
     """The partner's two most recent visits on a referral it serves."""
     now = timezone.now()
+    # A delivery is never dated before its referral existed: these were raised a week ago.
+    Referral.objects.filter(pk=referral.pk).update(created_at=now - timedelta(days=7))
     for day in (3, 1):
         delivery_log(
             actor=staff,

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import SyncedModel
 from reporting.catalogue.querysets import CatalogueQuerySet
 
 
@@ -31,7 +32,7 @@ class Department(models.Model):
         return self.name
 
 
-class DutyItem(models.Model):
+class DutyItem(SyncedModel):
     """职责清单事项 — one duty of the street: core (基本), cooperative (配合) or withdrawn (收回),
     with its legal or policy basis. A form on a withdrawn duty is turned away with that basis."""
 
@@ -60,7 +61,7 @@ class DutyItem(models.Model):
         return self.type == self.Type.WITHDRAWN
 
 
-class DataElement(models.Model):
+class DataElement(SyncedModel):
     """数据元 — a canonical figure or list: name, definition, unit, population basis, age rule,
     kind (count/sum/list/rate), stock or flow, and whether the portal computes it (the
     computation is registered by its code in portal/figures.py by the module that owns the data).

@@ -173,12 +173,12 @@ def alias_delete(request, pk):
 urlpatterns = [
     path("catalogue/", element_list, name="elements"),
     path("catalogue/new/", element_create, name="element-create"),
-    path("catalogue/<int:pk>/", element_detail, name="element-detail"),
-    path("catalogue/<int:pk>/edit/", element_edit, name="element-edit"),
+    path("catalogue/<id:pk>/", element_detail, name="element-detail"),
+    path("catalogue/<id:pk>/edit/", element_edit, name="element-edit"),
     path("duties/", duty_list, name="duties"),
     path("duties/new/", duty_create, name="duty-create"),
-    path("duties/<int:pk>/", duty_detail, name="duty-detail"),
-    path("duties/<int:pk>/edit/", duty_edit, name="duty-edit"),
+    path("duties/<id:pk>/", duty_detail, name="duty-detail"),
+    path("duties/<id:pk>/edit/", duty_edit, name="duty-edit"),
     path("aliases/", alias_list, name="aliases"),
-    path("aliases/<int:pk>/delete/", alias_delete, name="alias-delete"),
+    path("aliases/<id:pk>/delete/", alias_delete, name="alias-delete"),
 ]

@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.params import id_param
 from portal.policy import allowed
 from portal.spreadsheets import safe_cell, workbook_response
-from portal.ui import form_errors, form_page, id_param, paginate
+from portal.ui import form_errors, form_page, paginate
 from reporting.flow import selectors, writes
 from reporting.flow.forms import (
     DelegateForm,
@@ -379,16 +380,16 @@ def delegation_detail(request, pk):
 urlpatterns = [
     path("", task_list, name="task-list"),
     path("tasks/new/", task_create, name="task-create"),
-    path("tasks/<int:pk>/", task_detail, name="task-detail"),
-    path("tasks/<int:pk>/export.xlsx", task_export, name="task-export"),
+    path("tasks/<id:pk>/", task_detail, name="task-detail"),
+    path("tasks/<id:pk>/export.xlsx", task_export, name="task-export"),
     path(
-        "tasks/<int:pk>/<str:action>/",
+        "tasks/<id:pk>/<str:action>/",
         task_act,
         name="task-act",
     ),
     path("assignments/", assignment_list, name="assignment-list"),
-    path("assignments/<int:pk>/", assignment_detail, name="assignment-detail"),
-    path("assignments/<int:pk>/<str:action>/", assignment_act, name="assignment-act"),
+    path("assignments/<id:pk>/", assignment_detail, name="assignment-detail"),
+    path("assignments/<id:pk>/<str:action>/", assignment_act, name="assignment-act"),
     path("asked/", delegation_list, name="delegation-list"),
-    path("asked/<int:pk>/", delegation_detail, name="delegation-detail"),
+    path("asked/<id:pk>/", delegation_detail, name="delegation-detail"),
 ]

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import SyncedModel
 from reporting.catalogue.models import DataElement, Department, DutyItem, Relation
 from reporting.intake.querysets import (
     FieldReviewQuerySet,
@@ -18,7 +19,7 @@ from reporting.intake.querysets import (
 )
 
 
-class ReportTemplate(models.Model):
+class ReportTemplate(SyncedModel):
     """报表 — a department's form: its fields, how often it comes, how many days the street
     has, and the duty item it cites (none: a case-by-case filing 备案 is needed)."""
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from portal.spreadsheets import EXTENSIONS, cell_text, file_extension
+from portal.uploads import SPREADSHEET, upload_check
 
 # The standard header and footer of a form are never fields (shared README).
 HEADER_FOOTER = ("填报单位", "填报人", "联系电话", "报送日期", "填报日期", "审核人", "单位负责人")
@@ -29,6 +30,10 @@ def _grid(uploaded_file) -> list[list[str]]:
         raise ValidationError({"file": _("Upload an Excel workbook (.xlsx) or a CSV file (.csv).")})
     if uploaded_file.size > MAX_BYTES:
         raise ValidationError({"file": _("The file is larger than 2 MB.")})
+    try:  # content matching the name, a workbook's unpacked size (portal/uploads.py)
+        upload_check(uploaded_file, kinds=SPREADSHEET, max_bytes=MAX_BYTES)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
     if extension == ".xlsx":
         from openpyxl import load_workbook
 

@@ -217,7 +217,7 @@ urlpatterns = [
     path("forms/", template_list, name="template-list"),
     path("forms/new/", template_create, name="template-create"),
     path("forms/upload/", template_upload, name="template-upload"),
-    path("forms/<int:pk>/", template_detail, name="template-detail"),
-    path("forms/<int:pk>/file/", template_file, name="template-file"),
-    path("forms/<int:pk>/fields/<int:review_pk>/", field_decide, name="field-decide"),
+    path("forms/<id:pk>/", template_detail, name="template-detail"),
+    path("forms/<id:pk>/file/", template_file, name="template-file"),
+    path("forms/<id:pk>/fields/<id:review_pk>/", field_decide, name="field-decide"),
 ]

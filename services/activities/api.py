@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from grids.models import Region, Resident
 from portal.api.fields import ScopedPrimaryKeyRelatedField
 from portal.api.viewsets import ScopedViewSetMixin
+from portal.params import year_optional
 from services.activities import selectors, writes
 from services.activities.models import Activity
 from services.catalogue.models import Partner
@@ -166,10 +167,7 @@ class ActivityViewSet(
     @action(detail=False, methods=["get"])
     def totals(self, request):
         """Activities, attendees and volunteer hours in your scope, per theme and group."""
-        raw = request.query_params.get("year", "")
-        if raw and not raw.isdigit():
-            raise serializers.ValidationError({"year": [_("Give a year such as 2026.")]})
-        year = int(raw) if raw else None
+        year = year_optional(request.query_params.get("year"))  # a bad year: 400 on "year"
         totals = selectors.activity_totals(actor=request.user, year=year)
         return Response(TotalsSerializer(totals).data)
 

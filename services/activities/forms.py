@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from grids.models import Resident
 from grids.selectors import resident_list
+from portal.params import id_param
 from portal.policy import allowed
 from portal.ui import ScopedFormMixin, textarea
 from services.activities import selectors
@@ -72,6 +73,6 @@ class ActivityForm(ScopedFormMixin, forms.ModelForm):
             self.is_valid()  # cleans once; cached afterwards
             if "attendees" in self.cleaned_data:
                 return list(self.cleaned_data["attendees"])
-            ids = [pk for pk in self.data.getlist("attendees") if pk.isdigit()]
+            ids = [pk for raw in self.data.getlist("attendees") if (pk := id_param(raw))]
             return list(self.fields["attendees"].queryset.filter(pk__in=ids))
         return list(self.initial.get("attendees", []))

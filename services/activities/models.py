@@ -8,11 +8,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import SyncedModel
 from services.activities.querysets import ActivityQuerySet
 from services.catalogue.models import Partner, ServiceItem
 
 
-class Activity(models.Model):
+class Activity(SyncedModel):
     """主题活动 — a themed activity run by a team for a target group, with who came and how many
     volunteer hours it took."""
 

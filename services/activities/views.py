@@ -157,6 +157,6 @@ urlpatterns = [
     path("activities/", activity_list, name="activity-list"),
     path("activities/new/", activity_create, name="activity-create"),
     path("activities/attendees/", activity_attendee_search, name="activity-attendee-search"),
-    path("activities/<int:pk>/", activity_detail, name="activity-detail"),
-    path("activities/<int:pk>/edit/", activity_edit, name="activity-edit"),
+    path("activities/<id:pk>/", activity_detail, name="activity-detail"),
+    path("activities/<id:pk>/edit/", activity_edit, name="activity-edit"),
 ]

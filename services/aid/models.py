@@ -11,11 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.models import SyncedModel
 from services.aid.querysets import AidCaseQuerySet, DisbursementQuerySet, StreetAndLocalQuerySet
 from services.catalogue.models import Partner
 
 
-class Funder(models.Model):
+class Funder(SyncedModel):
     """资助方 — who pays for a line of a bundle: a department, a foundation, an enterprise."""
 
     class Kind(models.TextChoices):
@@ -58,7 +59,7 @@ class AidItem(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class AidBundle(models.Model):
+class AidBundle(SyncedModel):
     """资助包 — a package of aid lines from several funders, for a period."""
 
     name = models.CharField(_("name"), max_length=100)
@@ -122,7 +123,7 @@ class AidBundleLine(models.Model):
         return f"{self.get_item_display()} · {self.amount} · {self.funder}"
 
 
-class AidCase(models.Model):
+class AidCase(SyncedModel):
     """资助个案 — one household receiving one bundle for a period (within the bundle's)."""
 
     class Status(models.TextChoices):
@@ -237,3 +238,26 @@ class Disbursement(models.Model):
 
     def __str__(self):
         return f"{self.case_id} · {self.line} · {self.amount}"
+
+    def clean(self):
+        """A payment is dated neither in the future nor before its case opened (the case's
+        period start, or the day the case was recorded if that came first)."""
+        from datetime import date
+
+        paid_on = self.paid_on if isinstance(self.paid_on, date) else None
+        if paid_on is None:
+            return
+        if paid_on > timezone.localdate():
+            raise ValidationError({"paid_on": _("A payment cannot be in the future.")})
+        case = self.case if self.case_id else None
+        if case is not None:
+            opened = case.period_start
+            if case.created_at is not None:
+                opened = min(opened, timezone.localdate(case.created_at))
+            if paid_on < opened:
+                raise ValidationError(
+                    {
+                        "paid_on": _("A payment cannot be dated before its case opened (%(date)s).")
+                        % {"date": opened.isoformat()}
+                    }
+                )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from grids.selectors import household_list
+from portal.params import id_or_404
 from portal.policy import allowed
 from portal.ui import filtered_page, form_errors, form_page, paginate
 from services.aid import selectors, writes
@@ -267,9 +268,7 @@ def aid_case_cancel(request, pk: int):
 def aid_case_create(request):
     """Open an aid case for a household (?household=) in the user's scope."""
     access_aid_case_open(request.user)
-    household_id = request.GET.get("household") or request.POST.get("household")
-    if not (household_id and household_id.isdigit()):
-        raise Http404
+    household_id = id_or_404(request.GET.get("household") or request.POST.get("household"))
     household = get_object_or_404(household_list(actor=request.user), pk=household_id)
     form = CaseOpenForm(request.POST or None, user=request.user, household=household)
     if request.method == "POST" and form.is_valid():
@@ -318,13 +317,13 @@ urlpatterns = [
     path("aid/funders/new/", funder_create, name="aid-funder-create"),
     path("aid/bundles/", aid_bundle_list, name="aid-bundle-list"),
     path("aid/bundles/new/", aid_bundle_create, name="aid-bundle-create"),
-    path("aid/bundles/<int:pk>/", aid_bundle_detail, name="aid-bundle-detail"),
-    path("aid/bundles/<int:pk>/lines/", aid_bundle_line_add, name="aid-bundle-line-add"),
+    path("aid/bundles/<id:pk>/", aid_bundle_detail, name="aid-bundle-detail"),
+    path("aid/bundles/<id:pk>/lines/", aid_bundle_line_add, name="aid-bundle-line-add"),
     path("aid/cases/", aid_case_list, name="aid-case-list"),
     path("aid/cases/new/", aid_case_create, name="aid-case-create"),
-    path("aid/cases/<int:pk>/", aid_case_detail, name="aid-case-detail"),
-    path("aid/cases/<int:pk>/disburse/", aid_case_disburse, name="aid-case-disburse"),
-    path("aid/cases/<int:pk>/close/", aid_case_close, name="aid-case-close"),
-    path("aid/cases/<int:pk>/cancel/", aid_case_cancel, name="aid-case-cancel"),
+    path("aid/cases/<id:pk>/", aid_case_detail, name="aid-case-detail"),
+    path("aid/cases/<id:pk>/disburse/", aid_case_disburse, name="aid-case-disburse"),
+    path("aid/cases/<id:pk>/close/", aid_case_close, name="aid-case-close"),
+    path("aid/cases/<id:pk>/cancel/", aid_case_cancel, name="aid-case-cancel"),
     path("aid/totals/", aid_totals, name="aid-totals"),
 ]

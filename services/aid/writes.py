@@ -342,6 +342,7 @@ def disbursement_record(
         )
         errors: dict = {}
         try:
+            # clean() dates the payment: not in the future, not before the case opened.
             disbursement.full_clean(exclude=["case", "line", "recorded_by"])
         except ValidationError as exc:
             _merge(errors, exc)
@@ -349,8 +350,6 @@ def disbursement_record(
             errors.setdefault("case", []).append(_("This case was cancelled: nothing is paid."))
         if line.bundle_id != locked.bundle_id:
             errors.setdefault("line", []).append(_("This line is not part of the case's bundle."))
-        if isinstance(disbursement.paid_on, date) and disbursement.paid_on > timezone.localdate():
-            errors.setdefault("paid_on", []).append(_("A payment cannot be in the future."))
         if "amount" not in errors and "line" not in errors:
             paid = (
                 Disbursement.objects.filter(case=locked, line=line).aggregate(total=Sum("amount"))[

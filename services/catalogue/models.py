@@ -1,14 +1,18 @@
 """Partner organisations, their staff grants and the service catalogue."""
 
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
+from portal.models import SyncedModel
 from portal.validators import uscc_normalize, validate_uscc
 from services.catalogue.querysets import PartnerQuerySet, ServiceItemQuerySet
 
 
-class Partner(models.Model):
+class Partner(SyncedModel):
     """合作单位 — an outside organisation that delivers services under an agreement."""
 
     class Kind(models.TextChoices):
@@ -51,7 +55,7 @@ class PartnerUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Partner, on_delete=models.CASCADE)
 
 
-class ServiceItem(models.Model):
+class ServiceItem(SyncedModel):
     """服务目录 — one service the street can broker, who may have it, and who provides it."""
 
     class Group(models.TextChoices):
@@ -90,6 +94,15 @@ class ServiceItem(models.Model):
     subsidy = models.DecimalField(
         _("subsidy per unit (yuan)"), max_digits=8, decimal_places=2, default=0
     )
+    max_quantity = models.DecimalField(
+        _("most per delivery"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Empty: the unit's default (24 hours, 3 meals, 10 visits, 5000 yuan)."),
+    )
     partners = models.ManyToManyField(
         Partner, verbose_name=_("provided by"), related_name="service_items", blank=True
     )
@@ -104,3 +117,21 @@ class ServiceItem(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def quantity_limit(self) -> Decimal:
+        """The most one delivery of this item may count: the item's own bound, else its unit's."""
+        if self.max_quantity is not None:
+            return self.max_quantity
+        return UNIT_MAX_QUANTITY.get(self.unit, DEFAULT_MAX_QUANTITY)
+
+
+# The most one delivery may count, per unit, where the item sets no bound of its own: a day's
+# hours, a day's meals, a day's visits, and an amount in yuan within a month's small aid.
+UNIT_MAX_QUANTITY = {
+    ServiceItem.Unit.HOUR: Decimal("24"),
+    ServiceItem.Unit.MEAL: Decimal("3"),
+    ServiceItem.Unit.VISIT: Decimal("10"),
+    ServiceItem.Unit.YUAN: Decimal("5000"),
+}
+DEFAULT_MAX_QUANTITY = Decimal("10")

@@ -47,6 +47,6 @@ def catalogue(request):
 
 urlpatterns = [
     path("partners/", partner_list, name="partner-list"),
-    path("partners/<int:pk>/", partner_detail, name="partner-detail"),
+    path("partners/<id:pk>/", partner_detail, name="partner-detail"),
     path("catalogue/", catalogue, name="catalogue"),
 ]

@@ -75,7 +75,7 @@ class ContractSerializer(serializers.ModelSerializer):
         # as a field error (and the generated one would make `resident` required).
         validators = []
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_next(self, contract):
         """The contract that followed (renewal or switch), if any."""
         following = getattr(contract, "next", None)

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import SyncedModel
 from services.catalogue.models import Partner
 from services.contracts.querysets import FamilyDoctorContractQuerySet
 from services.referrals.models import Referral
@@ -21,12 +22,31 @@ def one_year_after(start: date) -> date:
         return start.replace(year=start.year + 1, day=28)
 
 
+# The longest term a contract may be signed or renewed for. DOMAIN.md gives only the floor (a
+# year or more); family-doctor contracts are signed for a year and renewed yearly, so three
+# years is a generous ceiling that still refuses a typo such as 9999-12-31.
+LONGEST_TERM_YEARS = 3
+
+
+def years_after(start: date, years: int) -> date:
+    """The same calendar day `years` later (29 February → 28 February)."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:
+        return start.replace(year=start.year + years, day=28)
+
+
+def longest_term_end(start: date) -> date:
+    """The last day a contract starting on `start` may run to: 2026-01-01 → 2028-12-31."""
+    return years_after(start, LONGEST_TERM_YEARS) - timedelta(days=1)
+
+
 def shortest_term_end(start: date) -> date:
     """The last day of a one-year term: 2026-01-01 → 2026-12-31."""
     return one_year_after(start) - timedelta(days=1)
 
 
-class FamilyDoctorContract(models.Model):
+class FamilyDoctorContract(SyncedModel):
     """家庭医生签约 — a resident signed with a clinic's family doctor for a term of a year or more.
 
     Ends in one of three ways: renewed (a new contract follows at the same clinic), switched (a
@@ -113,6 +133,16 @@ class FamilyDoctorContract(models.Model):
                     {
                         "end_date": _("A contract runs at least a year: end on %(date)s or later.")
                         % {"date": shortest_end.isoformat()}
+                    }
+                )
+            longest_end = longest_term_end(self.start_date)
+            if self.end_date > longest_end:
+                raise ValidationError(
+                    {
+                        "end_date": _(
+                            "A contract runs at most %(years)s years: end on %(date)s or earlier."
+                        )
+                        % {"years": LONGEST_TERM_YEARS, "date": longest_end.isoformat()}
                     }
                 )
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.selectors import resident_list
+from portal.params import id_param
 from portal.policy import allowed
 from portal.ui import filtered_page, form_errors, form_page
 from services.contracts import selectors, writes
@@ -85,14 +86,14 @@ def contract_detail(request, pk: int):
 
 def _sign_subject(request):
     """(resident, referral) named by ?resident= or ?referral=, in the user's scope, else 404."""
-    resident_id = request.GET.get("resident") or request.POST.get("resident") or ""
-    referral_id = request.GET.get("referral") or request.POST.get("referral") or ""
-    if referral_id.isdigit():
+    resident_raw = request.GET.get("resident") or request.POST.get("resident") or ""
+    referral_raw = request.GET.get("referral") or request.POST.get("referral") or ""
+    if referral_id := id_param(referral_raw):
         referral = get_object_or_404(referral_list(actor=request.user), pk=referral_id)
         return referral.resident, referral
-    if resident_id.isdigit():
+    if resident_id := id_param(resident_raw):
         return get_object_or_404(resident_list(actor=request.user), pk=resident_id), None
-    if resident_id or referral_id:
+    if resident_raw or referral_raw:
         raise Http404
     return None, None
 
@@ -219,8 +220,8 @@ def contract_lapse(request, pk: int):
 urlpatterns = [
     path("contracts/", contract_list, name="contract-list"),
     path("contracts/new/", contract_sign, name="contract-sign"),
-    path("contracts/<int:pk>/", contract_detail, name="contract-detail"),
-    path("contracts/<int:pk>/renew/", contract_renew, name="contract-renew"),
-    path("contracts/<int:pk>/switch/", contract_switch, name="contract-switch"),
-    path("contracts/<int:pk>/lapse/", contract_lapse, name="contract-lapse"),
+    path("contracts/<id:pk>/", contract_detail, name="contract-detail"),
+    path("contracts/<id:pk>/renew/", contract_renew, name="contract-renew"),
+    path("contracts/<id:pk>/switch/", contract_switch, name="contract-switch"),
+    path("contracts/<id:pk>/lapse/", contract_lapse, name="contract-lapse"),
 ]

@@ -372,7 +372,7 @@ def family_doctor_contracts_lapse_expired(*, actor=None, today: date) -> int:
         if not expired:
             return 0
         FamilyDoctorContract.objects.filter(pk__in=expired).update(
-            status=Status.LAPSED, ended_on=F("end_date")
+            status=Status.LAPSED, ended_on=F("end_date"), updated_at=timezone.now()
         )
         audit_record(
             actor=None,

@@ -11,8 +11,12 @@
   left out is quantity × the item's subsidy. Bad input: 400 with field errors.
 - `GET /api/v1/deliveries/statement/?partner=<id>&month=YYYY-MM` — the partner's monthly
   statement (services.deliveries.statements.partner_statement): per service item the deliveries, the
-  quantity, the subsidy and the residents served, and the totals. A partner the user may not
+  quantity, the subsidy and the residents served, the adjustments recorded in the month, the
+  totals (adjustments included) and whether the month is closed. A partner the user may not
   see is a 404.
+- `POST /api/v1/deliveries/statement/close/` `{"partner": <id>, "month": "YYYY-MM"}` — the
+  street closes a month that has ended (services.deliveries.writes.statement_close); 200 with
+  the statement. Others: 403.
 """
 
 import django_filters
@@ -28,13 +32,14 @@ from rest_framework.response import Response
 from grids.models import Resident
 from portal.api.fields import ScopedPrimaryKeyRelatedField
 from portal.api.viewsets import ScopedViewSetMixin
+from portal.params import id_param
 from services.catalogue.models import Partner, ServiceItem
 from services.catalogue.selectors import partner_list
 from services.deliveries import selectors
 from services.deliveries.filters import MonthFilter
-from services.deliveries.models import Delivery
+from services.deliveries.models import Delivery, StatementAdjustment
 from services.deliveries.statements import Month, partner_statement
-from services.deliveries.writes import delivery_log
+from services.deliveries.writes import delivery_log, statement_adjust, statement_close
 from services.referrals.models import Referral
 
 # --- Serializers ---------------------------------------------------------------------------
@@ -52,13 +57,12 @@ class DeliverySerializer(serializers.ModelSerializer):
     referral = ScopedPrimaryKeyRelatedField(
         queryset=Referral.objects.all(), required=False, allow_null=True
     )
+    # The street's money: computed from the catalogue, never taken from the request.
     subsidy = serializers.DecimalField(
         max_digits=10,
         decimal_places=2,
-        min_value=0,
-        required=False,
-        allow_null=True,
-        help_text=_("Left out: quantity × the service's subsidy per unit."),
+        read_only=True,
+        help_text=_("Quantity × the service's subsidy per unit; set by the street's catalogue."),
     )
 
     class Meta:
@@ -106,12 +110,23 @@ class StatementLineSerializer(serializers.Serializer):
     residents = serializers.IntegerField()
 
 
+class StatementAdjustmentLineSerializer(serializers.Serializer):
+    delivery = serializers.IntegerField(source="delivery_id")
+    delivered_on = serializers.DateField()
+    service_item_name = serializers.CharField(source="service_item")
+    reason = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
 class StatementSerializer(serializers.Serializer):
     partner = inline_serializer(
         "StatementPartner", {"id": serializers.IntegerField(), "name": serializers.CharField()}
     )
     month = serializers.CharField()
+    closed = serializers.BooleanField()
+    closed_at = serializers.DateTimeField(source="closure.closed_at", allow_null=True)
     items = StatementLineSerializer(many=True, source="lines")
+    adjustments = StatementAdjustmentLineSerializer(many=True)
     total = StatementLineSerializer()
 
     def to_representation(self, statement):
@@ -119,6 +134,18 @@ class StatementSerializer(serializers.Serializer):
         data["partner"] = {"id": statement.partner.pk, "name": statement.partner.name}
         data["month"] = str(statement.month)
         return data
+
+
+class StatementCloseSerializer(serializers.Serializer):
+    partner = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    month = serializers.CharField(max_length=7, help_text="YYYY-MM")
+
+
+class StatementAdjustmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StatementAdjustment
+        fields = ["id", "delivery", "month", "amount", "reason", "created_at"]
+        read_only_fields = ["id", "delivery", "month", "created_at"]
 
 
 # --- Filters -------------------------------------------------------------------------------
@@ -148,7 +175,7 @@ class DeliveryViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
     serializer_class = DeliverySerializer
     filterset_class = DeliveryFilter
     ordering_fields = ["delivered_at", "created_at"]
-    extra_action_perms = {"statement": "view"}
+    extra_action_perms = {"statement": "view", "statement_close": "view"}
 
     def get_serializer_class(self):
         # Schema generation asks without a signed-in user.
@@ -168,7 +195,6 @@ class DeliveryViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
             quantity=data.get("quantity"),
             staff_name=data.get("staff_name", ""),
             verification=data.get("verification", ""),
-            subsidy=data.get("subsidy"),
             feedback=data.get("feedback", ""),
         )
 
@@ -184,8 +210,8 @@ class DeliveryViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
     def statement(self, request):
         """A partner's monthly statement: per service item and in total."""
         errors = {}
-        partner_id = request.query_params.get("partner", "")
-        if not partner_id.isdigit():
+        partner_id = id_param(request.query_params.get("partner"))
+        if partner_id is None:
             errors["partner"] = [_("Give the partner's id.")]
         try:
             month = Month.parse(request.query_params.get("month", ""))
@@ -193,7 +219,7 @@ class DeliveryViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
             errors |= exc.message_dict
         if errors:
             raise serializers.ValidationError(errors)
-        partner = partner_list(actor=request.user).filter(pk=int(partner_id)).first()
+        partner = partner_list(actor=request.user).filter(pk=partner_id).first()
         if partner is None:
             raise NotFound()
         try:
@@ -201,6 +227,40 @@ class DeliveryViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
         except ObjectDoesNotExist:
             raise NotFound() from None
         return Response(StatementSerializer(statement).data)
+
+    @extend_schema(request=StatementCloseSerializer, responses=StatementSerializer)
+    @action(detail=False, methods=["post"], url_path="statement/close")
+    def statement_close(self, request):
+        """The street closes a partner's month: nothing in it changes afterwards."""
+        body = StatementCloseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            month = Month.parse(body.validated_data["month"])
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from None
+        partner = partner_list(actor=request.user).filter(pk=body.validated_data["partner"]).first()
+        if partner is None:
+            raise NotFound()
+        statement_close(actor=request.user, partner=partner, month=month)
+        statement = partner_statement(actor=request.user, partner=partner, month=month)
+        return Response(StatementSerializer(statement).data)
+
+    @extend_schema(
+        request=StatementAdjustmentSerializer, responses={201: StatementAdjustmentSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def adjust(self, request, pk=None):
+        """The street corrects what it pays for this delivery (in the next open month)."""
+        delivery = self.get_object()
+        body = StatementAdjustmentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        adjustment = statement_adjust(
+            actor=request.user,
+            delivery=delivery,
+            amount=body.validated_data["amount"],
+            reason=body.validated_data["reason"],
+        )
+        return Response(StatementAdjustmentSerializer(adjustment).data, status=201)
 
 
 def register(router) -> None:

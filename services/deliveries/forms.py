@@ -31,7 +31,9 @@ class MonthField(forms.CharField):
 
 
 class DeliveryForm(forms.Form):
-    """What the partner's staff fill in after serving the resident (phone first)."""
+    """What the partner's staff fill in after serving the resident (phone first). There is no
+    subsidy field, for anyone: the street's catalogue decides the money (quantity × the item's
+    subsidy per unit); the street corrects it by an adjustment (StatementAdjustmentForm)."""
 
     delivered_at = forms.DateTimeField(
         label=_("Delivered at"),
@@ -58,27 +60,30 @@ class DeliveryForm(forms.Form):
         max_length=64,
         widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "name"}),
     )
-    subsidy = forms.DecimalField(
-        label=_("Subsidy (yuan)"),
-        required=False,
-        min_value=0,
-        max_digits=10,
-        decimal_places=2,
-        help_text=_("Empty: the quantity times the service's subsidy per unit."),
-        widget=forms.NumberInput(attrs={"class": "form-control", "inputmode": "decimal"}),
-    )
     feedback = forms.CharField(
         label=_("Resident's feedback"),
         required=False,
         widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
     )
 
-    def __init__(self, *args, may_set_subsidy: bool, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not may_set_subsidy:
-            # The subsidy is the street's money: partners log what they did, the street's rate
-            # per unit decides what it costs.
-            del self.fields["subsidy"]
+
+class StatementAdjustmentForm(forms.Form):
+    """The street's correction of what it pays for one delivery."""
+
+    amount = forms.DecimalField(
+        label=_("Amount (yuan)"),
+        max_digits=10,
+        decimal_places=2,
+        help_text=_("Positive: the street pays more; negative: less."),
+        widget=forms.NumberInput(
+            attrs={"class": "form-control", "inputmode": "decimal", "step": "0.01"}
+        ),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
+    )
 
 
 class MealImportForm(forms.Form):

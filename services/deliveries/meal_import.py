@@ -18,6 +18,10 @@ Rules:
 - Upload = dry run: the MealImport is `checked` (no errors) or `failed` (every bad row in the
   report), and nothing else is written. The commit checks the file again inside one
   transaction and writes all its meals or none.
+- The money is the street's: a subsidised row pays the catalogue item's subsidy per unit, never
+  a number from the file; the portions are bounded by the item (the model's own check, so the
+  page, the API and the import say the same); a row in a month whose statement the street
+  closed is an error for that row (checked again on commit, under the partner's lock).
 - A file whose meals were already imported for the same partner and service (the same rows in
   any order, whatever the file is called or saved as) adds nothing, and its report says so.
 """
@@ -51,7 +55,14 @@ from portal.spreadsheets import (
     read_upload,
 )
 from portal.validators import citizen_id_normalize, validate_citizen_id
-from services.deliveries.models import CENT, MEAL_TAKEN, default_subsidy
+from services.deliveries.models import (
+    CENT,
+    MEAL_TAKEN,
+    MONTH_CLOSED,
+    ClosedStatement,
+    default_subsidy,
+    month_start,
+)
 from services.deliveries.policy import access_meal_import_commit, access_meal_import_create
 from services.models import Delivery, MealImport, MealLog, Partner, ServiceItem
 
@@ -270,6 +281,7 @@ class _Check(SheetCheck):
         if self.plan.already_imported is not None:
             return self.plan  # nothing to add: say so instead of listing every row as a double
         rows = [self._read(sheet_row) for sheet_row in self.sheet_rows]
+        self._closed_months(rows)
         self._residents(rows)
         self._doubles_in_file(rows)
         self._doubles_in_database(rows)
@@ -354,6 +366,25 @@ class _Check(SheetCheck):
         return quantity
 
     # -- looking things up ----------------------------------------------------------------
+
+    def _closed_months(self, rows: list[MealRow]) -> None:
+        """A row in a month whose statement the street closed changes nothing (one query)."""
+        months = {month_start(r.date) for r in rows if r.date is not None}
+        if not months:
+            return
+        closed = set(
+            ClosedStatement.objects.filter(partner=self.partner, month__in=months).values_list(
+                "month", flat=True
+            )
+        )
+        for row in rows:
+            if row.date is not None and month_start(row.date) in closed:
+                self.error(
+                    row,
+                    "date",
+                    MONTH_CLOSED % {"month": month_start(row.date).strftime("%Y-%m")},
+                    "month_closed",
+                )
 
     def _residents(self, rows: list[MealRow]) -> None:
         """Any registered resident of the street may eat here; the name must agree."""

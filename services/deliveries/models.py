@@ -4,11 +4,13 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import SyncedModel
 from services.catalogue.models import Partner, ServiceItem
 from services.deliveries.querysets import DeliveryQuerySet, MealImportQuerySet, MealLogQuerySet
 from services.referrals.models import Referral
@@ -19,6 +21,27 @@ LOGGABLE_REFERRAL_STATES = frozenset({Referral.Status.ACCEPTED, Referral.Status.
 # A meal delivered before this local hour is lunch, from it on dinner.
 DINNER_FROM_HOUR = 15
 MEAL_TAKEN = _("This resident already has a subsidised meal for this date and meal.")
+MONTH_CLOSED = _(
+    "The statement of %(month)s is closed: nothing in it changes; a correction is an "
+    "adjustment in the next open month."
+)
+
+
+def month_start(moment: datetime.datetime | datetime.date) -> datetime.date:
+    """The first day of the month `moment` falls in (local time for a datetime)."""
+    if isinstance(moment, datetime.datetime):
+        moment = timezone.localdate(moment)
+    return moment.replace(day=1)
+
+
+def month_bounds(first: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """[first moment, first moment of the next month) of the month starting `first`, local."""
+    tz = timezone.get_current_timezone()
+    following = (first + datetime.timedelta(days=32)).replace(day=1)
+    return (
+        datetime.datetime(first.year, first.month, 1, tzinfo=tz),
+        datetime.datetime(following.year, following.month, 1, tzinfo=tz),
+    )
 
 
 def default_subsidy(*, service_item: ServiceItem, quantity) -> Decimal:
@@ -26,7 +49,7 @@ def default_subsidy(*, service_item: ServiceItem, quantity) -> Decimal:
     return (Decimal(quantity) * service_item.subsidy).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-class Delivery(models.Model):
+class Delivery(SyncedModel):
     """服务记录 — one service a partner delivered to one resident: when, how much, verified how."""
 
     class Verification(models.TextChoices):
@@ -105,6 +128,47 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.service_item} · {self.resident} · {self.delivered_at:%Y-%m-%d}"
+
+    def clean(self):
+        """What the street's rules bound, whoever records the delivery (page, API, import):
+        the quantity within the catalogue item's bound per delivery; the date not after today
+        and not before the referral it is logged on was created. (Whether the month's statement
+        is still open is checked by the writes, on the locked partner row.)"""
+        errors: dict[str, list] = {}
+        item = self.service_item if self.service_item_id else None
+        if item is not None and isinstance(self.quantity, Decimal):
+            limit = item.quantity_limit
+            if self.quantity > limit:
+                errors.setdefault("quantity", []).append(
+                    ValidationError(
+                        _("Quantity: at most %(limit)s %(unit)s per delivery of this service."),
+                        code="quantity_limit",
+                        params={"limit": limit.normalize(), "unit": item.get_unit_display()},
+                    )
+                )
+        if isinstance(self.delivered_at, datetime.datetime):
+            day = timezone.localdate(self.delivered_at)
+            if day > timezone.localdate():
+                errors.setdefault("delivered_at", []).append(
+                    ValidationError(
+                        _("Delivered at: the date cannot be after today."), code="future"
+                    )
+                )
+            if self.referral_id is not None:
+                created = timezone.localdate(self.referral.created_at)
+                if day < created:
+                    errors.setdefault("delivered_at", []).append(
+                        ValidationError(
+                            _(
+                                "Delivered at: the date cannot be before the referral was "
+                                "created (%(date)s)."
+                            ),
+                            code="before_referral",
+                            params={"date": created.isoformat()},
+                        )
+                    )
+        if errors:
+            raise ValidationError(errors)
 
 
 class MealLog(models.Model):
@@ -194,3 +258,99 @@ class MealImport(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class ClosedStatement(models.Model):
+    """结算关账 — a partner's month whose statement the street has closed.
+
+    From then on no delivery of that partner in that month is created, changed or deleted (the
+    writes refuse it with a field error; a PostgreSQL trigger refuses it for every other path),
+    and no adjustment is recorded in it. A correction is a StatementAdjustment in the next open
+    month. `period_start`/`period_end` are the month's bounds in local time, so the trigger
+    needs no time zone.
+    """
+
+    partner = models.ForeignKey(
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        related_name="closed_statements",
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    period_start = models.DateTimeField(_("from"), editable=False)
+    period_end = models.DateTimeField(_("until"), editable=False)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("closed at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("closed statement")
+        verbose_name_plural = _("closed statements")
+        ordering = ["-month", "partner"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "month"], name="statement_closed_once"),
+            models.CheckConstraint(
+                condition=models.Q(month__day=1), name="statement_closed_first_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.partner_id} · {self.month:%Y-%m}"
+
+    def save(self, *args, **kwargs):
+        self.period_start, self.period_end = month_bounds(self.month)
+        super().save(*args, **kwargs)
+
+
+class StatementAdjustment(models.Model):
+    """结算调整 — a correction of what the street pays for one delivery, recorded by the street
+    in an open month (the first open month from the delivery's on), with the reason; its own
+    line on that month's statement and part of its total. Never changed afterwards."""
+
+    partner = models.ForeignKey(
+        Partner,
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        related_name="statement_adjustments",
+    )
+    delivery = models.ForeignKey(
+        Delivery, verbose_name=_("delivery"), on_delete=models.PROTECT, related_name="adjustments"
+    )
+    month = models.DateField(
+        _("statement month"), help_text=_("The first day of the month whose statement has it.")
+    )
+    amount = models.DecimalField(
+        _("amount (yuan)"),
+        max_digits=10,
+        decimal_places=2,
+        help_text=_("Positive: the street pays more; negative: less."),
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("statement adjustment")
+        verbose_name_plural = _("statement adjustments")
+        ordering = ["month", "created_at", "id"]
+        indexes = [models.Index(fields=["partner", "month"], name="adjustment_partner_month")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(amount=0), name="statement_adjustment_not_zero"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__day=1), name="statement_adjustment_first_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.delivery_id} · {self.month:%Y-%m} · {self.amount}"

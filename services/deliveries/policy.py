@@ -29,11 +29,20 @@ def access_delivery_log(actor, partner) -> None:
     )
 
 
-def access_delivery_subsidy_set(actor, obj=None) -> None:
-    """The subsidy is the street's money: the page offers its field to the street only (partners
-    log what they did; the street's rate per unit decides what it costs)."""
-    deny_unless(actor is not None)
-    deny_unless(_for_every_partner(actor))
+def access_statement_close(actor, partner=None) -> None:
+    """Closing a partner's monthly statement is the street's (it pays the bill): after it,
+    nothing in that month changes. Without a partner: whether the button is offered at all."""
+    deny_unless(actor is not None, _("Only the street closes statements."))
+    deny_unless(actor.is_active, _("Only the street closes statements."))
+    deny_unless(_for_every_partner(actor), _("Only the street closes statements."))
+
+
+def access_statement_adjust(actor, delivery=None) -> None:
+    """Correcting what the street pays for a delivery (an adjustment in the next open month,
+    with its reason) is the street's: the subsidy is never the partner's to set."""
+    deny_unless(actor is not None, _("Only the street adjusts statements."))
+    deny_unless(actor.is_active, _("Only the street adjusts statements."))
+    deny_unless(_for_every_partner(actor), _("Only the street adjusts statements."))
 
 
 def access_referral_delivery_log(actor, referral) -> None:

@@ -5,6 +5,11 @@ served; then the totals (residents counted once however many items they had). Ev
 is an aggregate over exactly the Delivery rows of that partner whose `delivered_at` falls in
 the month in local time (Asia/Shanghai), so the statement reconciles with the deliveries.
 
+A closed month (`ClosedStatement`, closed by the street) says so, with who closed it and when.
+Corrections of what the street pays are `StatementAdjustment` rows recorded in an open month:
+each is its own line (the delivery it corrects, its date, the reason, the amount) and the
+total's subsidy includes them.
+
 Who sees a statement: street roles and the partner's own staff, with `services.view_delivery`
 (the gate `access_partner_statement`, services/deliveries/policy.py). Community and grid staff
 see partners but not their statements — theirs would only hold their own residents' share.
@@ -13,7 +18,7 @@ Anyone else meets a 404.
 
 import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -22,9 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from portal.params import YEAR_MAX, YEAR_MIN
 from portal.policy import allowed
 from services.catalogue.models import Partner, ServiceItem
-from services.deliveries.models import Delivery
+from services.deliveries.models import ClosedStatement, Delivery, StatementAdjustment
 from services.deliveries.policy import access_partner_statement
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -45,7 +51,12 @@ class Month:
     def parse(cls, value: str) -> "Month":
         """`YYYY-MM` → Month; ValidationError on `month` for anything else."""
         found = MONTH_RE.match((value or "").strip())
-        if found is None or not 1 <= int(found[2]) <= 12 or int(found[1]) < 2000:
+        # Years as portal.params bounds them: 9999-12 has no following month (a 500 before).
+        if (
+            found is None
+            or not 1 <= int(found[2]) <= 12
+            or not YEAR_MIN <= int(found[1]) <= YEAR_MAX
+        ):
             raise ValidationError(
                 {"month": gettext_lazy("Give the month as YYYY-MM, e.g. 2025-03.")},
                 code="month",
@@ -90,15 +101,35 @@ class StatementLine:
 
 
 @dataclass(frozen=True)
+class AdjustmentLine:
+    delivery_id: int
+    delivered_on: datetime.date
+    service_item: str
+    reason: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class Statement:
     partner: Partner
     month: Month
     lines: list[StatementLine]
     total: StatementLine
+    adjustments: list[AdjustmentLine] = field(default_factory=list)
+    closure: ClosedStatement | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.closure is not None
+
+    @property
+    def adjusted(self) -> Decimal:
+        """The adjustments' sum (already in the total's subsidy)."""
+        return sum((a.amount for a in self.adjustments), ZERO)
 
 
 def partner_statement(*, actor, partner: Partner, month: Month | str) -> Statement:
-    """The partner's statement for `month` (two queries, plus one for a partner's staff).
+    """The partner's statement for `month` (four queries, plus one for a partner's staff).
 
     ObjectDoesNotExist when the actor may not see the partner or its deliveries — callers
     answer it as a 404, like a partner that does not exist.
@@ -139,16 +170,41 @@ def partner_statement(*, actor, partner: Partner, month: Month | str) -> Stateme
         subsidy=Sum("subsidy"),
         residents=Count("resident", distinct=True),
     )
+    first = datetime.date(month.year, month.month, 1)
+    adjustments = [
+        AdjustmentLine(
+            delivery_id=a.delivery_id,
+            delivered_on=timezone.localdate(a.delivery.delivered_at),
+            service_item=a.delivery.service_item.name,
+            reason=a.reason,
+            amount=a.amount,
+        )
+        for a in StatementAdjustment.objects.filter(partner=partner, month=first)
+        .select_related("delivery__service_item")
+        .order_by("created_at", "pk")
+    ]
     total = StatementLine(
         service_item_id=None,
         service_item=_("Total"),
         unit="",
         deliveries=totals["n"],
         quantity=totals["quantity"] or ZERO,
-        subsidy=totals["subsidy"] or ZERO,
+        subsidy=(totals["subsidy"] or ZERO) + sum((a.amount for a in adjustments), ZERO),
         residents=totals["residents"],
     )
-    return Statement(partner=partner, month=month, lines=lines, total=total)
+    closure = (
+        ClosedStatement.objects.filter(partner=partner, month=first)
+        .select_related("closed_by")
+        .first()
+    )
+    return Statement(
+        partner=partner,
+        month=month,
+        lines=lines,
+        total=total,
+        adjustments=adjustments,
+        closure=closure,
+    )
 
 
 def statement_headers() -> list[str]:
@@ -163,11 +219,35 @@ def statement_headers() -> list[str]:
 
 
 def statement_rows(statement: Statement) -> list[tuple]:
-    """The statement as spreadsheet rows, one per item and the totals row last.
+    """The statement as spreadsheet rows, one per item, one per adjustment, the totals row
+    last.
 
     Numbers stay numbers (quantity and subsidy as Decimal), so Excel can sum them again.
     """
-    return [
+    rows = [
         (line.service_item, line.unit, line.deliveries, line.quantity, line.subsidy, line.residents)
-        for line in [*statement.lines, statement.total]
+        for line in statement.lines
     ]
+    rows += [(adjustment_label(a), "", "", "", a.amount, "") for a in statement.adjustments]
+    total = statement.total
+    rows.append(
+        (
+            total.service_item,
+            total.unit,
+            total.deliveries,
+            total.quantity,
+            total.subsidy,
+            total.residents,
+        )
+    )
+    return rows
+
+
+def adjustment_label(adjustment: AdjustmentLine) -> str:
+    """How an adjustment reads on a statement line: what it corrects and why."""
+    return _("Adjustment of delivery #%(id)d (%(item)s, %(date)s): %(reason)s") % {
+        "id": adjustment.delivery_id,
+        "item": adjustment.service_item,
+        "date": adjustment.delivered_on.isoformat(),
+        "reason": adjustment.reason,
+    }

@@ -14,7 +14,10 @@ the monthly statement of a partner.
   with every bad row → "Import" (services/deliveries/meal_import.py). Partner staff import for
   their organisation, street roles for any partner.
 - /services/partners/<pk>/statement/?month=YYYY-MM — the monthly statement, with its Excel
-  export (audited, through portal.sensitive.export_response).
+  export (audited, through portal.sensitive.export_response); the street closes a month that
+  has ended there (POST …/statement/close/, the gate `access_statement_close`).
+- /services/deliveries/<pk>/adjust/ — the street corrects what it pays for a delivery: an
+  adjustment in the first open month from the delivery's on (`access_statement_adjust`).
 """
 
 from pathlib import Path
@@ -36,16 +39,17 @@ from portal.ui import filtered_page, form_errors, form_page, paginate
 from services.catalogue.selectors import partner_choices
 from services.deliveries import meal_import, selectors
 from services.deliveries.filters import DeliveryFilter
-from services.deliveries.forms import DeliveryForm, MealImportForm
+from services.deliveries.forms import DeliveryForm, MealImportForm, StatementAdjustmentForm
 from services.deliveries.models import MealImport
 from services.deliveries.policy import (
     access_delivery_list,
-    access_delivery_subsidy_set,
     access_meal_import_commit,
     access_meal_import_create,
     access_meal_import_list,
     access_partner_statement,
     access_referral_delivery_log,
+    access_statement_adjust,
+    access_statement_close,
 )
 from services.deliveries.statements import (
     Month,
@@ -53,7 +57,7 @@ from services.deliveries.statements import (
     statement_headers,
     statement_rows,
 )
-from services.deliveries.writes import delivery_log
+from services.deliveries.writes import delivery_log, statement_adjust, statement_close
 from services.referrals.selectors import referral_list
 
 LAYOUT_DOC = Path("docs") / "modules" / "services-meal-import.md"
@@ -72,6 +76,7 @@ def delivery_list_page(request):
         "filter": filterset,
         "may_import": allowed(access_meal_import_create, request.user),
         "may_see_statements": allowed(access_partner_statement, request.user),
+        "may_adjust": allowed(access_statement_adjust, request.user),
     }
     return render(request, "services/deliveries/list.html", context)
 
@@ -89,11 +94,7 @@ def delivery_create(request, pk: int):
         "quantity": 1,
         "staff_name": request.user.get_full_name(),
     }
-    form = DeliveryForm(
-        request.POST or None,
-        initial=initial,
-        may_set_subsidy=allowed(access_delivery_subsidy_set, request.user),
-    )
+    form = DeliveryForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -107,7 +108,6 @@ def delivery_create(request, pk: int):
                 quantity=data["quantity"],
                 staff_name=data["staff_name"],
                 verification=data["verification"],
-                subsidy=data.get("subsidy"),
                 feedback=data["feedback"],
             )
         except ValidationError as exc:
@@ -271,6 +271,12 @@ def statement_page(request, pk: int):
         "next": month.next() if month < Month.current() else None,
         # The street moves between partners; a partner's staff have only their own.
         "partners": partner_choices(actor=request.user) if request.user.is_street_staff else None,
+        # Only a month that has ended is closed, by the street.
+        "may_close": (
+            not statement.closed
+            and month < Month.current()
+            and allowed(access_statement_close, request.user, partner)
+        ),
     }
     return render(
         request,
@@ -306,16 +312,72 @@ def statement_export(request, pk: int):
         return HttpResponseBadRequest(" ".join(exc.messages))
 
 
+@login_required
+@require_POST
+def statement_close_view(request, pk: int):
+    """Close the month's statement (the street); the page again, with what happened."""
+    partner = _statement_partner(request, pk)
+    month, month_error = _month(request)
+    if month_error:
+        return HttpResponseBadRequest(month_error)
+    access_statement_close(request.user, partner)
+    try:
+        statement_close(actor=request.user, partner=partner, month=month)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The statement of %(month)s is closed.") % {"month": month})
+    return redirect(reverse("services:partner-statement", args=[partner.pk]) + f"?month={month}")
+
+
+@login_required
+def delivery_adjust(request, pk: int):
+    """The street corrects what it pays for one delivery (an adjustment, audited)."""
+    delivery = get_object_or_404(selectors.delivery_list(actor=request.user), pk=pk)
+    access_statement_adjust(request.user, delivery)
+    form = StatementAdjustmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            adjustment = statement_adjust(
+                actor=request.user,
+                delivery=delivery,
+                amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            form_errors(form, exc)
+        else:
+            month = adjustment.month.strftime("%Y-%m")
+            messages.success(
+                request,
+                _("Adjustment recorded in the statement of %(month)s.") % {"month": month},
+            )
+            return redirect(
+                reverse("services:partner-statement", args=[delivery.partner_id])
+                + f"?month={month}"
+            )
+    return form_page(
+        request,
+        form,
+        title=_("Adjust what the street pays"),
+        cancel_url=reverse("services:delivery-list"),
+        template="services/deliveries/adjust.html",
+        delivery=delivery,
+    )
+
+
 urlpatterns = [
     path("deliveries/", delivery_list_page, name="delivery-list"),
-    path("referrals/<int:pk>/deliveries/new/", delivery_create, name="delivery-create"),
+    path("referrals/<id:pk>/deliveries/new/", delivery_create, name="delivery-create"),
+    path("deliveries/<id:pk>/adjust/", delivery_adjust, name="delivery-adjust"),
     path("meal-imports/", meal_import_list, name="meal-import-list"),
     path("meal-imports/new/", meal_import_upload, name="meal-import-upload"),
     path("meal-imports/template.xlsx", meal_import_template, name="meal-import-template"),
     path("meal-imports/layout/", meal_import_layout, name="meal-import-layout"),
-    path("meal-imports/<int:pk>/", meal_import_detail, name="meal-import-detail"),
-    path("meal-imports/<int:pk>/commit/", meal_import_commit_view, name="meal-import-commit"),
+    path("meal-imports/<id:pk>/", meal_import_detail, name="meal-import-detail"),
+    path("meal-imports/<id:pk>/commit/", meal_import_commit_view, name="meal-import-commit"),
     path("statements/", statement_index, name="statement-index"),
-    path("partners/<int:pk>/statement/", statement_page, name="partner-statement"),
-    path("partners/<int:pk>/statement/export/", statement_export, name="partner-statement-export"),
+    path("partners/<id:pk>/statement/", statement_page, name="partner-statement"),
+    path("partners/<id:pk>/statement/export/", statement_export, name="partner-statement-export"),
+    path("partners/<id:pk>/statement/close/", statement_close_view, name="partner-statement-close"),
 ]

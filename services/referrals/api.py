@@ -11,6 +11,7 @@ answers 409 with {"detail": ...}; bad input answers 400 with field errors.
 """
 
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
@@ -154,6 +155,18 @@ class ReferralFilter(filters.FilterSet):
         fields = ["status"]
 
 
+# Partner staff read a different shape (ReferralPartnerSerializer): the schema says either.
+REFERRAL_AS_READ = PolymorphicProxySerializer(
+    component_name="ReferralAsRead",
+    serializers=[ReferralSerializer, ReferralPartnerSerializer],
+    resource_type_field_name=None,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(responses=REFERRAL_AS_READ),
+    retrieve=extend_schema(responses=REFERRAL_AS_READ),
+)
 class ReferralViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Referrals in your scope; partner staff see only those addressed to their organisation."""
 

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_POST
 
 from grids.models import VisitNeed
 from grids.selectors import resident_list
+from portal.params import id_or_404
 from portal.policy import allowed
 from portal.ui import filtered_page, form_errors, form_page
 from services.catalogue.selectors import service_items_for_resident
@@ -198,9 +199,7 @@ def _create_page(request, form, **context):
 def referral_create(request):
     """A new referral for a resident in scope (?resident=<pk>); then consent and submit."""
     access_referral_create(request.user)
-    resident_id = request.GET.get("resident", "")
-    if not resident_id.isdigit():
-        raise Http404
+    resident_id = id_or_404(request.GET.get("resident"))
     resident = get_object_or_404(resident_list(actor=request.user), pk=resident_id)
     eligible, other = service_items_for_resident(resident=resident)
     form = ReferralCreateForm(request.POST or None, eligible=eligible, other=other)
@@ -263,7 +262,7 @@ def need_refer(request, need_pk: int):
 urlpatterns = [
     path("referrals/", referral_list, name="referral-list"),
     path("referrals/new/", referral_create, name="referral-create"),
-    path("referrals/<int:pk>/", referral_detail, name="referral-detail"),
-    path("referrals/<int:pk>/<slug:action>/", referral_act, name="referral-act"),
-    path("needs/<int:need_pk>/refer/", need_refer, name="need-refer"),
+    path("referrals/<id:pk>/", referral_detail, name="referral-detail"),
+    path("referrals/<id:pk>/<slug:action>/", referral_act, name="referral-act"),
+    path("needs/<id:need_pk>/refer/", need_refer, name="need-refer"),
 ]

@@ -164,10 +164,15 @@ def test_a_grid_without_a_current_grid_worker_is_listed_until_staffed(
 
     worker = UserFactory(role="grid_worker")
     assignment = grid_assign(
-        actor=street_admin, person=worker, grid=grid_a, post="part_time", start_date=TODAY
+        actor=street_admin,
+        person=worker,
+        grid=grid_a,
+        post="part_time",
+        start_date=TODAY - timedelta(2),
     )
     assert _row(community_cadre, community_a).grids_without_worker == 0
 
+    # Ended yesterday (an assignment cannot end before it starts: it began two days ago).
     grid_assignment_end(actor=street_admin, assignment=assignment, end_date=TODAY - timedelta(1))
     assert _row(community_cadre, community_a).grids_without_worker == 1
 

@@ -606,7 +606,7 @@ def _household_hidden(page, resident):
 def test_a_shared_case_is_edited_without_seeing_or_moving_its_household(
     client, grid_worker, resident_b
 ):
-    writes.resident_share(actor=None, resident=resident_b, person=grid_worker)
+    writes.resident_share(actor=None, resident=resident_b, person=grid_worker, change=True)
     login(client, grid_worker)
     edit = reverse("grids:resident-edit", args=[resident_b.pk])
     form = _page(client, edit)

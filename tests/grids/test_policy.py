@@ -171,6 +171,19 @@ def test_grid_assignment_end(everyone, grid_worker):
     assert who(everyone, policy.access_grid_assignment_end, assignment) == STREET | SYSTEM
 
 
+def test_grid_assignments_expire(everyone):
+    assert who(everyone, policy.access_grid_assignments_expire) == STREET | SYSTEM
+
+
+def test_resident_change_of_a_shared_case(everyone, resident_b):
+    """A share with grid A's worker is for viewing; a share with change lets them correct it."""
+    worker = everyone["grid_worker"]
+    writes.resident_share(actor=None, resident=resident_b, person=worker)
+    assert "grid_worker" not in who(everyone, policy.access_resident_change, resident_b)
+    writes.resident_share(actor=None, resident=resident_b, person=worker, change=True)
+    assert "grid_worker" in who(everyone, policy.access_resident_change, resident_b)
+
+
 def test_grid_handover(everyone, grid_a, grid_b, community_a):
     # An integration holding community A, and a street administrator no longer active.
     integration = UserFactory(username="t_integration", role=Role.INTEGRATION)

@@ -261,3 +261,20 @@ def test_beat_fired_twice_into_a_real_worker_sends_one_reminder_each(
     assert sum(o["leader"] for o in outcomes) == 1
     assert sum(o["community"] for o in outcomes) == 1
     assert [len(_mine(u)) for u in (grid_worker, grid_leader, community_cadre)] == [1, 1, 1]
+
+
+@pytest.mark.django_db
+def test_a_visit_due_earlier_today_reads_due_today_not_overdue_0_days(
+    settings, grid_worker, resident_a, key_tag
+):
+    """Due at 04:00, reminded at 10:00: the worker reads "due today", never "overdue 0 days"."""
+    settings.LANGUAGE_CODE = "en"  # reminders are written in the portal's language
+    _overdue(resident_a, key_tag, days=0.25)
+    assert visit_reminders_send(now=NOW)["worker"] == 1
+    (reminder,) = _mine(grid_worker)
+    text = f"{reminder.title} {reminder.body}"
+    assert "0 days" not in text
+    assert "today" in text
+    # A day later the same due date is one calendar day overdue (the key is the same: no
+    # second reminder for the worker).
+    assert visit_reminders_send(now=NOW + timedelta(days=1))["worker"] == 0

@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.ui import MAX_ID, id_param
+from portal.params import MAX_ID, id_param
 
 
 @pytest.mark.parametrize(

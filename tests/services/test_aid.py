@@ -7,13 +7,14 @@ The bundle used throughout pays living costs (民政局, 1200) and education (�
 """
 
 import threading
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from portal.models import AuditEvent, Notification
 from services.aid import selectors
@@ -949,3 +950,51 @@ def test_bundle_lists_constant_queries(civil, street_admin, api_client_for, clie
         assert_constant_queries(add_rows=add, fetch=lambda: api.get(u("funder-list"))),
     ]
     print("queries: api bundles, page bundles, api funders =", counts)
+
+
+# --- Payments dated where they can be true ------------------------------------------------------
+
+
+def test_a_payment_before_the_case_opened_or_in_the_future_is_refused(bundle, case_a, street_admin):
+    """The case runs from its period start (2025-01-01): a payment years before it, or one
+    dated tomorrow, cannot be true; the first day of the case can."""
+    line = living_line(bundle)
+    for paid_on, message in [
+        (date(2021, 3, 1), "before its case opened (2025-01-01)"),
+        (timezone.localdate() + timedelta(days=1), "cannot be in the future"),
+    ]:
+        with translation.override("en"), pytest.raises(ValidationError) as exc:
+            aid_services.disbursement_record(
+                actor=street_admin, case=case_a, line=line, amount=Decimal("10"), paid_on=paid_on
+            )
+        assert message in " ".join(exc.value.message_dict["paid_on"])
+    assert not Disbursement.objects.exists()
+    aid_services.disbursement_record(
+        actor=street_admin, case=case_a, line=line, amount=Decimal("10"), paid_on=date(2025, 1, 1)
+    )
+    assert Disbursement.objects.count() == 1
+
+
+def test_a_case_recorded_before_its_period_takes_payments_from_the_day_it_was_recorded(
+    bundle, household_a, street_admin
+):
+    case = AidCaseFactory(household=household_a, bundle=bundle)
+    AidCase.objects.filter(pk=case.pk).update(
+        created_at=timezone.make_aware(datetime(2024, 12, 20, 10, 0))
+    )
+    case.refresh_from_db()
+    aid_services.disbursement_record(
+        actor=street_admin,
+        case=case,
+        line=living_line(bundle),
+        amount=Decimal("10"),
+        paid_on=date(2024, 12, 20),
+    )
+    with pytest.raises(ValidationError):
+        aid_services.disbursement_record(
+            actor=street_admin,
+            case=case,
+            line=living_line(bundle),
+            amount=Decimal("10"),
+            paid_on=date(2024, 12, 19),
+        )

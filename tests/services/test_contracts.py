@@ -3,20 +3,20 @@ resident; the term of a year; the history; the daily lapse and the expiry remind
 once per contract and end date in a constant number of queries; the API and the pages.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal.models import AuditEvent, Notification, ScheduledRun
 from portal.roles import Role
 from services.catalogue.writes import partner_staff_bind
 from services.contracts import selectors, writes
 from services.contracts import tasks as contracts_tasks
-from services.contracts.models import shortest_term_end
+from services.contracts.models import longest_term_end, shortest_term_end, years_after
 from services.models import FamilyDoctorContract, Partner, Referral
 from tests.grids.factories import GridFactory, HouseholdFactory, ResidentFactory
 from tests.helpers import (
@@ -743,3 +743,41 @@ def test_page_sign_picker(clinics, client, partner_staff, partner_p, resident_a,
     form = client.get(reverse("services:contract-sign") + f"?referral={referral.pk}")
     assert form.status_code == 200
     assert resident_a.name in form.content.decode()
+
+
+# --- The longest term ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_contract_runs_at_most_three_years(clinics, street_admin, resident_a, partner_p):
+    start = today()
+    with pytest.raises(ValidationError) as exc:
+        writes.family_doctor_contract_sign(
+            actor=street_admin,
+            resident=resident_a,
+            partner=partner_p,
+            **sign_kwargs(end_date=date(9999, 12, 31)),
+        )
+    assert "end_date" in exc.value.message_dict
+    assert not FamilyDoctorContract.objects.filter(resident=resident_a).exists()
+    longest = longest_term_end(start)
+    assert longest == years_after(start, 3) - timedelta(days=1)
+    contract = writes.family_doctor_contract_sign(
+        actor=street_admin,
+        resident=resident_a,
+        partner=partner_p,
+        **sign_kwargs(end_date=longest),
+    )
+    assert contract.end_date == longest
+
+
+@pytest.mark.django_db
+def test_a_renewal_to_9999_is_refused(contract_a, street_admin):
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
+        writes.family_doctor_contract_renew(
+            actor=street_admin, contract=contract_a, end_date=date(9999, 12, 31)
+        )
+    assert "at most 3 years" in exc.value.message_dict["end_date"][0]
+    contract_a.refresh_from_db()
+    assert contract_a.status == Status.ACTIVE
+    assert FamilyDoctorContract.objects.filter(resident=contract_a.resident).count() == 1

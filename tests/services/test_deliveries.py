@@ -31,6 +31,12 @@ pytestmark = pytest.mark.django_db
 Status = Referral.Status
 
 
+def this_minute():
+    """Now, local, to the minute: a delivery time after the test's referral was created (a
+    delivery may not be dated before its referral existed)."""
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
 @pytest.fixture
 def meal_item(partner_p):
     return MealItemFactory(name="老年助餐", partners=[partner_p])
@@ -81,10 +87,10 @@ def test_partner_staff_log_on_their_referral_with_the_default_subsidy(partner_st
     assert event.details["referral"] == referral_p.pk
 
 
-def test_an_explicit_subsidy_is_kept(street_cadre, referral_p):
-    delivery = log(street_cadre, referral_p, subsidy=Decimal("5"))
+def test_a_delivery_logged_as_not_subsidised_pays_nothing(street_cadre, referral_p):
+    delivery = log(street_cadre, referral_p, subsidised=False)
 
-    assert delivery.subsidy == Decimal("5")
+    assert delivery.subsidy == Decimal("0.00")
 
 
 @pytest.mark.parametrize("status", [Status.ACCEPTED, Status.IN_SERVICE])
@@ -221,7 +227,7 @@ def test_a_second_subsidised_meal_in_the_same_slot_is_refused(
     assert "delivered_at" in caught.value.message_dict
     # Dinner the same day and an unsubsidised second lunch are fine.
     log(street_cadre, None, delivered_at=local_dt(2025, 3, 5, 17, 30), **common)
-    log(street_cadre, None, delivered_at=local_dt(2025, 3, 5, 12, 30), subsidy=0, **common)
+    log(street_cadre, None, delivered_at=local_dt(2025, 3, 5, 12, 30), subsidised=False, **common)
     assert MealLog.objects.filter(subsidised=True).count() == 2
     assert Delivery.objects.count() == 3
 
@@ -359,7 +365,7 @@ def test_api_create_on_a_referral(api_client_for, partner_staff, referral_p):
         reverse("delivery-list"),
         {
             "referral": referral_p.pk,
-            "delivered_at": "2025-03-05T09:30:00+08:00",
+            "delivered_at": this_minute().isoformat(),
             "quantity": "1.5",
             "staff_name": "李阿姨",
             "verification": "face",
@@ -421,7 +427,7 @@ def test_api_create_service_errors_are_400(api_client_for, partner_staff, referr
         reverse("delivery-list"),
         {
             "referral": referral_p.pk,
-            "delivered_at": "2025-03-05T09:30:00+08:00",
+            "delivered_at": this_minute().isoformat(),
             "quantity": "1",
             "staff_name": "甲",
             "verification": "card",
@@ -539,7 +545,7 @@ def test_log_a_delivery_page(client, partner_staff, referral_p):
     response = client.post(
         url,
         {
-            "delivered_at": "2025-03-05T09:30",
+            "delivered_at": this_minute().strftime("%Y-%m-%dT%H:%M"),
             "quantity": "2",
             "verification": "card",
             "staff_name": "李阿姨",
@@ -554,9 +560,9 @@ def test_log_a_delivery_page(client, partner_staff, referral_p):
         Decimal("40.00"),
         partner_staff,
     )
-    assert (
-        timezone.localtime(delivery.delivered_at).strftime("%Y-%m-%d %H:%M") == "2025-03-05 09:30"
-    )
+    assert timezone.localtime(delivery.delivered_at).strftime(
+        "%Y-%m-%d %H:%M"
+    ) == this_minute().strftime("%Y-%m-%d %H:%M")
 
 
 def test_log_a_delivery_page_shows_errors(client, partner_staff, referral_p):
@@ -582,12 +588,12 @@ def test_log_a_delivery_page_is_403_once_the_referral_is_completed(
     assert response.status_code == 403
 
 
-def test_street_may_set_the_subsidy(client, street_cadre, referral_p):
+def test_not_even_the_street_sets_the_subsidy_on_the_page(client, street_cadre, referral_p):
     login(client, street_cadre)
     client.post(
         reverse("services:delivery-create", args=[referral_p.pk]),
         {
-            "delivered_at": "2025-03-05T09:30",
+            "delivered_at": this_minute().strftime("%Y-%m-%dT%H:%M"),
             "quantity": "2",
             "verification": "phone",
             "staff_name": "李阿姨",
@@ -595,7 +601,8 @@ def test_street_may_set_the_subsidy(client, street_cadre, referral_p):
         },
     )
 
-    assert Delivery.objects.get().subsidy == Decimal("12.50")
+    # The catalogue's 20 yuan per hour × 2; the street corrects by an adjustment instead.
+    assert Delivery.objects.get().subsidy == Decimal("40.00")
 
 
 def test_the_referral_snippet_lists_deliveries_and_the_button(

@@ -233,12 +233,24 @@ def test_delivery_log_for_a_partner_one_acts_for(person, partner_p, partner_q):
     )
 
 
-def test_the_subsidy_field_is_the_streets(person):
+@pytest.mark.parametrize(
+    "gate", [deliveries.access_statement_close, deliveries.access_statement_adjust]
+)
+def test_closing_and_adjusting_statements_is_the_streets(person, gate, partner_p):
     assert_gate(
         person,
-        deliveries.access_delivery_subsidy_set,
-        allow=["street_cadre", "superuser"],
-        deny=[SYSTEM, "partner_staff", "grid_worker"],
+        gate,
+        partner_p,
+        allow=["street_admin", "street_cadre", "superuser"],
+        deny=[
+            SYSTEM,
+            "inactive_street_admin",
+            "partner_staff",
+            "other_partner_staff",
+            "community_cadre",
+            "grid_worker",
+            "outsider",
+        ],
     )
 
 
