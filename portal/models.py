@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.fields import EncryptedCharField
 from portal.roles import GRID_ROLES, STREET_ROLES, Role
+from portal.validators import webhook_target_refusal
 
 
 class SyncedModel(models.Model):
@@ -517,6 +518,9 @@ class WebhookSubscription(models.Model):
             raise ValidationError(
                 {"event_types": _("Unknown event type %(type)s.") % {"type": unknown[0]}}
             )
+        refusal = webhook_target_refusal(self.url, allowed_hosts=settings.WEBHOOK_ALLOWED_HOSTS)
+        if refusal:
+            raise ValidationError({"url": refusal})
 
 
 class OutboxEvent(models.Model):

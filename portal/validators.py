@@ -499,3 +499,42 @@ def mask_mobile(value: str) -> str:
     if len(value) == 11:
         return _mask_middle(value, head=3, tail=4)
     return _mask_middle(value, head=2, tail=2)
+
+
+# --- Webhook targets --------------------------------------------------------------------------
+
+
+def webhook_target_refusal(url: str, *, allowed_hosts=()) -> str | None:
+    """Why the portal will not POST to `url` (None: it may). A subscriber's URL must reach a
+    public address: one that resolves to a loopback, private, link-local, reserved or
+    multicast address would let an integration account make the portal call its own network
+    (SSRF) — unless the host is listed in WEBHOOK_ALLOWED_HOSTS (a district system inside the
+    government network). Checked when a subscription is saved and again before each delivery
+    (a name may later resolve elsewhere)."""
+    import ipaddress
+    import socket
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return str(_("Give a valid http or https address."))
+    if parts.scheme not in ("http", "https") or not host:
+        return str(_("Give a valid http or https address."))
+    if host.lower() in {h.lower() for h in allowed_hosts}:
+        return None
+    try:
+        infos = socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return str(_("This address's host name cannot be resolved."))
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global or address.is_multicast:
+            return str(
+                _(
+                    "This address leads into a private or local network; the portal sends "
+                    "webhooks only to public addresses (or hosts the administrators allow)."
+                )
+            )
+    return None

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from portal.models import OutboxEvent, WebhookDelivery, WebhookSubscription
 from portal.outbox import SOURCE_BY_EVENT
+from portal.validators import webhook_target_refusal
 
 SIGNATURE_HEADER = "X-Portal-Signature"
 TIMESTAMP_HEADER = "X-Portal-Timestamp"
@@ -114,7 +115,10 @@ def delivery_attempt(delivery_pk: int, *, now=None) -> WebhookDelivery | None:
         SIGNATURE_HEADER: signature(subscription.secret, timestamp, body),
     }
     status_code, error = None, ""
+    refusal = webhook_target_refusal(subscription.url, allowed_hosts=settings.WEBHOOK_ALLOWED_HOSTS)
     try:
+        if refusal:  # the name now resolves into a private network: not sent, recorded
+            raise requests.RequestException(refusal)
         answer = requests.post(
             subscription.url,
             data=body,

@@ -266,3 +266,55 @@ def test_a_committed_visit_reaches_the_subscriber_through_the_worker(celery_work
     assert all(verify(subscription["signing_secret"], *message) for message in receiver.received)
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "delivered" and delivery.attempts == 2
+
+
+# --- No webhook into the portal's own network (SSRF) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/admin/",
+        "http://localhost/",
+        "http://10.0.0.5/hook",
+        "http://192.168.1.1/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/hook",
+        "http://0.0.0.0/",
+        "http://no-such-host.invalid/hook",
+    ],
+)
+def test_a_subscription_to_a_private_address_is_refused(integration, url):
+    _token, raw = api_token_issue(actor=None, client=integration, name="district")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+
+    with override_settings(WEBHOOK_ALLOWED_HOSTS=[]):
+        response = client.post(
+            reverse("webhook-list"), {"url": url, "event_types": ["visit.filed"]}, format="json"
+        )
+
+    assert response.status_code == 400
+    assert "url" in response.json()
+    assert not WebhookSubscription.objects.exists()
+
+
+def test_a_host_the_administrators_allow_may_be_private(integration):
+    with override_settings(WEBHOOK_ALLOWED_HOSTS=["127.0.0.1"]):
+        data, _client = subscribe(integration, "http://127.0.0.1:9/hook", ["visit.filed"])
+    assert data["url"] == "http://127.0.0.1:9/hook"
+
+
+def test_a_delivery_to_an_address_no_longer_allowed_is_not_sent(
+    integration, grid_worker, resident_a
+):
+    with Receiver() as receiver:
+        subscribe(integration, receiver.url, ["visit.filed"])
+        visit_record(actor=grid_worker, resident=resident_a, mode="phone")
+        [delivery_pk] = event_dispatch(OutboxEvent.objects.get().pk)
+        with override_settings(WEBHOOK_ALLOWED_HOSTS=[]):
+            delivery = delivery_attempt(delivery_pk)
+
+    assert receiver.received == []
+    assert delivery.status != "delivered" and delivery.last_status_code is None
+    assert "private" in delivery.last_error or "私" in delivery.last_error
