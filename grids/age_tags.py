@@ -113,6 +113,38 @@ def _refresh(*, today: date, batch_size: int) -> dict:
     }
 
 
+def age_tags_apply(resident: Resident, *, today: date | None = None) -> None:
+    """The same rule for one resident, when they are registered or corrected: a 72-year-old
+    registered today holds `elderly_60` at once, not after the night's run. Adds the tags of
+    the ranges the living resident is in (when they hold no row for the tag yet) and ends the
+    rows in force of those they are not in — as `age_tags_refresh` would tonight."""
+    today = today or timezone.localdate()
+    yesterday = today - timedelta(days=1)
+    ranges = age_ranges()
+    for tag in TagDef.objects.filter(age_derived=True, code__in=list(ranges)).order_by("code"):
+        minimum, end = ranges[tag.code]
+        inside = resident.birth_date <= years_before(today, minimum) and (
+            end is None or resident.birth_date > years_before(today, end)
+        )
+        rows = ResidentTag.objects.filter(resident=resident, tag=tag)
+        if inside and resident.deceased_date is None and not rows.exists():
+            _write(
+                [
+                    ResidentTag(
+                        resident=resident,
+                        tag=tag,
+                        source=ResidentTag.Source.AGE,
+                        valid_from=_entered_range(resident.birth_date, minimum),
+                    )
+                ]
+            )
+        elif not inside:
+            rows.filter(
+                Q(valid_to__isnull=True) | Q(valid_to__gte=today),
+                Q(valid_from__isnull=True) | Q(valid_from__lte=yesterday),
+            ).update(valid_to=yesterday, updated_at=timezone.now())
+
+
 def _add(*, tag: TagDef, today: date, minimum: int, end: int | None, batch_size: int) -> int:
     """Tag the living residents in range who have no row for the tag; returns how many."""
     candidates = (

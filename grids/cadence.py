@@ -4,15 +4,21 @@ Every page, API resource, dashboard count and reminder asks `residents_with_due(
 else computes a due date. The rule (探访关爱, 2022), with intervals from settings:
 
 - a resident's interval is the shortest among the visit tiers of their current tags
-  (high: weekly, key: monthly, general: quarterly by default); residents without a current
-  tag, and the deceased, are not on a visiting cadence;
-- the last visit is the latest visit to the resident, or to their whole household;
+  (high: weekly, key: monthly, general: quarterly by default); a tag's tier is configured on
+  its TagDef, and a tag of tier `none` (the broad age bands 60+ and minor, by default) sets no
+  cadence; residents without a current tag carrying a tier, and the deceased, are not on a
+  visiting cadence;
+- the last visit is the latest visit that met the person (outcome `met`), to the resident or
+  to their whole household; a visit recorded as "not met" is kept but clears nothing;
 - if that visit recorded a major event (hospital stay, bereavement...), the next visit is due
   VISIT_MAJOR_EVENT_HOURS (24 h) after it; otherwise last visit + interval;
 - never visited: due since the resident was registered in the portal.
 
 Everything is computed in the database as annotations, set-wise: one query for a page of
 residents or for the whole street.
+
+The due list is ordered by risk (`RISK_ORDER`): a major event recorded at the last visit
+first, then the tier (high, key, general), then how long the visit is overdue.
 """
 
 from datetime import timedelta
@@ -22,8 +28,10 @@ from django.db.models import (
     Case,
     DateTimeField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     Min,
     OuterRef,
     Q,
@@ -33,9 +41,16 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
-from grids.models import Resident, ResidentTag, Visit
+from grids.models import Resident, ResidentTag, TagDef, Visit
+
+# Tiers from the most to the least frequent visits; `none` is not on a cadence.
+TIERS = [TagDef.Tier.HIGH, TagDef.Tier.KEY, TagDef.Tier.GENERAL]
+
+# Most urgent first: a major event at the last visit, then the tier, then the longest overdue.
+RISK_ORDER = ["-has_major_event", "tier_rank", "due_at", "pk"]
 
 
 def tier_interval(tier: str) -> timedelta:
@@ -53,6 +68,23 @@ def visit_interval_expression():
     )
 
 
+def tier_rank_expression(prefix: str = "tag__"):
+    """1 for high, 2 for key, 3 for general; NULL for a tag of tier `none`."""
+    return Case(
+        *[When(**{f"{prefix}visit_tier": tier}, then=Value(rank)) for rank, tier in _ranks()],
+        output_field=IntegerField(),
+    )
+
+
+def _ranks() -> list[tuple[int, str]]:
+    return list(enumerate(TIERS, start=1))
+
+
+def tier_of_rank(rank: int | None) -> str:
+    """The tier named by a `tier_rank` ('' for none)."""
+    return dict(_ranks()).get(rank, "")
+
+
 def current_tags(*, on) -> QuerySet:
     """Tags in force on the date `on`."""
     return ResidentTag.objects.filter(
@@ -64,9 +96,10 @@ def current_tags(*, on) -> QuerySet:
 def residents_with_due(queryset: QuerySet | None = None, *, now=None) -> QuerySet:
     """Annotate residents with their visiting cadence; keep only those on a cadence.
 
-    Adds: `visit_interval` (duration), `last_visit_at`, `last_major_event` ('' if none),
-    `due_at` and `is_overdue` (bool).
-    Order by `due_at` for "most urgent first".
+    Adds: `visit_interval` (duration), `tier_rank` (1 high, 2 key, 3 general: the highest tier
+    among the current tags; `tier_of_rank` names it), `last_visit_at` (the last visit
+    that met the person), `last_major_event` ('' if none), `has_major_event`, `due_at` and
+    `is_overdue` (bool). Order by `RISK_ORDER` for "most urgent first".
     """
     now = now or timezone.now()
     today = timezone.localtime(now).date()
@@ -79,8 +112,16 @@ def residents_with_due(queryset: QuerySet | None = None, *, now=None) -> QuerySe
         .annotate(interval=Min(visit_interval_expression()))
         .values("interval")
     )
+    highest = (
+        current_tags(on=today)
+        .filter(resident=OuterRef("pk"))
+        .values("resident")
+        .annotate(rank=Min(tier_rank_expression()))
+        .values("rank")
+    )
     latest_visit = Visit.objects.filter(
-        Q(resident=OuterRef("pk")) | Q(resident__isnull=True, household=OuterRef("household"))
+        Q(resident=OuterRef("pk")) | Q(resident__isnull=True, household=OuterRef("household")),
+        outcome=Visit.Outcome.MET,
     ).order_by("-visited_at", "-id")
     major_hours = timedelta(hours=settings.VISIT_MAJOR_EVENT_HOURS)
 
@@ -89,12 +130,16 @@ def residents_with_due(queryset: QuerySet | None = None, *, now=None) -> QuerySe
         .annotate(visit_interval=Subquery(shortest, output_field=DurationField()))
         .filter(visit_interval__isnull=False)
         .annotate(
+            tier_rank=Subquery(highest, output_field=IntegerField()),
             last_visit_at=Subquery(
                 latest_visit.values("visited_at")[:1], output_field=DateTimeField()
             ),
             last_major_event=Coalesce(Subquery(latest_visit.values("major_event")[:1]), Value("")),
         )
         .annotate(
+            has_major_event=Case(
+                When(~Q(last_major_event=""), then=Value(True)), default=Value(False)
+            ),
             due_at=Case(
                 When(last_visit_at__isnull=True, then=F("created_at")),
                 When(
@@ -107,7 +152,7 @@ def residents_with_due(queryset: QuerySet | None = None, *, now=None) -> QuerySe
                     F("last_visit_at") + F("visit_interval"), output_field=DateTimeField()
                 ),
                 output_field=DateTimeField(),
-            )
+            ),
         )
         .annotate(
             is_overdue=Case(When(due_at__lt=Value(now), then=Value(True)), default=Value(False)),
@@ -118,14 +163,48 @@ def residents_with_due(queryset: QuerySet | None = None, *, now=None) -> QuerySe
 def residents_due(
     queryset: QuerySet | None = None, *, now=None, within_days: int | None = None
 ) -> QuerySet:
-    """Residents due within `within_days` (VISIT_DUE_SOON_DAYS) or overdue, most urgent first."""
+    """Residents due within `within_days` (VISIT_DUE_SOON_DAYS) or overdue, most urgent first
+    (`RISK_ORDER`: major event, tier, overdue days)."""
     now = now or timezone.now()
     days = settings.VISIT_DUE_SOON_DAYS if within_days is None else within_days
     return (
         residents_with_due(queryset, now=now)
         .filter(due_at__lte=now + timedelta(days=days))
-        .order_by("due_at", "pk")
+        .order_by(*RISK_ORDER)
     )
+
+
+def due_filter(queryset: QuerySet, *, tier: str = "", tag: str = "", now=None) -> QuerySet:
+    """Narrow residents annotated by `residents_with_due` to a tier (their cadence's tier) and
+    to the holders of a tag in force today (by code). Unknown values narrow to nothing."""
+    if tier:
+        rank = {name: rank for rank, name in _ranks()}.get(tier)
+        queryset = queryset.filter(tier_rank=rank) if rank else queryset.none()
+    if tag:
+        today = timezone.localtime(now or timezone.now()).date()
+        queryset = queryset.filter(
+            Exists(current_tags(on=today).filter(resident=OuterRef("pk"), tag__code=tag))
+        )
+    return queryset
+
+
+def cadence_tags(residents, *, now=None) -> dict[int, list[TagDef]]:
+    """For residents annotated with `tier_rank`, the current tags that set their cadence (the
+    tags of their highest tier), by resident id: one query for a page."""
+    today = timezone.localtime(now or timezone.now()).date()
+    rank_of = {resident.pk: resident.tier_rank for resident in residents}
+    rows = (
+        current_tags(on=today)
+        .filter(resident_id__in=list(rank_of))
+        .exclude(tag__visit_tier=TagDef.Tier.NONE)
+        .select_related("tag")
+        .order_by("tag__name", "tag__code")
+    )
+    found: dict[int, list[TagDef]] = {pk: [] for pk in rank_of}
+    for row in rows:
+        if row.tag.visit_tier == tier_of_rank(rank_of[row.resident_id]):
+            found[row.resident_id].append(row.tag)
+    return found
 
 
 def residents_overdue(queryset: QuerySet | None = None, *, now=None) -> QuerySet:
@@ -133,10 +212,70 @@ def residents_overdue(queryset: QuerySet | None = None, *, now=None) -> QuerySet
     return residents_with_due(queryset, now=now).filter(due_at__lt=now).order_by("due_at", "pk")
 
 
+def due_rows(residents, *, now) -> list[dict]:
+    """What a row of the due list says about each resident: age, the tags setting the cadence,
+    why they are due (tier and last visit, or the major event), the address (one query)."""
+    today = timezone.localtime(now).date()
+    tags = cadence_tags(residents, now=now)
+    events = dict(Visit.MajorEvent.choices)
+    rows = []
+    for resident in residents:
+        tier = tier_of_rank(resident.tier_rank)
+        rows.append(
+            {
+                "resident": resident,
+                "age": age_on(resident.birth_date, today),
+                "tags": tags.get(resident.pk, []),
+                "tier": tier,
+                "tier_label": TagDef.Tier(tier).label if tier else "",
+                "reason": _reason(resident, tier, events),
+                "address": _address(resident.household),
+                "overdue_days": (now - resident.due_at).days if resident.is_overdue else 0,
+            }
+        )
+    return rows
+
+
+def age_on(birth_date, today) -> int:
+    before_birthday = (today.month, today.day) < (birth_date.month, birth_date.day)
+    return today.year - birth_date.year - before_birthday
+
+
+def _reason(resident, tier, events) -> str:
+    if resident.has_major_event:
+        return _(
+            "Major event at the last visit (%(event)s): visit again within %(hours)d hours"
+        ) % {
+            "event": events.get(resident.last_major_event, resident.last_major_event),
+            "hours": settings.VISIT_MAJOR_EVENT_HOURS,
+        }
+    cadence = _("%(tier)s: a visit every %(days)d days") % {
+        "tier": TagDef.Tier(tier).label if tier else "",
+        "days": resident.visit_interval.days,
+    }
+    if resident.last_visit_at is None:
+        return _("%(cadence)s; never visited") % {"cadence": cadence}
+    return _("%(cadence)s; last visit %(date)s") % {
+        "cadence": cadence,
+        "date": formats.date_format(timezone.localtime(resident.last_visit_at), "Y-m-d"),
+    }
+
+
+def _address(household) -> str:
+    dwelling = getattr(household, "dwelling", None)
+    return str(dwelling) if dwelling is not None else ""
+
+
 __all__ = [
+    "RISK_ORDER",
+    "TIERS",
+    "cadence_tags",
     "current_tags",
+    "due_filter",
+    "due_rows",
     "residents_due",
     "residents_overdue",
     "residents_with_due",
     "tier_interval",
+    "tier_of_rank",
 ]

@@ -72,6 +72,21 @@ def access_coverage_view(actor, obj=None) -> None:
 # --- Grids and micro-grids ---------------------------------------------------------------------
 
 
+def access_region_create(actor, obj=None) -> None:
+    """Add a community to the street: street roles (`grids.add_region`)."""
+    if actor is None:
+        return  # the system: the demo street, the district generator
+    require_perm(actor, "grids.add_region")
+
+
+def access_region_change(actor, region: Region) -> None:
+    """Rename a community: street roles (`grids.change_region`) — whose scope is the street."""
+    if actor is None:
+        return  # the system
+    require_perm(actor, "grids.change_region")
+    deny_unless(actor.is_superuser or actor.is_street_staff)
+
+
 def access_grid_create(actor, obj=None) -> None:
     """Draw a grid: street roles (`grids.add_grid`), whose jurisdiction is the whole street."""
     if actor is None:
@@ -173,6 +188,19 @@ def access_resident_share(actor, resident: Resident) -> None:
     deny_unless(actor.is_superuser or actor.is_street_staff or actor.is_community_cadre)
 
 
+def access_resident_view(actor, resident: Resident) -> None:
+    """Open a resident's file: a resident in the actor's scope (the read is audited)."""
+    if actor is None:
+        return  # the system
+    require_in_scope(actor, Resident.objects, resident, "view")
+
+
+def access_resident_file_audit_view(actor, resident: Resident | None = None) -> None:
+    """See who opened a resident's file (the read audit): the street administrator."""
+    require_active(actor)
+    deny_unless(actor.is_superuser or actor.is_street_admin)
+
+
 def access_resident_tag_add(actor, resident: Resident | None = None) -> None:
     """Tag a resident (or change the tag they have): the role's permission, on a resident the
     actor may change."""
@@ -236,6 +264,13 @@ def access_region_staff_grant(actor, region: Region) -> None:
     """Give someone a community or the street as jurisdiction: street roles, like assigning."""
     if actor is None:
         return  # the system: the demo street, tests, the integration set-up
+    require_in_scope(actor, Region.objects, region, "change")
+
+
+def access_region_staff_revoke(actor, region: Region) -> None:
+    """Take a community or the street back from someone: whoever may give it."""
+    if actor is None:
+        return  # the system
     require_in_scope(actor, Region.objects, region, "change")
 
 

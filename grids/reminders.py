@@ -39,6 +39,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -74,6 +75,7 @@ def visit_reminders_send(*, now=None, batch_size: int = BATCH_SIZE) -> dict:
     pending: list[tuple[str, Notification]] = []
     escalated: dict[int, list] = {}  # community id → [count, oldest due_at]
     overdue_count = 0
+    resident_type = ContentType.objects.get_for_model(Resident)
 
     def flush():
         for level, count in _write(pending).items():
@@ -111,14 +113,23 @@ def visit_reminders_send(*, now=None, batch_size: int = BATCH_SIZE) -> dict:
                 "days": (today - due).days,
             }
             url = reverse("grids:resident-detail", args=[pk])
+            about = {"object_type": resident_type, "object_id": pk}
             key = f"visit-overdue:{pk}:{due.isoformat()}"
             grid_workers = workers.get(grid_id, set())
             worker_text = text[WORKER] if values["days"] > 0 else text[DUE_TODAY]
             for person in grid_workers:
-                add(WORKER, _notification(person, worker_text, values, url, f"{key}:{WORKER}"))
+                add(
+                    WORKER,
+                    _notification(person, worker_text, values, url, f"{key}:{WORKER}", **about),
+                )
             if due_at <= leader_from:
                 for person in leaders.get(grid_id, set()) - grid_workers:
-                    add(LEADER, _notification(person, text[LEADER], values, url, f"{key}:{LEADER}"))
+                    add(
+                        LEADER,
+                        _notification(
+                            person, text[LEADER], values, url, f"{key}:{LEADER}", **about
+                        ),
+                    )
             if due_at <= community_from:
                 counted = escalated.setdefault(community_id, [0, due_at])
                 counted[0] += 1
@@ -173,7 +184,8 @@ def _texts() -> dict[str, tuple[str, str]]:
     }
 
 
-def _notification(recipient_id, text, values, url, key) -> Notification:
+def _notification(recipient_id, text, values, url, key, **about) -> Notification:
+    """`about`: the object_type and object_id of the resident the notification is about."""
     title, body = text
     return Notification(
         recipient_id=recipient_id,
@@ -181,6 +193,7 @@ def _notification(recipient_id, text, values, url, key) -> Notification:
         body=body % values,
         url=url,
         dedup_key=key,
+        **about,
     )
 
 

@@ -7,7 +7,18 @@ only what the reader may see.
 
 from collections import defaultdict
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from grids.cadence import residents_due, residents_with_due
@@ -25,7 +36,7 @@ from grids.models import (
     TagDef,
     Visit,
 )
-from portal.models import User
+from portal.models import AuditEvent, User
 from portal.validators import citizen_id_normalize, mobile_normalize
 
 
@@ -380,3 +391,88 @@ def community_cadres() -> tuple[dict[int, list], dict[int, str]]:
         cadres[community_id].append(user_id)
         names[community_id] = community_name
     return cadres, names
+
+
+# --- The resident's file and the household's (一人一档) ---------------------------------------
+# One capped query per section (two with a prefetch); `file_capped` asks for one row more than
+# it shows to know whether there are more, so the page's query count does not grow with rows.
+
+FILE_ROWS_SHOWN = 10
+FILE_ROWS_ALL = 200
+
+
+def file_capped(queryset, limit: int) -> tuple[list, bool]:
+    """The first `limit` rows of `queryset` and whether there are more (one query)."""
+    rows = list(queryset[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def resident_file_list(*, actor) -> QuerySet:
+    """Residents the actor may see, with the address their file shows: household, dwelling,
+    building, grid and community in the one query."""
+    return Resident.objects.visible_to(actor).select_related(
+        "household__dwelling__building", "household__grid__community", "household__head"
+    )
+
+
+def resident_file_visits(*, actor, resident: Resident, limit: int = FILE_ROWS_SHOWN):
+    """Visits to the resident and to their whole household that the actor sees, newest
+    first, each with its needs (and the need's resident): two queries."""
+    person = Q(resident=resident)
+    if resident.household_id:
+        person |= Q(resident__isnull=True, household_id=resident.household_id)
+    visits = (
+        Visit.objects.visible_to(actor)
+        .filter(person)
+        .select_related("visitor", "resident")
+        .prefetch_related("needs__resident")
+        .order_by("-visited_at", "-id")
+    )
+    return file_capped(visits, limit)
+
+
+def household_file_visits(*, actor, household: Household, limit: int = FILE_ROWS_SHOWN):
+    """Visits to the household and its members that the actor sees, newest first, with their
+    needs: two queries."""
+    visits = (
+        Visit.objects.visible_to(actor)
+        .filter(household=household)
+        .select_related("visitor", "resident")
+        .prefetch_related("needs__resident")
+        .order_by("-visited_at", "-id")
+    )
+    return file_capped(visits, limit)
+
+
+def resident_file_tags(*, actor, resident: Resident) -> QuerySet:
+    """The resident's tags with their history: current ones first, then ended ones, each
+    newest first (valid from, source, certificate)."""
+    return resident_tag_list(actor=actor, resident=resident).order_by(
+        F("valid_to").desc(nulls_first=True), F("valid_from").desc(nulls_last=True), "-id"
+    )
+
+
+def resident_file_members(*, actor, resident: Resident) -> QuerySet:
+    """The other members of the resident's household that the actor sees, eldest first."""
+    if not resident.household_id:
+        return Resident.objects.none()
+    return (
+        Resident.objects.visible_to(actor)
+        .filter(household_id=resident.household_id)
+        .exclude(pk=resident.pk)
+        .order_by("birth_date", "pk")
+    )
+
+
+RESIDENT_FILE_READ_ACTIONS = ("resident.view", "reveal")
+
+
+def resident_read_audit(*, actor, resident: Resident, limit: int = FILE_ROWS_SHOWN):
+    """Who opened the resident's file or revealed their ID number or phone, newest first (the
+    street administrator's view of the read audit); one query, capped."""
+    events = AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(Resident),
+        object_id=str(resident.pk),
+        action__in=RESIDENT_FILE_READ_ACTIONS,
+    ).order_by("-occurred_at", "-id")
+    return file_capped(events, limit)

@@ -8,6 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import Visit, VisitNeed
+from grids.models.visits import (
+    FINDINGS_MAX_CHARS,
+    FINDINGS_MIN_CHARS,
+    NEED_DESCRIPTION_MAX_CHARS,
+)
 from portal.uploads import PHOTO, form_file_clean
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
@@ -25,8 +30,22 @@ class VisitForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
+    outcome = forms.ChoiceField(
+        label=_("Did you meet the person?"),
+        choices=Visit.Outcome.choices,
+        initial=Visit.Outcome.MET,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("A visit that did not meet the person is recorded but stays due."),
+    )
     findings = forms.CharField(
-        label=_("What you found"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What you found"),
+        required=False,
+        # The length is checked by the model, whose message names the field (page, API and
+        # imports say the same); the browser stops typing at the limit.
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": FINDINGS_MAX_CHARS}),
+        help_text=_("At least %(min)d characters, unless you did not meet the person.")
+        % {"min": FINDINGS_MIN_CHARS},
     )
     risk_flags = forms.MultipleChoiceField(
         label=_("Risks noticed"),
@@ -58,6 +77,9 @@ class VisitForm(forms.Form):
             raise forms.ValidationError(_("A visit cannot be in the future."))
         return value
 
+    def clean_outcome(self):
+        return self.cleaned_data.get("outcome") or Visit.Outcome.MET
+
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")
         if photo and photo.size > MAX_PHOTO_BYTES:
@@ -72,7 +94,11 @@ class NeedForm(forms.Form):
         label=_("Need"), choices=[("", "—"), *VisitNeed.Category.choices], required=False
     )
     description = forms.CharField(
-        label=_("Details"), required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        label=_("Details"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "maxlength": NEED_DESCRIPTION_MAX_CHARS}
+        ),
     )
 
     def clean(self):

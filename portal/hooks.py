@@ -50,3 +50,44 @@ def home_cards_for(user) -> list[HomeCard]:
 def periodic_schedule_register(schedule: PeriodicSchedule) -> None:
     if all(existing.name != schedule.name for existing in periodic_schedules):
         periodic_schedules.append(schedule)
+
+
+@dataclass(frozen=True)
+class FileSection:
+    """One card of a resident's or a household's file (一人一档), contributed by the module
+    that owns the rows: `rows` newest first and capped, `more` when there are more than shown
+    (`more_url` leads to them). A provider returns None when the reader may not see the
+    section at all: the card is then absent, not empty."""
+
+    key: str
+    title: str
+    template: str
+    rows: list = field(default_factory=list)
+    more: bool = False
+    more_url: str = ""
+    order: int = 100
+
+
+FILE_KINDS = ("resident", "household")
+# kind → [(section key, provider)]
+file_section_providers: dict[str, list[tuple[str, Callable]]] = {kind: [] for kind in FILE_KINDS}
+
+
+def file_sections_register(kind: str, key: str, provider: Callable) -> None:
+    """`provider(*, actor, obj, limit) -> FileSection | None` for a resident's or household's
+    file, keyed `key`; each provider reads through its own module's selectors, with the
+    actor's scope, at most `limit` rows (plus one to know whether there are more)."""
+    providers = file_section_providers[kind]
+    if all(existing != key for existing, _ in providers):
+        providers.append((key, provider))
+
+
+def file_sections_for(
+    kind: str, *, actor, obj, limit_for: Callable[[str], int]
+) -> list[FileSection]:
+    """The sections of `obj`'s file the actor may see; `limit_for(key)` rows in each."""
+    sections = [
+        provider(actor=actor, obj=obj, limit=limit_for(key))
+        for key, provider in file_section_providers[kind]
+    ]
+    return sorted((s for s in sections if s is not None), key=lambda s: s.order)

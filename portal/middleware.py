@@ -6,10 +6,14 @@ import sys
 from django.conf import settings
 from django.contrib.sessions.exceptions import SessionInterrupted
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.core.signals import got_request_exception
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.middleware.locale import LocaleMiddleware
+from django.template import loader
+from django.urls import Resolver404, get_resolver
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -160,6 +164,60 @@ class OutOfRangeInputMiddleware:
             exc_info=exception,
         )
         return page_not_found(request, Http404())
+
+
+class PortalErrorPagesMiddleware:
+    """Under DEBUG (`make run`), the portal's own Chinese 404 and 500 pages instead of Django's
+    English technical pages, so a user trying the demo sees what production shows (403 already
+    uses templates/403.html under DEBUG). Developers get the technical pages back with
+    DEBUG_TECHNICAL_PAGES=1; the 500's traceback is logged to the console either way. Off
+    DEBUG this does nothing: Django renders templates/404.html and 500.html itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._active() and not self._resolves(request):
+            return self._page(request, "404.html", 404)  # an unknown address
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not self._active():
+            return None
+        if isinstance(exception, Http404):
+            return self._page(request, "404.html", 404)
+        if _handled_by_django(exception):
+            return None  # 400, 403 and the like: Django renders the portal's page itself
+        logger.error(
+            "Internal Server Error: %s",
+            request.path,
+            exc_info=exception,
+            extra={"status_code": 500},
+        )
+        return self._page(request, "500.html", 500)
+
+    @staticmethod
+    def _active() -> bool:
+        return settings.DEBUG and not getattr(settings, "DEBUG_TECHNICAL_PAGES", False)
+
+    @staticmethod
+    def _resolves(request) -> bool:
+        try:
+            get_resolver(getattr(request, "urlconf", None)).resolve(request.path_info)
+        except Resolver404:
+            return False
+        return True
+
+    @staticmethod
+    def _page(request, template: str, status: int) -> HttpResponse:
+        return HttpResponse(loader.render_to_string(template, request=request), status=status)
+
+
+def _handled_by_django(exception) -> bool:
+    """The exceptions Django answers with a 4xx page of the portal's templates under DEBUG too."""
+    return isinstance(
+        exception, BadRequest | PermissionDenied | SuspiciousOperation | MultiPartParserError
+    )
 
 
 def out_of_range_error(exception) -> bool:

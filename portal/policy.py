@@ -89,3 +89,29 @@ def access_webhook_subscription_change(actor, subscription=None) -> None:
 def access_webhook_subscription_delete(actor, subscription=None) -> None:
     require_perm(actor, "portal.delete_webhooksubscription")
     deny_unless(subscription is None or subscription.owner_id == actor.pk)
+
+
+# --- Street administration pages (portal/administration/) ------------------------------------
+
+
+def access_street_administration(actor, obj=None) -> None:
+    """The street's administration pages (街道管理): the street administrator only."""
+    require_active(actor)
+    deny_unless(actor.is_superuser or actor.is_street_admin)
+
+
+def access_integration_account_create(actor, obj=None) -> None:
+    """Open an account for a district integration: the system or the street administrator."""
+    if actor is None:
+        return  # the system: the demo loader, tests setting the scene
+    require_active(actor)
+    deny_unless(actor.is_superuser or actor.is_street_admin)
+
+
+def access_person_account_create(actor, obj=None) -> None:
+    """Open a person's account (partner staff...) with an initial password: the street
+    administrator."""
+    if actor is None:
+        return  # the system
+    require_active(actor)
+    deny_unless(actor.is_superuser or actor.is_street_admin)

@@ -18,6 +18,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
+# Under DEBUG, users see the portal's Chinese 404/500 pages; 1 shows Django's technical pages
+# (tracebacks are logged to the console either way). No effect with DEBUG off.
+DEBUG_TECHNICAL_PAGES = env_bool("DEBUG_TECHNICAL_PAGES", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -68,6 +71,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "portal.middleware.TwoFactorMiddleware",
     "portal.middleware.RequestContextMiddleware",
+    # Under DEBUG, the portal's own 404/500 pages (DEBUG_TECHNICAL_PAGES=1: Django's).
+    "portal.middleware.PortalErrorPagesMiddleware",
     # A number out of range that reached the database from a page: 404, logged as a bug.
     "portal.middleware.OutOfRangeInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -77,6 +82,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "portal.urls"
+# Forms render as Django's, with "请选择…" instead of "---------" on selects (portal/ui.py).
+FORM_RENDERER = "portal.ui.FormRenderer"
 WSGI_APPLICATION = "portal.wsgi.application"
 
 TEMPLATES = [
@@ -327,6 +334,7 @@ SPECTACULAR_SETTINGS = {
         "TemplatePeriodEnum": "reporting.intake.models.ReportTemplate.Period",
         "TemplateSourceEnum": "reporting.intake.models.ReportTemplate.Source",
         "ReferralStatusEnum": "services.referrals.models.Referral.Status",
+        "PlanPeriodEnum": "services.referrals.models.Referral.PlanPeriod",
     },
 }
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 365, minimum=1)

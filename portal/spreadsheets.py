@@ -11,7 +11,7 @@ rest:
 - `error_report(errors, columns=..., limit=...)`: the errors part of a dry run's report;
 - `template_workbook(columns=..., text_keys=..., title=...)`: the template to download;
 - for the pages: `upload_page()`, `report_errors_page()`, `layout_views()` (the template
-  download and the layout's description); templates `portal/_import_columns.html` (the
+  download and the layout's help page, portal/import_layout.html); templates `portal/_import_columns.html` (the
   layout table) and `portal/_import_errors.html` (the report's bad rows).
 
 The header row is the first of the top rows that holds the layout's headers (a title row above
@@ -30,13 +30,13 @@ import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import PurePath
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -477,18 +477,23 @@ def workbook_response(content: bytes, *, filename: str) -> HttpResponse:
     return response
 
 
-def layout_doc_response(doc: Path) -> HttpResponse:
-    """A layout's description (docs/modules/*.md, relative to the project) as plain text."""
-    path = Path(settings.BASE_DIR) / doc
-    if not path.is_file():
-        raise Http404
-    return HttpResponse(path.read_text(encoding="utf-8"), content_type="text/plain; charset=utf-8")
-
-
-def layout_views(*, gate: Callable, workbook: Callable[[], bytes], filename: str, doc: Path):
+def layout_views(
+    *,
+    gate: Callable,
+    workbook: Callable[[], bytes],
+    filename: str,
+    columns,
+    title,
+    guidance: Iterable = (),
+    upload: str,
+    download: str,
+):
     """The two pages an import offers beside its upload page, for those `gate(user)` lets
     import: the template workbook to download (`workbook()`, saved as `filename`) and the
-    layout's description `doc` as plain text."""
+    layout's help page for the user (portal/import_layout.html, in the portal and in the
+    user's language): the `columns` with header, required, format and example, under
+    `title` and the `guidance` paragraphs; `upload` and `download` are the URL names of the
+    upload page and of the template download."""
 
     @login_required
     def template(request):
@@ -498,6 +503,13 @@ def layout_views(*, gate: Callable, workbook: Callable[[], bytes], filename: str
     @login_required
     def layout(request):
         gate(request.user)
-        return layout_doc_response(doc)
+        context = {
+            "title": title,
+            "guidance": guidance,
+            "columns": columns,
+            "upload_url": reverse(upload),
+            "template_url": reverse(download),
+        }
+        return render(request, "portal/import_layout.html", context)
 
     return template, layout

@@ -8,13 +8,16 @@
 - `styled(form)`, `ScopedFormMixin`: Bootstrap classes, and forms that take `user=` and limit
   their choices to what the user may see;
 - widgets for phones: `DateInput`, `TelInput`, `id_number_input()`, `search_widget()`;
-- `FilterSet`: the base of every list filter (small Bootstrap controls, `active`).
+- `FilterSet`: the base of every list filter (small Bootstrap controls, `active`);
+- `FormRenderer` (settings.FORM_RENDERER): every select's empty choice reads "请选择…", never
+  Django's "---------" (model forms, choice fields, filters and admin alike).
 """
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
+from django.forms.renderers import DjangoTemplates
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +25,8 @@ from portal.params import YEAR_MAX, YEAR_MIN, bound_filters
 
 PAGE_SIZE = 20
 ALL = _("All")
+CHOOSE = _("Please choose…")
+DJANGO_EMPTY_LABEL = "---------"  # ModelChoiceField's empty_label, BLANK_CHOICE_DASH
 
 
 # --- Errors and form pages --------------------------------------------------------------------
@@ -161,6 +166,20 @@ class ScopedFormMixin:
     def full_clean(self):
         super().full_clean()
         styled(self)
+
+
+class FormRenderer(DjangoTemplates):
+    """Django's form renderer, with "请选择…" for the empty choice of every select whose label
+    is Django's default "---------" (a label a form set itself, such as "All", stays)."""
+
+    def render(self, template_name, context, request=None):
+        widget = context.get("widget")
+        if isinstance(widget, dict) and widget.get("optgroups") and "select" in template_name:
+            for _group, options, _index in widget["optgroups"]:
+                for option in options:
+                    if option["value"] in ("", None) and option["label"] == DJANGO_EMPTY_LABEL:
+                        option["label"] = CHOOSE
+        return super().render(template_name, context, request=request)
 
 
 # --- List filters -----------------------------------------------------------------------------

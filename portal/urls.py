@@ -43,6 +43,7 @@ urlpatterns = [
     path("services/", include("services.urls")),
     path("party/", include("partybuilding.urls")),
     path("reporting/", include("reporting.urls")),
+    path("street-admin/", include("portal.administration.urls")),
     path("api/v1/", include(api_router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

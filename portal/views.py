@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal import selectors, writes
 from portal.hooks import home_cards_for
+from portal.notifications import notifications_openable
 from portal.params import id_param
 from portal.roles import Role
 from portal.ui import paginate
@@ -21,6 +22,7 @@ HOME_TEMPLATES = {
     Role.GRID_WORKER: "portal/home/grid.html",
     Role.PARTNER_STAFF: "portal/home/partner.html",
     Role.PARTY_OFFICER: "portal/home/party.html",
+    Role.PARTY_MEMBER: "portal/home/party.html",
 }
 
 
@@ -30,7 +32,9 @@ def home(request):
     template = HOME_TEMPLATES.get(request.user.role, "portal/home/default.html")
     context = {
         "cards": home_cards_for(request.user),
-        "recent_notifications": selectors.notification_list(user=request.user)[:5],
+        "recent_notifications": notifications_openable(
+            user=request.user, notifications=selectors.notification_list(user=request.user)[:5]
+        ),
     }
     return render(request, template, context)
 
@@ -38,6 +42,7 @@ def home(request):
 @login_required
 def notification_list(request):
     page = paginate(request, selectors.notification_list(user=request.user))
+    page.object_list = notifications_openable(user=request.user, notifications=page.object_list)
     return render(request, "portal/notifications.html", {"page": page})
 
 

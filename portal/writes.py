@@ -17,6 +17,7 @@ from portal.audit import audit_record
 from portal.models import (
     ApiToken,
     Notification,
+    User,
     WebhookSubscription,
     api_token_full_scopes,
     api_token_scopes_validate,
@@ -24,11 +25,14 @@ from portal.models import (
 from portal.policy import (
     access_api_token_issue,
     access_api_token_revoke,
+    access_integration_account_create,
     access_notifications_mark_read,
+    access_person_account_create,
     access_webhook_subscription_change,
     access_webhook_subscription_create,
     access_webhook_subscription_delete,
 )
+from portal.roles import PERSON_ROLES, Role
 
 # --- Notifications -------------------------------------------------------------------------
 
@@ -40,6 +44,52 @@ def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
     if ids is not None:
         queryset = queryset.filter(pk__in=ids)
     return queryset.update(read_at=timezone.now())
+
+
+# --- Integration accounts ------------------------------------------------------------------
+
+
+def integration_account_create(*, actor, username: str, full_name: str) -> User:
+    """Open the account of a district integration (role `integration`, no password: it signs
+    in with its API token only). Its jurisdiction is granted separately."""
+    access_integration_account_create(actor)
+    account = User(username=username.strip(), full_name=full_name.strip(), role=Role.INTEGRATION)
+    account.set_unusable_password()
+    with transaction.atomic():
+        account.full_clean()
+        account.save()
+        audit_record(
+            actor=actor,
+            action="integration_account.create",
+            obj=account,
+            details={"username": account.username},
+        )
+    return account
+
+
+def person_account_create(
+    *, actor, username: str, full_name: str, role: str, phone: str = ""
+) -> tuple[User, str]:
+    """Open a person's account with a random initial password, returned to be handed over
+    once (only its hash is stored)."""
+    access_person_account_create(actor)
+    if role not in PERSON_ROLES:
+        raise ValidationError({"role": _("Choose the role of a person.")})
+    password = secrets.token_urlsafe(9)
+    account = User(
+        username=username.strip(), full_name=full_name.strip(), phone=phone.strip(), role=role
+    )
+    account.set_password(password)
+    with transaction.atomic():
+        account.full_clean()
+        account.save()
+        audit_record(
+            actor=actor,
+            action="account.create",
+            obj=account,
+            details={"username": account.username, "role": role},
+        )
+    return account, password
 
 
 # --- API tokens ----------------------------------------------------------------------------

@@ -47,6 +47,7 @@ class ServicesConfig(AppConfig):
             }
         )
         home_cards_register(home.cards)
+        _file_sections_register()
 
         from portal.hooks import PeriodicSchedule, periodic_schedule_register
 
@@ -79,3 +80,21 @@ class ServicesConfig(AppConfig):
         )
 
         from services import figures  # noqa: F401  (the catalogue's figures register)
+
+
+def _file_sections_register():
+    """Each room's cards on a resident's and a household's file (一人一档), read through its
+    own selectors with the reader's scope (portal/hooks.py)."""
+    from portal.hooks import file_sections_register
+    from services.activities.selectors import activity_file_section
+    from services.aid.selectors import aid_household_file_section, aid_resident_file_section
+    from services.contracts.selectors import contract_file_section
+    from services.deliveries.selectors import delivery_file_section
+    from services.referrals.selectors import referral_file_section
+
+    file_sections_register("resident", "referrals", referral_file_section)
+    file_sections_register("resident", "deliveries", delivery_file_section)
+    file_sections_register("resident", "contracts", contract_file_section)
+    file_sections_register("resident", "aid", aid_resident_file_section)
+    file_sections_register("resident", "activities", activity_file_section)
+    file_sections_register("household", "aid", aid_household_file_section)

@@ -247,7 +247,11 @@ def _configurable_defaults(request):
         request.getfixturevalue(
             "transactional_db" if "transactional_db" in request.fixturenames else "db"
         )
-        defaults = importlib.import_module("partybuilding.migrations.0002_defaults")
-        defaults.defaults_install(apps, None)
-        catalogue = importlib.import_module("reporting.migrations.0002_catalogue")
-        catalogue.catalogue_install(apps, None)
+        configurable_defaults_install()
+
+
+def configurable_defaults_install():
+    defaults = importlib.import_module("partybuilding.migrations.0002_defaults")
+    defaults.defaults_install(apps, None)
+    catalogue = importlib.import_module("reporting.migrations.0002_catalogue")
+    catalogue.catalogue_install(apps, None)

@@ -164,15 +164,23 @@ class TagDef(SyncedModel):
         OTHER = "other", _("Other")
 
     class Tier(models.TextChoices):
+        """How often a holder of the tag is visited (grids/cadence.py). `none`: the tag says who
+        someone is (a broad age band such as 60+ or minor) but sets no visiting cadence."""
+
         HIGH = "high", _("High risk")
         KEY = "key", _("Key")
         GENERAL = "general", _("General")
+        NONE = "none", _("No visits")
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=32)
     group = models.CharField(_("group"), max_length=16, choices=Group.choices)
     visit_tier = models.CharField(
-        _("visit tier"), max_length=16, choices=Tier.choices, default=Tier.GENERAL
+        _("visit tier"),
+        max_length=16,
+        choices=Tier.choices,
+        default=Tier.GENERAL,
+        help_text=_("How often holders of this tag are visited; “No visits” sets no cadence."),
     )
     age_derived = models.BooleanField(_("derived from age"), default=False)
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,13 @@ from grids.models.buildings import Household
 from grids.models.residents import Resident
 from grids.querysets import VisitNeedQuerySet, VisitQuerySet
 from portal.models import SyncedModel
+
+# Limits of what a visit's text may hold (DOMAIN.md, visits): findings say what was seen in a
+# few words at least, and a need's details stay a line or two. The model checks them, so the
+# form, the API and any import agree.
+FINDINGS_MIN_CHARS = 4
+FINDINGS_MAX_CHARS = 2000
+NEED_DESCRIPTION_MAX_CHARS = 500
 
 
 class Visit(SyncedModel):
@@ -36,6 +44,10 @@ class Visit(SyncedModel):
         FINANCIAL = "financial", _("Financial hardship")
         NEGLECT = "neglect", _("Neglect or abuse suspected")
         DISPUTE = "dispute", _("Family or neighbour dispute")
+
+    class Outcome(models.TextChoices):
+        MET = "met", _("Met in person")
+        NOT_MET = "not_met", _("Not met")
 
     class MajorEvent(models.TextChoices):
         NONE = "", _("None")
@@ -64,7 +76,24 @@ class Visit(SyncedModel):
     )
     mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices, default=Mode.HOME)
     visited_at = models.DateTimeField(_("visited at"), default=timezone.now, db_index=True)
-    findings = models.TextField(_("findings"), blank=True)
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=16,
+        choices=Outcome.choices,
+        default=Outcome.MET,
+        help_text=_("A visit that did not meet the person is recorded but does not count."),
+    )
+    findings = models.TextField(
+        _("findings"),
+        blank=True,
+        max_length=FINDINGS_MAX_CHARS,
+        validators=[
+            MaxLengthValidator(
+                FINDINGS_MAX_CHARS,
+                _("The findings are too long (at most %(limit_value)d characters)."),
+            )
+        ],
+    )
     risk_flags = models.JSONField(_("risk flags"), default=list, blank=True)
     major_event = models.CharField(
         _("major event"),
@@ -106,6 +135,13 @@ class Visit(SyncedModel):
             }
         if self.visited_at and self.visited_at > timezone.now() + timedelta(minutes=5):
             errors["visited_at"] = _("A visit cannot be in the future.")
+        if self.outcome != self.Outcome.NOT_MET and len((self.findings or "").strip()) < (
+            FINDINGS_MIN_CHARS
+        ):
+            errors["findings"] = _(
+                "Write what you found (at least %(min)d characters), or record the person as "
+                "not met."
+            ) % {"min": FINDINGS_MIN_CHARS}
         if errors:
             raise ValidationError(errors)
 
@@ -142,7 +178,17 @@ class VisitNeed(models.Model):
         related_name="needs",
     )
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        max_length=NEED_DESCRIPTION_MAX_CHARS,
+        validators=[
+            MaxLengthValidator(
+                NEED_DESCRIPTION_MAX_CHARS,
+                _("The need's details are too long (at most %(limit_value)d characters)."),
+            )
+        ],
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
     )

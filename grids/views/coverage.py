@@ -101,8 +101,13 @@ def _exception_page(request, *, community, kind, queryset):
 def coverage_map(request):
     policy.access_coverage_view(request.user)
     community = _community_filter(request)
+    # The legend names only the colours a drawn grid has.
+    drawn = coverage.coverage_geojson(actor=request.user, community=community)["features"]
+    in_use = {feature["properties"]["status"] for feature in drawn}
     legend = [
-        (coverage.STATUS_COLOURS[status], label) for status, label in coverage.STATUS_LABELS.items()
+        (coverage.STATUS_COLOURS[status], label)
+        for status, label in coverage.STATUS_LABELS.items()
+        if status in in_use
     ]
     labels = {
         "households": _("Households"),

@@ -7,8 +7,6 @@ into a 403. A job is visible to its uploader and to street roles (`ImportJob.obj
 anyone else gets a 404.
 """
 
-from pathlib import Path
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -210,12 +208,44 @@ def _household_row(h: Household, *, unmasked: bool) -> tuple:
     )
 
 
-# The template download and the layout's description (docs/modules/grids-import.md).
+# The template download and the layout's help page (for developers: docs/modules/grids-import.md).
+IMPORT_GUIDANCE = (
+    gettext_lazy(
+        "One row per resident. Rows with the same 户号 are one household: repeat the "
+        "household's columns (户号 to 房屋用途) on every member's row."
+    ),
+    gettext_lazy(
+        "The first sheet of an Excel workbook is read, or a CSV file. The header row may sit "
+        "below a title row; other columns are ignored; a * after a header (姓名*) is allowed."
+    ),
+    gettext_lazy(
+        "A resident already registered is found by the ID number: filled cells update the "
+        "record and empty cells leave it as it is, so importing the same file again changes "
+        "nothing."
+    ),
+    gettext_lazy(
+        "Dates may be written 1949-12-31, 1949/12/31, 1949.12.31, 19491231 or 1949年12月31日. "
+        "Format the ID number column as text in Excel, or Excel drops its last digits."
+    ),
+    gettext_lazy(
+        "Uploading only checks the file: the report lists every bad cell by row, column and "
+        "reason. Nothing is written until you press “Import”, and only a file without errors "
+        "can be imported."
+    ),
+    gettext_lazy(
+        "A grid you do not work in reads as “no such grid”, and a resident registered outside "
+        "your area cannot be imported here."
+    ),
+)
 import_template, import_layout = layout_views(
     gate=access_import_job_create,
     workbook=imports.template_workbook,
     filename="household-import-template.xlsx",
-    doc=Path("docs") / "modules" / "grids-import.md",
+    columns=imports.COLUMNS,
+    title=gettext_lazy("Import households and residents"),
+    guidance=IMPORT_GUIDANCE,
+    upload="grids:import-upload",
+    download="grids:import-template",
 )
 
 urlpatterns = [

@@ -30,6 +30,7 @@ from grids.forms import (
     HouseholdForm,
     MicroGridForm,
 )
+from grids.views.residents import household_file_sections
 from portal.params import id_param
 from portal.policy import allowed
 from portal.ui import filtered_page, form_errors, form_page
@@ -291,6 +292,8 @@ def household_detail(request, pk: int):
         "members": selectors.household_members(actor=user, household=household),
         "can_change": allowed(policy.access_household_change, user, household),
         "can_add_resident": allowed(policy.access_resident_create, user),
+        # The household's file: its visits and aid, newest first (grids/views/residents.py).
+        "sections": household_file_sections(request, household),
     }
     return render(request, "grids/household_detail.html", context)
 

@@ -11,12 +11,15 @@ from django.db import IntegrityError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from grids import policy, selectors, writes
+from grids import imports, policy, selectors, writes
 from grids.filters import ResidentFilter
 from grids.forms import ResidentForm, ResidentTagForm
+from grids.writes.residents import resident_file_view
+from portal.hooks import FileSection, file_sections_for
 from portal.params import id_param
 from portal.policy import allowed
 from portal.sensitive import EXPORT_UNMASKED_PERM, export_response, sensitive_reveal
@@ -40,12 +43,86 @@ def resident_list(request):
 
 
 def _visible_resident(request, pk):
-    return get_object_or_404(selectors.resident_list(actor=request.user), pk=pk)
+    return get_object_or_404(selectors.resident_file_list(actor=request.user), pk=pk)
 
 
 @login_required
 def resident_detail(request, pk: int):
-    return _resident_detail(request, _visible_resident(request, pk))
+    """The resident's file (一人一档): opening it is recorded in the read audit."""
+    resident = _visible_resident(request, pk)
+    resident_file_view(actor=request.user, resident=resident)
+    return _resident_detail(request, resident)
+
+
+def _file_limit(request, key: str) -> int:
+    """Rows a file section shows: a few, or (after "more" on that section) up to the cap."""
+    if request.GET.get("more") == key:
+        return selectors.FILE_ROWS_ALL
+    return selectors.FILE_ROWS_SHOWN
+
+
+def _resident_sections(request, resident) -> list[FileSection]:
+    """The file's cards the reader may see, newest first in each: the registry's own (visits,
+    the read audit) and those each module contributes (portal.hooks.file_sections_for)."""
+    user = request.user
+    sections = []
+    if user.has_perm("grids.view_visit"):
+        rows, more = selectors.resident_file_visits(
+            actor=user, resident=resident, limit=_file_limit(request, "visits")
+        )
+        sections.append(
+            FileSection(
+                key="visits",
+                title=_("Visits"),
+                template="grids/_file_visits.html",
+                rows=rows,
+                more=more,
+                order=20,
+            )
+        )
+    if allowed(policy.access_resident_file_audit_view, user, resident):
+        rows, more = selectors.resident_read_audit(
+            actor=user, resident=resident, limit=_file_limit(request, "reads")
+        )
+        sections.append(
+            FileSection(
+                key="reads",
+                title=_("Who opened this file"),
+                template="grids/_file_reads.html",
+                rows=rows,
+                more=more,
+                order=90,
+            )
+        )
+    sections += file_sections_for(
+        "resident", actor=user, obj=resident, limit_for=lambda key: _file_limit(request, key)
+    )
+    return sorted(sections, key=lambda section: section.order)
+
+
+def household_file_sections(request, household) -> list[FileSection]:
+    """The household's file cards the reader may see: its visits, and what the modules
+    contribute (aid); the household page (grids/views/registry.py) shows them."""
+    user = request.user
+    sections = []
+    if user.has_perm("grids.view_visit"):
+        rows, more = selectors.household_file_visits(
+            actor=user, household=household, limit=_file_limit(request, "visits")
+        )
+        sections.append(
+            FileSection(
+                key="visits",
+                title=_("Visits"),
+                template="grids/_file_visits.html",
+                rows=rows,
+                more=more,
+                order=20,
+            )
+        )
+    sections += file_sections_for(
+        "household", actor=user, obj=household, limit_for=lambda key: _file_limit(request, key)
+    )
+    return sorted(sections, key=lambda section: section.order)
 
 
 def _resident_detail(
@@ -57,7 +134,10 @@ def _resident_detail(
         tag_form = ResidentTagForm(user=user, prefix="tag")
     context = {
         "resident": resident,
-        "tags": selectors.resident_tag_list(actor=user, resident=resident),
+        "tags": selectors.resident_file_tags(actor=user, resident=resident),
+        "members": selectors.resident_file_members(actor=user, resident=resident),
+        "sections": _resident_sections(request, resident),
+        "today": timezone.localdate(),
         "revealed": revealed or {},
         "reveal_error": reveal_error,
         "can_change": allowed(policy.access_resident_change, user, resident),
@@ -90,38 +170,24 @@ def resident_reveal(request, pk: int):
 
 @login_required
 def resident_export(request):
-    """Download exactly the residents the user may see (and searched for), masked by default."""
+    """Download exactly the residents the user may see (and searched for), masked by default,
+    in the import's layout (grids/imports.py COLUMNS: the same headers and words), so that an
+    unmasked export imports again as it is."""
     policy.access_resident_list(request.user)
     search = request.GET.get("q", "")
     fmt = request.GET.get("format", "xlsx")
     unmasked = request.GET.get("unmasked") == "1" and request.user.has_perm(EXPORT_UNMASKED_PERM)
-    residents = selectors.resident_list(actor=request.user, search=search).order_by("name", "id")
-    rows = (
-        (
-            r.name,
-            r.get_sex_display(),
-            r.birth_date.isoformat(),
-            r.id_number if unmasked else r.id_number_masked,
-            r.phone if unmasked else r.phone_masked,
-            r.household.number if r.household else "",
-            r.household.grid.name if r.household and r.household.grid else "",
-        )
-        for r in residents.iterator(chunk_size=2000)
+    residents = (
+        selectors.resident_list(actor=request.user, search=search)
+        .select_related("household__grid", "household__dwelling__building")
+        .order_by("household__number", "name", "id")
     )
-    headers = [
-        _("Name"),
-        _("Sex"),
-        _("Birth date"),
-        _("ID number"),
-        _("Phone"),
-        _("Household"),
-        _("Grid"),
-    ]
+    rows = (_import_row(r, unmasked=unmasked) for r in residents.iterator(chunk_size=2000))
     try:
         return export_response(
             actor=request.user,
             rows=rows,
-            headers=headers,
+            headers=[column.header for column in imports.COLUMNS],
             filename="residents",
             fmt=fmt,
             subject=str(_("Residents")),
@@ -130,6 +196,47 @@ def resident_export(request):
         )
     except ValidationError as exc:
         return HttpResponseBadRequest(" ".join(exc.messages))
+
+
+def _word(words: dict, code: str) -> str:
+    """The import's word for a stored choice (the first word the import maps to it)."""
+    return next((word for word, value in words.items() if value == code), code or "")
+
+
+def _import_row(r, *, unmasked: bool) -> list:
+    """One resident as a row of the import's layout (the household's columns repeated)."""
+    household = r.household
+    grid = household.grid if household else None
+    dwelling = household.dwelling if household else None
+    building = dwelling.building if dwelling else None
+    relation = r.relation_to_head
+    if household is not None and household.head_id == r.pk:
+        relation = relation if relation in imports.HEAD_WORDS else "户主"
+    elif relation in imports.HEAD_WORDS:
+        relation = ""  # no longer the head: an empty cell leaves the household as it is
+    values = {
+        "household_number": household.number if household else "",
+        "grid_code": grid.code if grid else "",
+        "household_kind": _word(imports.HOUSEHOLD_KINDS, household.kind) if household else "",
+        "building": building.name if building else "",
+        "address": building.address if building else "",
+        "unit": dwelling.unit if dwelling else "",
+        "room": dwelling.room if dwelling else "",
+        "dwelling_use": _word(imports.DWELLING_USES, dwelling.use) if dwelling else "",
+        "name": r.name,
+        "id_type": _word(imports.ID_TYPES, r.id_type),
+        "id_number": r.id_number if unmasked else r.id_number_masked,
+        "sex": _word(imports.SEXES, r.sex),
+        "birth_date": r.birth_date.isoformat(),
+        "phone": (r.phone if unmasked else r.phone_masked) or "",
+        "ethnicity": r.ethnicity,
+        "relation_to_head": relation,
+        "population_type": _word(imports.POPULATION_TYPES, r.population_type),
+        "separated": "是" if r.separated else "否",
+        "political_status": r.political_status,
+        "data_source": r.data_source,
+    }
+    return [values[column.key] for column in imports.COLUMNS]
 
 
 def _resident_form_page(request, form, *, title, cancel_url):

@@ -4,6 +4,7 @@ Reads through grids/selectors.py; filing goes through grids.writes.visit_record,
 (grids/policy.py) decides who may file a visit for whom.
 """
 
+import django_filters
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,30 +13,63 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from grids import policy, selectors
-from grids.models import Visit
+from grids.cadence import TIERS, due_filter, due_rows
+from grids.models import Resident, TagDef, Visit
 from grids.visit_forms import NeedFormSet, VisitForm
 from grids.writes import visit_record
 from portal.params import id_param, safe_next
 from portal.policy import allowed
-from portal.ui import form_errors, paginate
+from portal.ui import ALL, FilterSet, filtered_page, form_errors, paginate
+
+
+class VisitDueFilter(FilterSet):
+    """The due list's filters: the tier of a person's cadence, a tag they hold today."""
+
+    tier = django_filters.ChoiceFilter(
+        label=_l("visit tier"),
+        choices=[(tier, TagDef.Tier(tier).label) for tier in TIERS],
+        method="with_tier",
+        empty_label=ALL,
+    )
+    tag = django_filters.ModelChoiceFilter(
+        label=_l("tag"),
+        queryset=lambda request: selectors.tag_choices(),
+        method="with_tag",
+        empty_label=ALL,
+    )
+
+    class Meta:
+        model = Resident
+        fields = ["tier", "tag"]
+
+    def with_tier(self, queryset, name, value):
+        return due_filter(queryset, tier=value)
+
+    def with_tag(self, queryset, name, value):
+        return due_filter(queryset, tag=value.code)
 
 
 @login_required
 def visits_due(request):
-    """Who to visit next, most urgent first: overdue (red), then due within VISIT_DUE_SOON_DAYS."""
+    """Who to visit next, most urgent first (grids.cadence.RISK_ORDER: a major event, then the
+    tier, then the longest overdue); overdue in red, then due within VISIT_DUE_SOON_DAYS."""
     policy.access_visits_due_list(request.user)
     now = timezone.now()
-    page = paginate(request, selectors.visits_due_list(actor=request.user, now=now))
-    rows = [
-        {
-            "resident": resident,
-            "overdue_days": (now - resident.due_at).days if resident.is_overdue else 0,
-        }
-        for resident in page
-    ]
-    return render(request, "grids/visits/due.html", {"page": page, "rows": rows, "now": now})
+    queryset = selectors.visits_due_list(actor=request.user, now=now).select_related(
+        "household__dwelling__building"
+    )
+    filterset = VisitDueFilter(request.GET, queryset=queryset, request=request)
+    page = filtered_page(request, filterset)
+    context = {
+        "page": page,
+        "rows": due_rows(list(page), now=now),
+        "now": now,
+        "filter": filterset,
+    }
+    return render(request, "grids/visits/due.html", context)
 
 
 @login_required
@@ -53,6 +87,7 @@ def visit_create(request):
                 household=household,
                 mode=data["mode"],
                 visited_at=data["visited_at"],
+                outcome=data["outcome"],
                 findings=data["findings"],
                 risk_flags=data["risk_flags"],
                 major_event=data["major_event"],

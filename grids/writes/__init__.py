@@ -13,6 +13,8 @@ from grids.writes.registry import (
     household_create,
     household_update,
     micro_grid_create,
+    region_create,
+    region_update,
     resident_tag_add,
     resident_tag_remove,
 )
@@ -30,6 +32,7 @@ from grids.writes.staffing import (
     grid_assignments_expire,
     grid_handover,
     region_staff_grant,
+    region_staff_revoke,
 )
 from grids.writes.visits import visit_need_set_status, visit_record
 
@@ -48,7 +51,10 @@ __all__ = [
     "household_create",
     "household_update",
     "micro_grid_create",
+    "region_create",
     "region_staff_grant",
+    "region_staff_revoke",
+    "region_update",
     "resident_create",
     "resident_delete",
     "resident_share",

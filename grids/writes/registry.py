@@ -19,6 +19,7 @@ from grids.models import (
     Grid,
     Household,
     MicroGrid,
+    Region,
     Resident,
     ResidentTag,
     TagDef,
@@ -32,6 +33,8 @@ from grids.policy import (
     access_household_change,
     access_household_create,
     access_micro_grid_create,
+    access_region_change,
+    access_region_create,
     access_resident_tag_add,
     access_resident_tag_remove,
 )
@@ -93,6 +96,40 @@ def _update(
             _require_placed_in_scope(placed_by[0], actor, obj, placed_by[1])
         audit_record(actor=actor, action=action, obj=obj, details={"fields": changed})
     return obj
+
+
+REGION_EDITABLE = ("name",)
+
+
+def region_create(*, actor, name: str, code: str, parent: Region) -> Region:
+    """Add a community under a street; its 12-digit code continues the street's (its first 9
+    digits)."""
+    access_region_create(actor)
+    code = (code or "").strip()
+    errors = {}
+    if parent is None or parent.level != Region.Level.STREET:
+        errors["parent"] = _("A community belongs to a street.")
+    if not (len(code) == 12 and code.isdigit()):
+        errors["code"] = _("A community's code has 12 digits.")
+    elif parent is not None and not code.startswith(parent.code[:9]):
+        errors["code"] = _("A community's code starts with its street's first 9 digits.")
+    if errors:
+        raise ValidationError(errors)
+    fields = {"name": (name or "").strip(), "code": code, "parent": parent}
+    return _create(
+        actor=actor,
+        model=Region,
+        action="region.create",
+        fields={**fields, "level": Region.Level.COMMUNITY},
+    )
+
+
+def region_update(*, actor, region: Region, **fields) -> Region:
+    """Rename a community (its code and street stay)."""
+    access_region_change(actor, region)
+    return _update(
+        actor=actor, obj=region, action="region.update", fields=fields, editable=REGION_EDITABLE
+    )
 
 
 def grid_create(*, actor, **fields) -> Grid:

@@ -7,16 +7,20 @@ nothing is written.
 
 from django.db import transaction
 
+from grids.age_tags import age_tags_apply
 from grids.models import Resident
 from grids.policy import (
     access_resident_change,
     access_resident_create,
     access_resident_delete,
     access_resident_share,
+    access_resident_view,
 )
 from grids.writes.registry import _require_placed_in_scope
 from portal.audit import audit_record
 from portal.grants import jurisdiction_grant
+
+RESIDENT_FILE_VIEW = "resident.view"
 
 RESIDENT_EDITABLE = (
     "name", "id_type", "id_number", "sex", "birth_date", "phone", "ethnicity", "household",
@@ -33,6 +37,7 @@ def resident_create(*, actor, **fields) -> Resident:
         resident.full_clean()
         resident.save()
         _require_placed_in_scope(access_resident_create, actor, resident, "household")
+        age_tags_apply(resident)  # the age-derived tags now, not at night (grids/age_tags.py)
         audit_record(actor=actor, action="resident.create", obj=resident)
     return resident
 
@@ -51,6 +56,8 @@ def resident_update(*, actor, resident: Resident, **fields) -> Resident:
         hashes = [f"{k}_hash" for k in changed if k in ("id_number", "phone")]
         resident.save(update_fields=[*changed, *hashes] or None)
         _require_placed_in_scope(access_resident_change, actor, resident, "household")
+        if {"birth_date", "deceased_date"} & set(changed):
+            age_tags_apply(resident)
         audit_record(
             actor=actor, action="resident.update", obj=resident, details={"fields": changed}
         )
@@ -77,3 +84,11 @@ def resident_share(*, actor, resident: Resident, person, change: bool = False) -
         jurisdiction_grant(actor=actor, user=person, perm="grids.view_resident", obj=resident)
         if change:
             jurisdiction_grant(actor=actor, user=person, perm="grids.change_resident", obj=resident)
+
+
+def resident_file_view(*, actor, resident: Resident) -> None:
+    """Record that the actor opened the resident's file (PIPL: reads of a person's whole file
+    are traceable); the street administrator sees these on the file."""
+    access_resident_view(actor, resident)
+    with transaction.atomic():
+        audit_record(actor=actor, action=RESIDENT_FILE_VIEW, obj=resident)

@@ -22,6 +22,7 @@ from grids.policy import (
     access_grid_assignments_expire,
     access_grid_handover,
     access_region_staff_grant,
+    access_region_staff_revoke,
 )
 from portal.audit import audit_record
 from portal.grants import jurisdiction_grant, jurisdiction_revoke
@@ -129,6 +130,14 @@ def region_staff_grant(*, actor, person, region: Region) -> None:
     """Give a community cadre (or an integration) a community or a whole street as jurisdiction."""
     access_region_staff_grant(actor, region)
     jurisdiction_grant(actor=actor, user=person, perm="grids.work_in_region", obj=region)
+
+
+def region_staff_revoke(*, actor, person, region: Region) -> bool:
+    """Take a community (or the street) back from a community cadre or an integration.
+
+    Returns whether the grant was held (revoking one not held changes nothing)."""
+    access_region_staff_revoke(actor, region)
+    return jurisdiction_revoke(actor=actor, user=person, perm="grids.work_in_region", obj=region)
 
 
 class Handover(NamedTuple):

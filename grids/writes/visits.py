@@ -17,6 +17,7 @@ def visit_record(
     household: Household | None = None,
     mode: str = Visit.Mode.HOME,
     visited_at=None,
+    outcome: str = Visit.Outcome.MET,
     findings: str = "",
     risk_flags: list[str] | tuple[str, ...] = (),
     major_event: str = "",
@@ -44,6 +45,7 @@ def visit_record(
             visitor=actor,
             mode=mode,
             visited_at=visited_at or timezone.now(),
+            outcome=outcome or Visit.Outcome.MET,
             findings=findings,
             risk_flags=list(risk_flags),
             major_event=major_event or "",
@@ -78,6 +80,7 @@ def visit_record(
             obj=visit,
             details={
                 "needs": len(created_needs),
+                "outcome": visit.outcome,
                 "risk_flags": visit.risk_flags,
                 "major_event": visit.major_event,
             },

@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -284,6 +285,8 @@ def _hours_transition(*, name, gate, actor, hours, note: str, apply=None) -> Ser
                     % {"date": locked.served_on.isoformat(), "verb": HOURS_VERBS[name]}
                 ),
                 body=note,
+                obj=locked,
+                url=reverse("partybuilding:hours-detail", args=[locked.pk]),
                 dedup_key=f"service_hours:{locked.pk}:{name}",
             )
     return locked

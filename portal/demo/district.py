@@ -441,6 +441,8 @@ class _District:
             tags.append(
                 ResidentTag(resident=resident_of[id(person)], tag=self.tag_defs[code], **extra)
             )
+            if TAG_TIERS[code] not in settings.VISIT_INTERVAL_DAYS:
+                continue  # a tag of tier "none" (the broad age bands) sets no cadence
             days = settings.VISIT_INTERVAL_DAYS[TAG_TIERS[code]]
             intervals[id(person)] = min(days, intervals.get(id(person), days))
         ResidentTag.objects.bulk_create(tags, batch_size=batch)

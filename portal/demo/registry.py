@@ -76,14 +76,15 @@ GAP_BUILDING = (3, "万松安置小区1幢")  # delivered last month, not yet pl
 
 # code, name, group, visit tier, derived from age
 TAG_DEFS = [
-    ("elderly_60", "60岁以上老人", "elderly", "general", True),
+    # The broad age bands carry no visit tier (issue 12): the priority populations below do.
+    ("elderly_60", "60岁以上老人", "elderly", "none", True),
     ("elderly_80", "80岁以上高龄老人", "elderly", "key", True),
     ("living_alone", "独居老人", "elderly", "high", False),
     ("empty_nest", "空巢老人", "elderly", "key", False),
     ("disabled_elderly", "失能失智老人", "elderly", "high", False),
     ("left_behind_elderly", "留守老人", "elderly", "key", False),
     ("special_family", "计生特殊家庭", "elderly", "key", False),
-    ("minor", "未成年人", "child", "general", True),
+    ("minor", "未成年人", "child", "none", True),
     ("child_in_difficulty", "困境儿童", "child", "high", False),
     ("left_behind_child", "留守儿童", "child", "key", False),
     ("de_facto_orphan", "事实无人抚养儿童", "child", "high", False),

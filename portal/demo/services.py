@@ -39,10 +39,17 @@ from services.models import (
     ReferralEvent,
     ServiceItem,
 )
-from services.referrals.models import TRANSITIONS, CancelReason, DeclineReason, resident_age
+from services.referrals.models import (
+    OPEN_STATES,
+    TRANSITIONS,
+    CancelReason,
+    DeclineReason,
+    resident_age,
+)
 from services.referrals.writes import (
     TRANSITION_FUNCTIONS,
     referral_create,
+    referral_plan_set,
     referral_record_consent,
 )
 
@@ -70,7 +77,7 @@ DEMO_CATALOGUE = [
     ),
     (
         "心理辅导", G.CHILD, C.COUNSELLING, U.HOUR,
-        "minor and (child_in_difficulty or left_behind_child)", 0, [2],
+        "minor and (child_in_difficulty or left_behind_child or de_facto_orphan)", 0, [2],
     ),
     ("专项资助", G.SPECIAL, C.AID, U.YUAN, "dibao or dibian or tekun", 0, [3]),
     ("志愿主题活动", G.SPECIAL, C.ACTIVITY, U.HOUR, "", 0, [3]),
@@ -127,10 +134,14 @@ def load(ctx: dict) -> None:
     partner_staff_bind(actor=None, person=users["partner2"], partner=partners[1])
     ctx["partners"] = partners
     ctx["service_items"] = _catalogue(partners)
+    demo_partners = ((partners[0], users["partner"]), (partners[1], users["partner2"]))
     if not Referral.objects.exists():  # written once: a second load adds no referrals
-        for partner, staff in ((partners[0], users["partner"]), (partners[1], users["partner2"])):
+        for partner, staff in demo_partners:
             _referrals(ctx, partner=partner, staff=staff)
         _spread_history()
+    else:  # a later `make run`: what decayed since is made walkable again
+        for partner, staff in demo_partners:
+            referrals_refresh(ctx, partner=partner, staff=staff)
     today = timezone.localdate()
     if not MealImport.objects.exists():
         _canteen_month(ctx, today)
@@ -243,8 +254,92 @@ def _referrals(ctx, *, partner, staff):
             referral = TRANSITION_FUNCTIONS[name](
                 actor=actors[name], referral=referral, **arguments.get(name, {})
             )
+            if name == "assign" and item.unit == ServiceItem.Unit.HOUR:
+                referral = _plan(referral, actor=cadre)
             if name == "start":  # the partner serves, and logs it, before completing
                 _referral_deliveries(referral=referral, staff=staff)
+
+
+def _plan(referral: Referral, *, actor) -> Referral:
+    """A service plan, "2 hours a week for three months", from two weeks ago (so the referral
+    page and the statement show a shortfall for the week with nothing delivered)."""
+    start = timezone.localdate() - timedelta(days=14)
+    return referral_plan_set(
+        actor=actor,
+        referral=referral,
+        quantity=Decimal("2"),
+        period=Referral.PlanPeriod.WEEK,
+        start=start,
+        end=start + timedelta(days=90),
+    )
+
+
+# A demo partner can walk the loop while it has a referral awaiting its answer whose deadline
+# is at least this far away (a working day): the hourly escalation will not take it first.
+WALKABLE_FOR = timedelta(hours=8)
+REFRESH_NOTE = "演示数据刷新：办理时限将到，退回街道后重新派单"
+
+
+def walkable_referrals(*, partner, now=None):
+    """The partner's referrals awaiting its answer with at least WALKABLE_FOR left."""
+    now = now or timezone.now()
+    return Referral.objects.filter(
+        partner=partner,
+        status=Referral.Status.ASSIGNED,
+        stage_deadline__gte=now + WALKABLE_FOR,
+    )
+
+
+def referrals_refresh(ctx, *, partner, staff) -> Referral | None:
+    """On a later load, give a demo partner one referral to accept again, if it has none.
+
+    Through the writes, in this order: a referral still assigned to it but near or past its
+    deadline is escalated by the system (actor None, as the hourly task would) and assigned
+    again; else one the task (or a cadre) escalated back to the street is assigned again; else,
+    when the partner answered them all, one fresh referral is raised and assigned. A partner
+    that still has a walkable referral is left alone: a second load the same day adds nothing.
+    Returns the referral made walkable, or None.
+    """
+    if walkable_referrals(partner=partner).exists():
+        return None
+    cadre = ctx["users"]["cadre"]
+    Status = Referral.Status
+    waiting = partner.referrals.filter(status=Status.ASSIGNED).order_by("stage_deadline", "pk")
+    referral = waiting.first()
+    if referral is not None:
+        referral = TRANSITION_FUNCTIONS["escalate"](
+            actor=None, referral=referral, note=REFRESH_NOTE
+        )
+    else:
+        referral = partner.referrals.filter(status=Status.ESCALATED).order_by("pk").first()
+    if referral is None:
+        return _referral_fresh(ctx, partner=partner, staff=staff)
+    return TRANSITION_FUNCTIONS["assign"](actor=cadre, referral=referral, partner=partner)
+
+
+def _referral_fresh(ctx, *, partner, staff) -> Referral:
+    """A new referral for `partner`, raised by `worker` and assigned by `cadre`, for an eligible
+    resident without an open referral for the same item."""
+    users = ctx["users"]
+    worker, cadre = users["worker"], users["cadre"]
+    open_pairs = set(
+        Referral.objects.filter(status__in=OPEN_STATES).values_list(
+            "resident_id", "service_item_id"
+        )
+    )
+    pairs = _candidates(ctx, partner, len(DEMO_REFERRAL_STAGES) * 4)
+    resident, item = next(((r, i) for r, i in pairs if (r.pk, i.pk) not in open_pairs), pairs[-1])
+    referral = referral_create(
+        actor=worker, resident=resident, service_item=item, description=f"{item.name}需求"
+    )
+    if resident_age(resident) < settings.GUARDIAN_CONSENT_UNDER_AGE:
+        consent = {"consent_by": Referral.ConsentBy.GUARDIAN, "guardian_name": "监护人"}
+    else:
+        consent = {"consent_by": Referral.ConsentBy.RESIDENT}
+    referral = referral_record_consent(actor=worker, referral=referral, **consent)
+    referral = TRANSITION_FUNCTIONS["submit"](actor=worker, referral=referral)
+    referral = TRANSITION_FUNCTIONS["approve"](actor=cadre, referral=referral)
+    return TRANSITION_FUNCTIONS["assign"](actor=cadre, referral=referral, partner=partner)
 
 
 def _referral_deliveries(*, referral, staff) -> None:
@@ -271,9 +366,10 @@ def _spread_history() -> None:
     """Give the demo's instant history a working week's pace, so the dashboard has something to
     show: each partner answer comes some hours after its assignment (everything before the
     answer moves back by those hours; nothing after it moves), and the referrals still waiting
-    for a partner's answer were assigned four days ago — past their deadline, so the hourly
-    escalation picks them up under `make run`. The audit trail, append-only, keeps the real
-    times of the demo load."""
+    for a partner's answer were assigned three hours ago, their deadline as far from then as
+    the stage allows (days): each demo partner has a referral to accept for more than a working
+    day after `make run` (`referrals_refresh` renews it on a later load). The audit trail,
+    append-only, keeps the real times of the demo load."""
     for index, referral in enumerate(Referral.objects.order_by("pk")):
         events = list(referral.events.order_by("at", "pk"))
         answer = next(
@@ -283,15 +379,15 @@ def _spread_history() -> None:
         if answer is not None:
             lag = timedelta(hours=2 + (index * 7) % 40)
         elif referral.status == Referral.Status.ASSIGNED:
-            lag = timedelta(days=4)
+            lag = timedelta(hours=3)
         else:
             continue
         earlier = [e.pk for e in events if answer is None or e.at < answer.at or e.pk < answer.pk]
         for event in ReferralEvent.objects.filter(pk__in=earlier):
             ReferralEvent.objects.filter(pk=event.pk).update(at=event.at - lag)
         changes = {"created_at": referral.created_at - lag}
-        if answer is None:  # still waiting for the partner: its deadline has passed
-            changes["stage_deadline"] = timezone.now() - timedelta(hours=2)
+        if answer is None:  # still waiting for the partner: its deadline runs from assignment
+            changes["stage_deadline"] = referral.stage_deadline - lag
         Referral.objects.filter(pk=referral.pk).update(**changes)
 
 

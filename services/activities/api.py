@@ -59,12 +59,26 @@ class ActivitySerializer(serializers.ModelSerializer):
             "id", "title", "theme", "target_group", "community", "community_name", "partner",
             "team_name", "starts_at", "place", "volunteer_count", "volunteer_hours",
             "attendees", "named_attendees", "extra_attendees", "total_attendees", "summary",
-            "created_by", "created_at",
+            "capacity", "enrolled", "created_by", "created_at",
         ]  # fmt: skip
         read_only_fields = ["id", "created_by", "created_at"]
 
+    enrolled = serializers.SerializerMethodField()
+
+    def get_enrolled(self, activity) -> int:
+        """How many residents are enrolled (places taken)."""
+        return getattr(activity, "enrolled_count", 0) or 0
+
     def get_total_attendees(self, activity) -> int:
         return (getattr(activity, "named_count", 0) or 0) + activity.extra_attendees
+
+
+class EnrolSerializer(serializers.Serializer):
+    residents = ScopedPrimaryKeyRelatedField(queryset=Resident.objects.all(), many=True)
+
+
+class WithdrawSerializer(serializers.Serializer):
+    resident = ScopedPrimaryKeyRelatedField(queryset=Resident.objects.all())
 
 
 class TotalsRowSerializer(serializers.Serializer):
@@ -137,7 +151,7 @@ class ActivityViewSet(
     filterset_class = ActivityFilter
     search_fields = ["title", "team_name", "place"]
     ordering_fields = ["starts_at", "created_at"]
-    extra_action_perms = {"totals": "view"}
+    extra_action_perms = {"totals": "view", "enrol": "change", "withdraw": "change"}
 
     def _fresh(self, activity):
         return self.get_queryset().get(pk=activity.pk)
@@ -159,6 +173,30 @@ class ActivityViewSet(
                     actor=self.request.user, activity=activity, residents=attendees
                 )
         serializer.instance = self._fresh(activity)
+
+    @extend_schema(request=EnrolSerializer, responses={200: ActivitySerializer})
+    @action(detail=True, methods=["post"])
+    def enrol(self, request, pk=None):
+        """Enrol registered residents before the activity starts (capacity permitting)."""
+        activity = self.get_object()
+        payload = EnrolSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        writes.activity_enrol(
+            actor=request.user, activity=activity, residents=payload.validated_data["residents"]
+        )
+        return Response(self.get_serializer(self._fresh(activity)).data)
+
+    @extend_schema(request=WithdrawSerializer, responses={200: ActivitySerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Take a resident's enrolment back before the activity starts."""
+        activity = self.get_object()
+        payload = WithdrawSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        writes.activity_enrolment_withdraw(
+            actor=request.user, activity=activity, resident=payload.validated_data["resident"]
+        )
+        return Response(self.get_serializer(self._fresh(activity)).data)
 
     @extend_schema(
         parameters=[OpenApiParameter("year", OpenApiTypes.INT, description="Calendar year")],

@@ -39,7 +39,8 @@ class ActivityForm(ScopedFormMixin, forms.ModelForm):
         model = Activity
         fields = [
             "title", "theme", "target_group", "community", "partner", "team_name", "starts_at",
-            "place", "volunteer_count", "volunteer_hours", "extra_attendees", "summary",
+            "place", "capacity", "volunteer_count", "volunteer_hours", "extra_attendees",
+            "summary",
         ]  # fmt: skip
         widgets = {
             "starts_at": DateTimeInput(),

@@ -66,6 +66,12 @@ class Activity(SyncedModel):
         _("other attendees (not in the registry)"), default=0
     )
     summary = models.TextField(_("summary"), blank=True)
+    capacity = models.PositiveIntegerField(
+        _("places"),
+        null=True,
+        blank=True,
+        help_text=_("How many residents may enrol beforehand; empty: no limit."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
@@ -107,6 +113,35 @@ class ActivityAttendance(models.Model):
             models.UniqueConstraint(
                 fields=["activity", "resident"], name="activity_attendance_once"
             )
+        ]
+
+    def __str__(self):
+        return f"{self.activity_id} · {self.resident_id}"
+
+
+class ActivityEnrolment(models.Model):
+    """报名 — a registered resident enrolled before the activity (by local or street staff)."""
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="enrolments"
+    )
+    resident = models.ForeignKey(
+        "grids.Resident", verbose_name=_("resident"), on_delete=models.PROTECT, related_name="+"
+    )
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("enrolled by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("activity enrolment")
+        verbose_name_plural = _("activity enrolments")
+        ordering = ["enrolled_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "resident"], name="activity_enrol_once")
         ]
 
     def __str__(self):

@@ -44,6 +44,13 @@ def access_activity_attendees_name(actor, obj=None) -> None:
     deny_unless(not actor.is_partner_staff)
 
 
+def access_activity_enrol(actor, activity) -> None:
+    """Enrolling residents beforehand (and withdrawing them): staff who may change the activity
+    and name residents — not partner staff, who do not see the registry."""
+    _require_may_change(actor, activity)
+    deny_unless(not actor.is_partner_staff, MAY_NOT_CHANGE)
+
+
 # --- Reads: which pages a role may open at all ------------------------------------------------
 
 

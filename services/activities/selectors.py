@@ -7,9 +7,11 @@ from decimal import Decimal
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from portal.hooks import FileSection
 from portal.policy import allowed
-from services.activities.models import Activity, ActivityAttendance
+from services.activities.models import Activity, ActivityAttendance, ActivityEnrolment
 from services.activities.policy import access_activity_attendees_name
 from services.catalogue.models import ServiceItem
 
@@ -51,6 +53,18 @@ def activity_attendees(*, actor, activity):
     )
 
 
+def activity_enrolled(*, actor, activity):
+    """The residents enrolled beforehand whom the actor may see, by name."""
+    from grids.models import Resident
+
+    return (
+        Resident.objects.visible_to(actor)
+        .filter(pk__in=activity.enrolments.values("resident"))
+        .select_related("household__grid")
+        .order_by("name", "pk")
+    )
+
+
 def named_count():
     """The number of named attendees of the outer activity (a correlated COUNT): all of them,
     seen by the reader or not — a count names nobody."""
@@ -64,12 +78,26 @@ def named_count():
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+def enrolled_count():
+    """The number of residents enrolled in the outer activity (places taken; a count names
+    nobody)."""
+    counted = (
+        ActivityEnrolment.objects.filter(activity=OuterRef("pk"))
+        .order_by()
+        .values("activity")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 def activity_list(*, actor, action: str = "view"):
-    """Activities the actor may see, with what a list row shows and the named-attendee count."""
+    """Activities the actor may see, with what a list row shows, the named-attendee count and
+    the places taken by enrolment."""
     return (
         Activity.objects.visible_to(actor, action)
         .select_related("community", "partner")
-        .annotate(named_count=named_count())
+        .annotate(named_count=named_count(), enrolled_count=enrolled_count())
     )
 
 
@@ -157,3 +185,29 @@ def activity_totals(*, actor, year: int | None = None) -> dict:
             if code in by_group
         ],
     }
+
+
+# --- The resident's file (portal.hooks.file_sections_register) -------------------------------
+
+
+def activity_file_section(*, actor, obj, limit: int):
+    """Activities the resident attended that the actor sees, newest first; absent for a
+    reader who may not name attendees (partner staff count people). One query."""
+    if not actor.has_perm("services.view_activity") or not allowed(
+        access_activity_attendees_name, actor
+    ):
+        return None
+    rows = list(
+        Activity.objects.visible_to(actor)
+        .filter(attendees=obj)
+        .select_related("community")
+        .order_by("-starts_at", "-id")[: limit + 1]
+    )
+    return FileSection(
+        key="activities",
+        title=_("Activities attended"),
+        template="grids/_file_activities.html",
+        rows=rows[:limit],
+        more=len(rows) > limit,
+        order=70,
+    )

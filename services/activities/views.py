@@ -20,8 +20,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from grids.models import Resident
+from portal.params import id_param
 from portal.policy import allowed
 from portal.ui import filtered_page, form_errors, form_page
 from services.activities import selectors, writes
@@ -29,6 +31,7 @@ from services.activities.filters import ActivityFilter
 from services.activities.forms import ActivityForm
 from services.activities.policy import (
     access_activity_attendees_name,
+    access_activity_enrol,
     access_activity_list,
     access_activity_record,
     access_activity_update,
@@ -80,8 +83,59 @@ def activity_detail(request, pk: int):
         "activity": activity,
         "attendees": selectors.activity_attendees(actor=request.user, activity=activity),
         "can_change": allowed(access_activity_update, request.user, activity),
+        **_enrolment_context(request, activity),
     }
     return render(request, "services/activities/detail.html", context)
+
+
+def _enrolment_context(request, activity) -> dict:
+    """Enrolment before the event: who is enrolled, the places left, whether the user may enrol."""
+    may_enrol = allowed(access_activity_enrol, request.user, activity)
+    open_now = activity.starts_at > timezone.now()
+    left = None
+    if activity.capacity is not None:
+        left = max(activity.capacity - activity.enrolled_count, 0)
+    return {
+        "enrolled": selectors.activity_enrolled(actor=request.user, activity=activity),
+        "places_left": left,
+        "can_enrol": may_enrol and open_now,
+    }
+
+
+@login_required
+@require_POST
+def activity_enrol_view(request, pk: int):
+    """Enrol the ticked residents (`attendees`, from the resident search) before the event."""
+    activity = get_object_or_404(selectors.activity_list(actor=request.user), pk=pk)
+    access_activity_enrol(request.user, activity)
+    ids = [i for i in (id_param(raw) for raw in request.POST.getlist("attendees")) if i]
+    try:
+        new = writes.activity_enrol(
+            actor=request.user, activity=activity, residents=Resident.objects.filter(pk__in=ids)
+        )
+    except ValidationError as exc:
+        for message in exc.message_dict.get("residents", exc.messages):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("%(n)s residents enrolled.") % {"n": len(new)})
+    return redirect("services:activity-detail", activity.pk)
+
+
+@login_required
+@require_POST
+def activity_withdraw_view(request, pk: int, resident_pk: int):
+    """Take one resident's enrolment back before the event."""
+    activity = get_object_or_404(selectors.activity_list(actor=request.user), pk=pk)
+    access_activity_enrol(request.user, activity)
+    resident = get_object_or_404(Resident.objects.visible_to(request.user), pk=resident_pk)
+    try:
+        writes.activity_enrolment_withdraw(actor=request.user, activity=activity, resident=resident)
+    except ValidationError as exc:
+        for message in exc.message_dict.get("residents", exc.messages):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Enrolment withdrawn."))
+    return redirect("services:activity-detail", activity.pk)
 
 
 @login_required
@@ -159,4 +213,10 @@ urlpatterns = [
     path("activities/attendees/", activity_attendee_search, name="activity-attendee-search"),
     path("activities/<id:pk>/", activity_detail, name="activity-detail"),
     path("activities/<id:pk>/edit/", activity_edit, name="activity-edit"),
+    path("activities/<id:pk>/enrol/", activity_enrol_view, name="activity-enrol"),
+    path(
+        "activities/<id:pk>/withdraw/<id:resident_pk>/",
+        activity_withdraw_view,
+        name="activity-withdraw",
+    ),
 ]

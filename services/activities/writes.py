@@ -22,14 +22,16 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
 from portal.policy import allowed
-from services.activities.models import Activity, ActivityAttendance
+from services.activities.models import Activity, ActivityAttendance, ActivityEnrolment
 from services.activities.policy import (
     access_activity_attendees_name,
     access_activity_attendees_set,
+    access_activity_enrol,
     access_activity_record,
     access_activity_update,
 )
@@ -51,6 +53,7 @@ EDITABLE = frozenset(
         "volunteer_hours",
         "extra_attendees",
         "summary",
+        "capacity",
     }
 )
 
@@ -110,6 +113,7 @@ def activity_record(
     extra_attendees: int = 0,
     summary: str = "",
     attendees=None,
+    capacity: int | None = None,
 ) -> Activity:
     """Record an activity that took place (or is planned) in a community of the actor's scope.
 
@@ -133,6 +137,7 @@ def activity_record(
         volunteer_hours=volunteer_hours,
         extra_attendees=extra_attendees,
         summary=summary or "",
+        capacity=capacity,
         created_by=actor,
     )
     _validate(actor, activity, check={"community", "partner"})
@@ -230,3 +235,80 @@ def _attendees_set(*, actor, activity: Activity, residents) -> dict:
             details={"added": added, "removed": removed},
         )
     return {"added": added, "removed": removed}
+
+
+# --- Enrolment before the event ----------------------------------------------------------------
+
+
+def activity_enrol(*, actor, activity: Activity, residents) -> list[int]:
+    """Enrol registered residents before the activity starts; returns the ids enrolled.
+
+    Local or street staff enrol residents they may see. Refused as field errors on
+    `residents`: after the start, a resident outside the actor's scope, or more than the places
+    left (`capacity`; counted on the locked activity row, so two enrolments at once cannot both
+    take the last place). Someone already enrolled is left as they are."""
+    access_activity_enrol(actor, activity)
+    from grids.models import Resident
+
+    wanted = {resident.pk for resident in residents}
+    with transaction.atomic():
+        locked = Activity.objects.select_for_update().get(pk=activity.pk)
+        access_activity_enrol(actor, locked)
+        if locked.starts_at <= timezone.now():
+            raise ValidationError({"residents": [_("Enrolment closes when the activity starts.")]})
+        if not wanted:
+            raise ValidationError({"residents": [_("Choose the residents to enrol.")]})
+        visible = set(
+            Resident.objects.visible_to(actor)
+            .filter(pk__in=wanted, deceased_date__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        if wanted - visible:
+            raise ValidationError(
+                {"residents": [_("Some of these residents are not in your area.")]}
+            )
+        enrolled = set(locked.enrolments.values_list("resident_id", flat=True))
+        new = sorted(wanted - enrolled)
+        if locked.capacity is not None and len(enrolled) + len(new) > locked.capacity:
+            raise ValidationError(
+                {
+                    "residents": [
+                        _("The activity is full: %(left)s of %(places)s places left.")
+                        % {
+                            "left": max(locked.capacity - len(enrolled), 0),
+                            "places": locked.capacity,
+                        }
+                    ]
+                }
+            )
+        ActivityEnrolment.objects.bulk_create(
+            [ActivityEnrolment(activity=locked, resident_id=pk, enrolled_by=actor) for pk in new]
+        )
+        if new:
+            audit_record(
+                actor=actor, action="activity.enrol", obj=locked, details={"residents": new}
+            )
+    return new
+
+
+def activity_enrolment_withdraw(*, actor, activity: Activity, resident) -> bool:
+    """Take a resident's enrolment back before the activity starts (a place frees up)."""
+    access_activity_enrol(actor, activity)
+    from grids.models import Resident
+
+    with transaction.atomic():
+        locked = Activity.objects.select_for_update().get(pk=activity.pk)
+        access_activity_enrol(actor, locked)
+        if locked.starts_at <= timezone.now():
+            raise ValidationError({"residents": [_("Enrolment closes when the activity starts.")]})
+        if not Resident.objects.visible_to(actor).filter(pk=resident.pk).exists():
+            raise ValidationError({"residents": [_("This resident is not in your area.")]})
+        deleted, _rows = locked.enrolments.filter(resident=resident).delete()
+        if deleted:
+            audit_record(
+                actor=actor,
+                action="activity.withdraw",
+                obj=locked,
+                details={"resident": resident.pk},
+            )
+    return bool(deleted)

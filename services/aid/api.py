@@ -51,9 +51,12 @@ class FunderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Funder
-        fields = ["id", "name", "kind", "partner"]
-        # The service checks uniqueness with full_clean: one 400 with the field, same as here.
-        extra_kwargs = {"name": {"validators": []}}
+        fields = ["id", "name", "kind", "uscc", "partner"]
+        # The service checks uniqueness and the USCC with full_clean: one 400 with the field.
+        extra_kwargs = {
+            "name": {"validators": []},
+            "uscc": {"validators": [], "required": False, "allow_null": True},
+        }
 
 
 class AidBundleLineSerializer(serializers.ModelSerializer):

@@ -21,6 +21,12 @@ from services.catalogue.selectors import partner_choices
 class FunderForm(ScopedFormMixin, forms.Form):
     name = forms.CharField(label=pgettext_lazy("organisation or bundle", "Name"), max_length=100)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Funder.Kind.choices)
+    uscc = forms.CharField(
+        label=gettext_lazy("Unified social credit code"),
+        max_length=18,
+        required=False,
+        help_text=gettext_lazy("18 characters, on the organisation's certificate."),
+    )
     partner = forms.ModelChoiceField(
         label=gettext_lazy("Partner organisation"),
         queryset=Partner.objects.none(),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from portal.models import SyncedModel
+from portal.validators import uscc_normalize, validate_uscc
 from services.aid.querysets import AidCaseQuerySet, DisbursementQuerySet, StreetAndLocalQuerySet
 from services.catalogue.models import Partner
 
@@ -27,6 +28,16 @@ class Funder(SyncedModel):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    # Optional (a government department may have none to hand), unique when given: empty is
+    # stored as NULL so that many funders may lack it.
+    uscc = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[validate_uscc],
+    )
     partner = models.ForeignKey(
         Partner,
         verbose_name=_("partner organisation"),
@@ -45,6 +56,10 @@ class Funder(SyncedModel):
 
     def __str__(self):
         return self.name
+
+    def clean_fields(self, exclude=None):
+        self.uscc = uscc_normalize(self.uscc or "") or None
+        super().clean_fields(exclude=exclude)
 
 
 class AidItem(models.TextChoices):

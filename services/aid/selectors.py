@@ -40,7 +40,9 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
+from portal.hooks import FileSection
 from services.aid.models import AidBundle, AidBundleLine, AidCase, AidItem, Disbursement, Funder
 
 Status = AidCase.Status
@@ -483,4 +485,41 @@ def aid_totals(*, actor, period: tuple[date | None, date | None] | None = None) 
         ],
         period_start=start,
         period_end=end,
+    )
+
+
+# --- The resident's and the household's file (portal.hooks.file_sections_register) ----------
+
+
+def _aid_file_section(*, actor, cases, limit: int):
+    rows = list(cases.order_by("-period_start", "-id")[: limit + 1])
+    return FileSection(
+        key="aid",
+        title=_("Aid"),
+        template="grids/_file_aid.html",
+        rows=rows[:limit],
+        more=len(rows) > limit,
+        order=60,
+    )
+
+
+def aid_resident_file_section(*, actor, obj, limit: int):
+    """Aid cases of the resident (as beneficiary, or of their household for no one member),
+    with what each commits and what was paid; absent for a reader who sees no aid. One query."""
+    if not actor.has_perm("services.view_aidcase"):
+        return None
+    person = Q(beneficiary=obj)
+    if obj.household_id:
+        person |= Q(beneficiary__isnull=True, household_id=obj.household_id)
+    return _aid_file_section(
+        actor=actor, cases=aid_case_list(actor=actor).filter(person), limit=limit
+    )
+
+
+def aid_household_file_section(*, actor, obj, limit: int):
+    """The household's aid cases, with what each commits and what was paid. One query."""
+    if not actor.has_perm("services.view_aidcase"):
+        return None
+    return _aid_file_section(
+        actor=actor, cases=aid_case_list(actor=actor).filter(household=obj), limit=limit
     )

@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,11 +71,12 @@ def _merge(errors: dict, exc: ValidationError) -> dict:
 # --- Funders and bundles ------------------------------------------------------------------------
 
 
-def funder_create(*, actor, name: str, kind: str, partner=None) -> Funder:
-    """Register who pays for aid lines: a department, a foundation, an enterprise."""
+def funder_create(*, actor, name: str, kind: str, partner=None, uscc: str | None = "") -> Funder:
+    """Register who pays for aid lines: a department, a foundation, an enterprise — with its
+    unified social credit code when it has one (validated, unique)."""
     access_funder_create(actor)
     with transaction.atomic():
-        funder = Funder(name=(name or "").strip(), kind=kind, partner=partner)
+        funder = Funder(name=(name or "").strip(), kind=kind, partner=partner, uscc=uscc)
         funder.full_clean()
         funder.save()
         audit_record(actor=actor, action="funder.create", obj=funder)
@@ -386,6 +388,8 @@ def disbursement_record(
                 recipient=locked.created_by,
                 title=_("Aid paid: %(amount)s yuan for household %(household)s")
                 % {"amount": disbursement.amount, "household": locked.household},
+                obj=locked,
+                url=reverse("services:aid-case-detail", args=[locked.pk]),
                 dedup_key=f"aid-disbursement:{disbursement.pk}",
             )
     return disbursement

@@ -22,6 +22,20 @@ def access_partner_staff_bind(actor, partner=None) -> None:
     require_perm(actor, "services.change_partner")
 
 
+def access_partner_update(actor, partner=None) -> None:
+    """Changing a partner's registration (name, code, agreement) is the street's."""
+    if actor is None:
+        return  # the system: demo data
+    require_perm(actor, "services.change_partner")
+
+
+def access_partner_staff_unbind(actor, partner=None) -> None:
+    """Unbinding an account takes the organisation's referrals out of its sight."""
+    if actor is None:
+        return  # the system
+    require_perm(actor, "services.change_partner")
+
+
 def access_service_item_create(actor, obj=None) -> None:
     """Adding to the catalogue is the street's (the role's add permission)."""
     if actor is None:

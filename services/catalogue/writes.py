@@ -8,12 +8,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from portal.audit import audit_record
-from portal.grants import jurisdiction_grant
+from portal.grants import jurisdiction_grant, jurisdiction_revoke
 from services.catalogue.eligibility import rule_validate
 from services.catalogue.models import Partner, ServiceItem
 from services.catalogue.policy import (
     access_partner_create,
     access_partner_staff_bind,
+    access_partner_staff_unbind,
+    access_partner_update,
     access_service_item_create,
     access_service_item_update,
 )
@@ -34,6 +36,41 @@ def partner_staff_bind(*, actor, person, partner: Partner) -> None:
     """Bind a partner_staff account to its one organisation (binding again changes nothing)."""
     access_partner_staff_bind(actor, partner)
     jurisdiction_grant(actor=actor, user=person, perm="services.act_for_partner", obj=partner)
+
+
+PARTNER_EDITABLE = ("name", "uscc", "kind", "agreement_start", "agreement_end", "dpa_signed")
+
+
+def partner_update(*, actor, partner: Partner, **fields) -> Partner:
+    """Change a partner's registration; the unified social credit code is validated again."""
+    access_partner_update(actor, partner)
+    unknown = set(fields) - set(PARTNER_EDITABLE)
+    if unknown:
+        raise TypeError(f"not editable on a partner: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        locked = Partner.objects.select_for_update().get(pk=partner.pk)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.full_clean()
+        before = Partner.objects.values(*fields).get(pk=partner.pk) if fields else {}
+        changed = {
+            name: [str(before[name]), str(getattr(locked, name))]
+            for name in fields
+            if before[name] != getattr(locked, name)
+        }
+        if changed:
+            locked.save(update_fields=list(changed))
+            audit_record(actor=actor, action="partner.update", obj=locked, details=changed)
+    return locked
+
+
+def partner_staff_unbind(*, actor, person, partner: Partner) -> bool:
+    """Take an account off its organisation: it no longer sees the partner's referrals.
+    Returns whether it was bound."""
+    access_partner_staff_unbind(actor, partner)
+    return jurisdiction_revoke(
+        actor=actor, user=person, perm="services.act_for_partner", obj=partner
+    )
 
 
 def _service_item_check(item: ServiceItem) -> None:

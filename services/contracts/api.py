@@ -33,7 +33,7 @@ from portal.api.viewsets import ScopedViewSetMixin
 from services.catalogue.models import Partner
 from services.catalogue.selectors import partner_list
 from services.contracts import selectors, writes
-from services.contracts.models import FamilyDoctorContract
+from services.contracts.models import BASIC_PACKAGE, FamilyDoctorContract, package_choices
 from services.referrals.models import Referral
 
 
@@ -62,13 +62,19 @@ class ContractSerializer(serializers.ModelSerializer):
         queryset=Referral.objects.all(), required=False, allow_null=True
     )
     next = serializers.SerializerMethodField()
+    package = serializers.ChoiceField(choices=(), required=False, default=BASIC_PACKAGE)
+    package_label = serializers.CharField(read_only=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["package"].choices = package_choices()
 
     class Meta:
         model = FamilyDoctorContract
         fields = [
             "id", "resident", "resident_name", "partner", "partner_name", "doctor_name",
-            "start_date", "end_date", "status", "previous", "next", "referral", "ended_on",
-            "created_by", "created_at",
+            "package", "package_label", "start_date", "end_date", "status", "previous", "next",
+            "referral", "ended_on", "created_by", "created_at",
         ]  # fmt: skip
         read_only_fields = READ_ONLY
         # No generated validator for the "one active per resident" index: the service says it
@@ -97,17 +103,28 @@ class ContractPartnerSerializer(ContractSerializer):
 
     class Meta(ContractSerializer.Meta):
         fields = [
-            "id", "resident_name", "partner", "partner_name", "doctor_name", "start_date",
-            "end_date", "status", "previous", "next", "referral", "ended_on", "created_at",
+            "id", "resident_name", "partner", "partner_name", "doctor_name", "package",
+            "package_label", "start_date", "end_date", "status", "previous", "next", "referral",
+            "ended_on", "created_at",
         ]  # fmt: skip
 
 
-class RenewSerializer(serializers.Serializer):
+class _PackageMixin(serializers.Serializer):
+    """`package`: one of the configured packages; absent keeps the contract's own."""
+
+    package = serializers.ChoiceField(choices=(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["package"].choices = package_choices()
+
+
+class RenewSerializer(_PackageMixin):
     end_date = serializers.DateField()
     doctor_name = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
 
-class SwitchSerializer(serializers.Serializer):
+class SwitchSerializer(_PackageMixin):
     partner = ScopedPrimaryKeyRelatedField(queryset=Partner.objects.all())
     doctor_name = serializers.CharField(max_length=64)
     start_date = serializers.DateField()
@@ -194,6 +211,7 @@ class FamilyDoctorContractViewSet(
             start_date=data["start_date"],
             end_date=data["end_date"],
             referral=data.get("referral"),
+            package=data.get("package", BASIC_PACKAGE),
         )
 
     def _respond(self, contract, code=status.HTTP_200_OK) -> Response:

@@ -7,13 +7,14 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from portal.ui import DateInput, ScopedFormMixin
-from services.contracts.models import shortest_term_end
+from services.contracts.models import BASIC_PACKAGE, package_choices, shortest_term_end
 from services.contracts.selectors import family_doctor_clinic_choices
 
 
 class SignForm(ScopedFormMixin, forms.Form):
     partner = forms.ModelChoiceField(label=capfirst(_("clinic")), queryset=None)
     doctor_name = forms.CharField(label=capfirst(_("family doctor")), max_length=64)
+    package = forms.ChoiceField(label=capfirst(_("service package")), choices=(), required=False)
     start_date = forms.DateField(label=capfirst(_("starts")), widget=DateInput())
     end_date = forms.DateField(
         label=capfirst(_("ends")),
@@ -22,6 +23,8 @@ class SignForm(ScopedFormMixin, forms.Form):
     )
 
     def limit_choices(self):
+        self.fields["package"].choices = package_choices()
+        self.fields["package"].initial = BASIC_PACKAGE
         self.fields["partner"].queryset = family_doctor_clinic_choices(actor=self.user)
         if not self.is_bound:
             start = timezone.localdate()
@@ -41,11 +44,27 @@ class RenewForm(ScopedFormMixin, forms.Form):
         required=False,
         help_text=_("Leave empty to keep the same doctor."),
     )
+    package = forms.ChoiceField(
+        label=capfirst(_("service package")),
+        choices=(),
+        required=False,
+        help_text=_("Leave as it is to keep the same package."),
+    )
+
+    def __init__(self, *args, contract=None, **kwargs):
+        self.contract = contract
+        super().__init__(*args, **kwargs)
+
+    def limit_choices(self):
+        self.fields["package"].choices = package_choices()
+        if self.contract is not None:
+            self.fields["package"].initial = self.contract.package
 
 
 class SwitchForm(ScopedFormMixin, forms.Form):
     partner = forms.ModelChoiceField(label=capfirst(_("new clinic")), queryset=None)
     doctor_name = forms.CharField(label=capfirst(_("family doctor")), max_length=64)
+    package = forms.ChoiceField(label=capfirst(_("service package")), choices=(), required=False)
     start_date = forms.DateField(label=capfirst(_("starts")), widget=DateInput())
     end_date = forms.DateField(label=capfirst(_("ends")), widget=DateInput())
 
@@ -54,6 +73,8 @@ class SwitchForm(ScopedFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
     def limit_choices(self):
+        self.fields["package"].choices = package_choices()
+        self.fields["package"].initial = self.contract.package
         self.fields["partner"].queryset = family_doctor_clinic_choices(actor=self.user).exclude(
             pk=self.contract.partner_id
         )

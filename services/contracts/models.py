@@ -1,6 +1,7 @@
 """Family-doctor contracts (家庭医生签约): one active contract per resident, a year or more."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -46,6 +47,33 @@ def shortest_term_end(start: date) -> date:
     return one_year_after(start) - timedelta(days=1)
 
 
+# Service packages (签约服务包): the free basic package every signed resident gets, and paid
+# packages a clinic offers on top. code → (label, fee in yuan a year). A street whose clinics
+# offer others sets FAMILY_DOCTOR_PACKAGES in its settings (same shape); "basic" stays the
+# default.
+BASIC_PACKAGE = "basic"
+FAMILY_DOCTOR_PACKAGES: dict[str, tuple] = {
+    BASIC_PACKAGE: (_("Basic package (free)"), Decimal("0")),
+    "elderly_care": (_("Elderly care package (paid)"), Decimal("120")),
+    "chronic_disease": (_("Chronic disease package (paid)"), Decimal("150")),
+    "home_visits": (_("Home visit package (paid)"), Decimal("300")),
+}
+
+
+def contract_packages() -> dict[str, tuple]:
+    """The packages a contract may carry: settings.FAMILY_DOCTOR_PACKAGES, or the above."""
+    return getattr(settings, "FAMILY_DOCTOR_PACKAGES", FAMILY_DOCTOR_PACKAGES)
+
+
+def package_choices() -> list[tuple[str, str]]:
+    """(code, "label · fee") for the forms, the basic package first."""
+    choices = []
+    for code, (label, fee) in contract_packages().items():
+        text = str(label) if not fee else f"{label} · {fee.normalize()} {_('yuan a year')}"
+        choices.append((code, text))
+    return choices
+
+
 class FamilyDoctorContract(SyncedModel):
     """家庭医生签约 — a resident signed with a clinic's family doctor for a term of a year or more.
 
@@ -72,6 +100,12 @@ class FamilyDoctorContract(SyncedModel):
         related_name="family_doctor_contracts",
     )
     doctor_name = models.CharField(_("family doctor"), max_length=64)
+    package = models.CharField(
+        _("service package"),
+        max_length=32,
+        default=BASIC_PACKAGE,
+        help_text=_("One of the configured packages (FAMILY_DOCTOR_PACKAGES)."),
+    )
     start_date = models.DateField(_("starts"))
     end_date = models.DateField(_("ends"))
     status = models.CharField(
@@ -125,7 +159,28 @@ class FamilyDoctorContract(SyncedModel):
     def __str__(self):
         return f"{self.resident} · {self.partner} · {self.start_date}–{self.end_date}"
 
+    @property
+    def package_label(self) -> str:
+        entry = contract_packages().get(self.package)
+        return str(entry[0]) if entry else self.package
+
+    @property
+    def package_fee(self) -> Decimal | None:
+        entry = contract_packages().get(self.package)
+        return entry[1] if entry else None
+
     def clean(self):
+        errors: dict[str, list] = {}
+        if self.package not in contract_packages():
+            errors["package"] = [_("Choose one of the offered service packages.")]
+        try:
+            self._clean_term()
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_term(self):
         if self.start_date and self.end_date:
             shortest_end = shortest_term_end(self.start_date)
             if self.end_date < shortest_end:

@@ -4,7 +4,9 @@ the daily run's reads (for the system, no actor) are at the end."""
 from datetime import timedelta
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
+from portal.hooks import FileSection
 from services.catalogue.models import Partner, ServiceItem
 from services.catalogue.selectors import partner_list
 from services.contracts.models import SIGNING_REFERRAL_STATES, FamilyDoctorContract
@@ -90,4 +92,26 @@ def family_doctor_contracts_expiring(*, today) -> list[tuple]:
             "resident__name",
             "resident__household__grid_id",
         )
+    )
+
+
+# --- The resident's file (portal.hooks.file_sections_register) -------------------------------
+
+
+def contract_file_section(*, actor, obj, limit: int):
+    """The resident's family-doctor contracts the actor sees, newest first. One query."""
+    if not actor.has_perm("services.view_familydoctorcontract"):
+        return None
+    rows = list(
+        family_doctor_contract_list(actor=actor)
+        .filter(resident=obj)
+        .order_by("-start_date", "-id")[: limit + 1]
+    )
+    return FileSection(
+        key="contracts",
+        title=_("Family-doctor contracts"),
+        template="grids/_file_contracts.html",
+        rows=rows[:limit],
+        more=len(rows) > limit,
+        order=50,
     )

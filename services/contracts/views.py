@@ -146,7 +146,7 @@ def contract_renew(request, pk: int):
     contract = _contract(request.user, pk)
     access_family_doctor_contract_renew(request.user, contract)
     initial = {"end_date": shortest_term_end(contract.end_date + timedelta(days=1))}
-    form = RenewForm(request.POST or None, user=request.user, initial=initial)
+    form = RenewForm(request.POST or None, user=request.user, initial=initial, contract=contract)
     return _successor_page(
         request,
         contract,

@@ -26,6 +26,7 @@ contracts end soon, one notification per recipient, contract and end date (the d
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -41,7 +42,7 @@ from portal.notifications import notifications_send_many
 from portal.schedules import scheduled_run_once
 from services.catalogue.models import Partner, ServiceItem
 from services.catalogue.selectors import partner_staff_ids
-from services.contracts.models import RENEWABLE, FamilyDoctorContract
+from services.contracts.models import BASIC_PACKAGE, RENEWABLE, FamilyDoctorContract
 from services.contracts.policy import (
     access_family_doctor_contract_lapse,
     access_family_doctor_contract_reminders_send,
@@ -167,6 +168,7 @@ def family_doctor_contract_sign(
     start_date: date,
     end_date: date,
     referral: Referral | None = None,
+    package: str = BASIC_PACKAGE,
 ) -> FamilyDoctorContract:
     """Sign a resident with a clinic's family doctor for a year or more.
 
@@ -193,6 +195,7 @@ def family_doctor_contract_sign(
         resident=resident,
         partner=partner,
         doctor_name=(doctor_name or "").strip(),
+        package=package or BASIC_PACKAGE,
         start_date=start_date,
         end_date=end_date,
         status=Status.ACTIVE,
@@ -210,6 +213,7 @@ def family_doctor_contract_sign(
                 "resident": resident.pk,
                 "partner": partner.pk,
                 "referral": referral.pk if referral else None,
+                "package": contract.package,
                 "start": start_date.isoformat(),
                 "end": end_date.isoformat(),
             },
@@ -218,9 +222,15 @@ def family_doctor_contract_sign(
 
 
 def family_doctor_contract_renew(
-    *, actor, contract: FamilyDoctorContract, end_date: date, doctor_name: str | None = None
+    *,
+    actor,
+    contract: FamilyDoctorContract,
+    end_date: date,
+    doctor_name: str | None = None,
+    package: str | None = None,
 ) -> FamilyDoctorContract:
     """Renew at the same clinic: a new contract from the old end date + 1; the old one renewed.
+    The package stays the same unless another is chosen.
 
     Allowed while the contract is active, or after it lapsed (nobody renewed in time). Returns
     the new contract.
@@ -243,6 +253,7 @@ def family_doctor_contract_renew(
             resident=old.resident,
             partner=old.partner,
             doctor_name=(doctor_name or "").strip() or old.doctor_name,
+            package=package or old.package,
             start_date=old.end_date + timedelta(days=1),
             end_date=end_date,
             status=Status.ACTIVE,
@@ -260,7 +271,12 @@ def family_doctor_contract_renew(
             actor=actor,
             action="family_doctor_contract.renew",
             obj=old,
-            details={"from": previous_status, "new": new.pk, "end": end_date.isoformat()},
+            details={
+                "from": previous_status,
+                "new": new.pk,
+                "end": end_date.isoformat(),
+                "package": new.package,
+            },
         )
     return new
 
@@ -273,9 +289,11 @@ def family_doctor_contract_switch(
     doctor_name: str,
     start_date: date,
     end_date: date,
+    package: str | None = None,
 ) -> FamilyDoctorContract:
-    """Move the resident to another clinic: a new contract there; the old one ends the day
-    before (or stays ended on the day it lapsed). Returns the new contract."""
+    """Move the resident to another clinic: a new contract there (the same package unless
+    another is chosen); the old one ends the day before (or stays ended on the day it
+    lapsed). Returns the new contract."""
     access_family_doctor_contract_switch(actor, contract)
     today = timezone.localdate()
     with transaction.atomic():
@@ -303,6 +321,7 @@ def family_doctor_contract_switch(
             resident=old.resident,
             partner=partner,
             doctor_name=(doctor_name or "").strip(),
+            package=package or old.package,
             start_date=start_date,
             end_date=end_date,
             status=Status.ACTIVE,
@@ -411,6 +430,7 @@ def family_doctor_contract_reminders_send(
     )
     sent = 0
     pending: list[Notification] = []
+    contract_type = ContentType.objects.get_for_model(FamilyDoctorContract)
     with translation.override(settings.LANGUAGE_CODE):
         for pk, end_date, doctor, partner_id, clinic, name, grid_id in contracts:
             values = {
@@ -442,6 +462,8 @@ def family_doctor_contract_reminders_send(
                         title=title[:200],
                         body=body,
                         url=url,
+                        object_type=contract_type,
+                        object_id=pk,
                         dedup_key=key,
                     )
                 )

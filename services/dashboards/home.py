@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 
 from portal.hooks import HomeCard
 from portal.policy import allowed
+from services.dashboards.selectors import referral_alerts
 from services.referrals import selectors
 from services.referrals.policy import access_referral_list
 
@@ -29,6 +30,8 @@ def cards(user) -> list[HomeCard]:
     if not allowed(access_referral_list, user):
         return []
     counts = selectors.referral_counts(actor=user)
+    # The alarm figures (overdue, escalated) from the one selector the dashboard reads too.
+    counts.update(referral_alerts(actor=user))
     url = reverse("services:referral-list")
     if user.is_partner_staff:
         return [

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from statistics import median
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from services.catalogue.models import Partner, ServiceItem
 from services.deliveries.models import Delivery
-from services.referrals.models import OPEN_STATES, Referral, ReferralEvent
+from services.referrals.models import Referral, ReferralEvent
+from services.referrals.selectors import overdue_q
 
 Status = Referral.Status
 
@@ -77,12 +78,21 @@ def referrals_by_stage_and_age(*, actor, today: date | None = None) -> dict:
     }
 
 
+def referral_alerts(*, actor, now=None) -> dict[str, int]:
+    """The referral alarm figures, wherever they show (home cards, the dashboard), in one query:
+    `overdue`, open referrals past their stage deadline (`overdue_q`), and `escalated`, those
+    sent back to the street (by the hourly task or by hand) and not yet re-assigned."""
+    now = now or timezone.now()
+    return Referral.objects.visible_to(actor).aggregate(
+        overdue=Count("pk", filter=overdue_q(now)),
+        escalated=Count("pk", filter=Q(status=Referral.Status.ESCALATED)),
+    )
+
+
 def referrals_overdue(*, actor, now=None) -> dict:
     """Open referrals past their stage deadline, per stage, and the oldest ones (two queries)."""
     now = now or timezone.now()
-    overdue = Referral.objects.visible_to(actor).filter(
-        status__in=OPEN_STATES, stage_deadline__lt=now
-    )
+    overdue = Referral.objects.visible_to(actor).filter(overdue_q(now))
     per_stage = dict(overdue.values_list("status").annotate(n=Count("pk")).order_by())
     oldest = list(
         overdue.select_related("resident", "service_item", "partner").order_by("stage_deadline")[

@@ -16,6 +16,8 @@ def dashboard(request):
     now = timezone.now()
     context = {
         "stages": selectors.referrals_by_stage_and_age(actor=request.user),
+        # The alarm figures come from the selector the home cards read: they agree.
+        "alerts": selectors.referral_alerts(actor=request.user, now=now),
         "overdue": selectors.referrals_overdue(actor=request.user, now=now),
         "responses": selectors.partner_response_times(actor=request.user),
         "deliveries": selectors.deliveries_per_group_per_month(actor=request.user),

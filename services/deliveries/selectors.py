@@ -2,6 +2,9 @@
 page runs the same number of queries for 1 row and for 20). The monthly statement is read in
 services/deliveries/statements.py."""
 
+from django.utils.translation import gettext as _
+
+from portal.hooks import FileSection
 from portal.policy import allowed
 from services.deliveries.models import Delivery, MealImport
 from services.deliveries.policy import access_referral_delivery_log
@@ -42,4 +45,26 @@ def meal_import_list(*, actor, action: str = "view"):
         MealImport.objects.visible_to(actor, action)
         .select_related("partner", "service_item", "uploaded_by")
         .order_by("-created_at", "-id")
+    )
+
+
+# --- The resident's file (portal.hooks.file_sections_register) -------------------------------
+
+
+def delivery_file_section(*, actor, obj, limit: int):
+    """Services delivered to the resident that the actor sees, newest first. One query."""
+    if not actor.has_perm("services.view_delivery"):
+        return None
+    rows = list(
+        delivery_list(actor=actor)
+        .filter(resident=obj)
+        .order_by("-delivered_at", "-id")[: limit + 1]
+    )
+    return FileSection(
+        key="deliveries",
+        title=_("Services delivered"),
+        template="grids/_file_deliveries.html",
+        rows=rows[:limit],
+        more=len(rows) > limit,
+        order=40,
     )

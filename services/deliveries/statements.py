@@ -110,6 +110,19 @@ class AdjustmentLine:
 
 
 @dataclass(frozen=True)
+class PlanLine:
+    """One referral with a service plan running in the month: planned and delivered over the
+    plan periods ended by the month's end (or today), and the shortfall."""
+
+    referral_id: int
+    resident: str
+    service_item: str
+    planned: Decimal
+    delivered: Decimal
+    shortfall: Decimal
+
+
+@dataclass(frozen=True)
 class Statement:
     partner: Partner
     month: Month
@@ -117,6 +130,7 @@ class Statement:
     total: StatementLine
     adjustments: list[AdjustmentLine] = field(default_factory=list)
     closure: ClosedStatement | None = None
+    plans: list[PlanLine] = field(default_factory=list)
 
     @property
     def closed(self) -> bool:
@@ -204,7 +218,50 @@ def partner_statement(*, actor, partner: Partner, month: Month | str) -> Stateme
         total=total,
         adjustments=adjustments,
         closure=closure,
+        plans=_plan_lines(actor, partner, first),
     )
+
+
+def _plan_lines(actor, partner: Partner, first: datetime.date) -> list[PlanLine]:
+    """The partner's referrals whose service plan runs in the month starting `first`, measured
+    on the month's last day (today while the month runs) — two queries."""
+    from services.referrals.models import Referral
+    from services.referrals.plans import plan_progress
+
+    last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    on = min(last, timezone.localdate())
+    referrals = list(
+        Referral.objects.visible_to(actor)
+        .filter(
+            partner=partner,
+            plan_quantity__isnull=False,
+            plan_start__lte=last,
+            plan_end__gte=first,
+        )
+        .select_related("resident", "service_item")
+        .order_by("resident__name", "pk")
+    )
+    if not referrals:
+        return []
+    by_referral: dict[int, list] = {}
+    for referral_id, at, quantity in Delivery.objects.filter(
+        referral__in=[r.pk for r in referrals]
+    ).values_list("referral_id", "delivered_at", "quantity"):
+        by_referral.setdefault(referral_id, []).append((timezone.localdate(at), quantity))
+    lines = []
+    for referral in referrals:
+        progress = plan_progress(referral, on, deliveries=by_referral.get(referral.pk, []))
+        lines.append(
+            PlanLine(
+                referral_id=referral.pk,
+                resident=referral.resident.name,
+                service_item=referral.service_item.name,
+                planned=progress.planned,
+                delivered=progress.delivered,
+                shortfall=progress.shortfall,
+            )
+        )
+    return lines
 
 
 def statement_headers() -> list[str]:

@@ -20,8 +20,6 @@ the monthly statement of a partner.
   adjustment in the first open month from the delivery's on (`access_statement_adjust`).
 """
 
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -30,6 +28,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal.policy import allowed
@@ -59,9 +58,6 @@ from services.deliveries.statements import (
 )
 from services.deliveries.writes import delivery_log, statement_adjust, statement_close
 from services.referrals.selectors import referral_list
-
-LAYOUT_DOC = Path("docs") / "modules" / "services-meal-import.md"
-
 
 # --- Deliveries -----------------------------------------------------------------------------
 
@@ -214,12 +210,36 @@ def meal_import_commit_view(request, pk: int):
     return redirect("services:meal-import-detail", pk=job.pk)
 
 
-# The template download and the layout's description (docs/modules/services-meal-import.md).
+# The template download and the layout's help page (for developers:
+# docs/modules/services-meal-import.md).
+MEAL_IMPORT_GUIDANCE = (
+    gettext_lazy(
+        "One row per meal served. The first sheet of an Excel workbook is read, or a CSV file, "
+        "at most 10,000 rows. The header row may sit below a title row; other columns are "
+        "ignored."
+    ),
+    gettext_lazy(
+        "The resident is found by the ID number among everyone registered in the street, and "
+        "the name must agree with it. The report never shows anything about a resident, only "
+        "the row, the column and the reason."
+    ),
+    gettext_lazy(
+        "A subsidised meal is counted once per resident, date and meal, across all canteens."
+    ),
+    gettext_lazy(
+        "Uploading only checks the file. Nothing is written until you press “Import”, and only "
+        "a file without errors can be imported; importing the same file again adds nothing."
+    ),
+)
 meal_import_template, meal_import_layout = layout_views(
     gate=access_meal_import_create,
     workbook=meal_import.template_workbook,
     filename="meal-log-template.xlsx",
-    doc=LAYOUT_DOC,
+    columns=meal_import.COLUMNS,
+    title=gettext_lazy("Import a meal log"),
+    guidance=MEAL_IMPORT_GUIDANCE,
+    upload="services:meal-import-upload",
+    download="services:meal-import-template",
 )
 
 

@@ -49,6 +49,7 @@ from services.deliveries.policy import (
 )
 from services.deliveries.statements import Month
 from services.referrals.models import Referral
+from services.referrals.plans import plan_check
 
 # Deliveries are logged after the fact; a few minutes of clock skew between phone and server.
 FUTURE_TOLERANCE = datetime.timedelta(minutes=10)
@@ -114,6 +115,12 @@ def delivery_log(
                 resident=resident,
                 errors=errors,
             )
+            if "referral" not in errors:
+                # The service plan, if any: within its days and its period's quantity.
+                for field, messages in plan_check(
+                    referral, delivered_at=delivered_at, quantity=quantity_value
+                ).items():
+                    errors.setdefault(field, []).extend(messages)
         delivery = Delivery(
             partner=partner,
             service_item=service_item,

@@ -23,6 +23,7 @@ from portal.api.viewsets import ScopedViewSetMixin
 from services.catalogue.models import Partner, ServiceItem
 from services.referrals import selectors, writes
 from services.referrals.models import CancelReason, DeclineReason, Referral, resident_age
+from services.referrals.plans import plan_progress
 
 
 class Conflict(APIException):
@@ -49,11 +50,21 @@ class ReferralSerializer(serializers.ModelSerializer):
             "id", "resident", "resident_name", "service_item", "need", "partner", "status",
             "description", "consent_by", "consent_guardian_name", "consent_at",
             "stage_deadline", "outcome", "satisfaction", "created_by", "created_at", "updated_at",
+            "plan_quantity", "plan_period", "plan_start", "plan_end", "plan_shortfall",
         ]  # fmt: skip
         read_only_fields = [
             "id", "partner", "status", "consent_by", "consent_guardian_name", "consent_at",
             "stage_deadline", "outcome", "satisfaction", "created_by", "created_at", "updated_at",
+            "plan_quantity", "plan_period", "plan_start", "plan_end",
         ]  # fmt: skip
+
+    plan_shortfall = serializers.SerializerMethodField()
+
+    def get_plan_shortfall(self, referral) -> str | None:
+        """Planned − delivered over the plan periods ended by today, as a decimal string like
+        `plan_quantity` (None without a plan)."""
+        progress = plan_progress(referral)
+        return f"{progress.shortfall:.2f}" if progress is not None else None
 
     def validate(self, attrs):
         if not attrs.get("need") and not attrs.get("resident"):
@@ -70,7 +81,8 @@ class ReferralPartnerSerializer(serializers.ModelSerializer):
     resident_age = serializers.SerializerMethodField()
     resident_sex = serializers.CharField(source="resident.sex", read_only=True)
     address = serializers.SerializerMethodField()
-    contact_phone = serializers.CharField(source="resident.phone", read_only=True)
+    contact_phone = serializers.SerializerMethodField()
+    guardian_name = serializers.SerializerMethodField()
     need_category = serializers.CharField(source="need.category", read_only=True, default="")
     service_item_name = serializers.CharField(source="service_item.name", read_only=True)
 
@@ -78,10 +90,25 @@ class ReferralPartnerSerializer(serializers.ModelSerializer):
         model = Referral
         fields = [
             "id", "resident_name", "resident_age", "resident_sex", "address", "contact_phone",
-            "description", "need_category", "service_item", "service_item_name", "status",
-            "stage_deadline", "created_at", "updated_at",
+            "guardian_name", "description", "need_category", "service_item", "service_item_name",
+            "status", "stage_deadline", "created_at", "updated_at",
+            "plan_quantity", "plan_period", "plan_start", "plan_end",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_contact_phone(self, referral) -> str:
+        """The resident's phone; for a minor the guardian's (selectors.referral_contact)."""
+        return self._contact(referral).phone
+
+    def get_guardian_name(self, referral) -> str:
+        """For a minor, the guardian's name; empty for an adult."""
+        return self._contact(referral).guardian_name
+
+    def _contact(self, referral):
+        cache = self.context.setdefault("contacts", {})
+        if referral.pk not in cache:
+            cache[referral.pk] = selectors.referral_contact(referral)
+        return cache[referral.pk]
 
     def get_resident_age(self, referral) -> int:
         return resident_age(referral.resident)
@@ -119,6 +146,19 @@ class AssignSerializer(serializers.Serializer):
 class CloseSerializer(serializers.Serializer):
     outcome = serializers.CharField()
     satisfaction = serializers.IntegerField(min_value=1, max_value=5)
+
+
+class PlanSerializer(serializers.Serializer):
+    """A service plan: `quantity` per `period` from `start` to `end`; no quantity removes it."""
+
+    quantity = serializers.DecimalField(
+        max_digits=8, decimal_places=2, required=False, allow_null=True, default=None
+    )
+    period = serializers.ChoiceField(
+        choices=Referral.PlanPeriod.choices, required=False, allow_blank=True, default=""
+    )
+    start = serializers.DateField(required=False, allow_null=True, default=None)
+    end = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class ConsentSerializer(serializers.Serializer):
@@ -175,7 +215,7 @@ class ReferralViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
     serializer_class = ReferralSerializer
     filterset_class = ReferralFilter
     ordering_fields = ["created_at", "stage_deadline"]
-    extra_action_perms = dict.fromkeys([*TRANSITION_INPUT, "consent"], "change")
+    extra_action_perms = dict.fromkeys([*TRANSITION_INPUT, "consent", "plan"], "change")
 
     def get_serializer_class(self):
         # Schema generation asks without a signed-in user.
@@ -245,6 +285,16 @@ class ReferralViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
         writes.referral_record_consent(
             actor=request.user, referral=referral, **payload.validated_data
         )
+        return self._respond(referral)
+
+    @extend_schema(request=PlanSerializer)
+    @action(detail=True, methods=["post"])
+    def plan(self, request, pk=None):
+        """Set, change or (without a quantity) remove the service plan — the street only."""
+        referral = self.get_object()
+        payload = PlanSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        writes.referral_plan_set(actor=request.user, referral=referral, **payload.validated_data)
         return self._respond(referral)
 
     @action(detail=True, methods=["post"])

@@ -6,11 +6,12 @@ ReferralConflict for the referrals the other already moved and counts them as sk
 """
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Notification, User
-from portal.notifications import notifications_send_many
+from portal.notifications import name_masked, notification_about, notifications_send_many
 from services.referrals.selectors import referrals_to_escalate
 from services.referrals.writes import ReferralConflict, referral_escalate
 
@@ -39,9 +40,13 @@ def referrals_escalate_overdue(*, now) -> dict:
                     note=_("Stage deadline %(deadline)s missed.")
                     % {"deadline": deadline.strftime("%Y-%m-%d %H:%M")},
                 )
-                title = _("Referral overdue, back to the street: %(item)s") % {
-                    "item": locked.service_item.name
+                title = _("Referral overdue, back to the street: %(item)s for %(name)s") % {
+                    "item": locked.service_item.name,
+                    "name": name_masked(locked.resident.name),
                 }
+                about = notification_about(
+                    locked, reverse("services:referral-detail", args=[locked.pk])
+                )
                 body = _("The stage deadline %(deadline)s passed. Re-assign, approve or cancel.")
                 sent += len(
                     notifications_send_many(
@@ -51,6 +56,7 @@ def referrals_escalate_overdue(*, now) -> dict:
                                 title=str(title)[:200],
                                 body=body % {"deadline": deadline.strftime("%Y-%m-%d %H:%M")},
                                 dedup_key=f"referral-escalated:{referral.pk}:{deadline.isoformat()}",
+                                **about,
                             )
                             for user in street
                         ]

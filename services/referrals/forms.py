@@ -5,6 +5,8 @@ gate and checks the state again under its row lock. Choices of related objects c
 selectors (`visible_to(user)`). Widgets are sized for a phone (390 px): one column, big choices.
 """
 
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -106,6 +108,11 @@ class ConsentForm(ActionForm):
         elif self.referral.consent_by:
             self.fields["consent_by"].initial = self.referral.consent_by
         self.fields["guardian_name"].initial = self.referral.consent_guardian_name
+        if self.referral.consent_at:
+            # Recorded: no longer offered as a step, only as a correction behind a summary.
+            self.folded = True
+            self.title = _("Correct the recorded consent")
+            self.button = _("Save the correction")
 
     @property
     def resident_is_child(self) -> bool:
@@ -168,6 +175,40 @@ class AssignForm(ActionForm):
         if not partner.dpa_signed:
             label += " · " + str(_("no data-processing agreement"))
         return label
+
+
+class PlanForm(ActionForm):
+    title = _("Service plan")
+    button = _("Save the plan")
+    style = "outline-primary"
+    folded = True
+    done = _("The service plan is saved.")
+
+    quantity = forms.DecimalField(
+        label=_("Quantity per period"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=8,
+        decimal_places=2,
+        help_text=_("In the service's unit, e.g. 2 (hours). Leave empty to remove the plan."),
+    )
+    period = forms.ChoiceField(label=_("Per"), choices=Referral.PlanPeriod.choices, required=False)
+    start = forms.DateField(
+        label=_("Plan starts"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("Plan ends"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def setup(self):
+        referral = self.referral
+        self.fields["quantity"].initial = referral.plan_quantity
+        self.fields["period"].initial = referral.plan_period or Referral.PlanPeriod.WEEK
+        self.fields["start"].initial = referral.plan_start
+        self.fields["end"].initial = referral.plan_end
+        self.fields["quantity"].label = _("Quantity per period (%(unit)s)") % {
+            "unit": referral.service_item.get_unit_display()
+        }
 
 
 class AcceptForm(ActionForm):
@@ -241,6 +282,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "submit": SubmitForm,
     "approve": ApproveForm,
     "assign": AssignForm,
+    "plan": PlanForm,
     "reject": RejectForm,
     "accept": AcceptForm,
     "decline": DeclineForm,

@@ -7,8 +7,11 @@ functions that run them are in services/referrals/writes.py.
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +48,10 @@ class Referral(models.Model):
     class ConsentBy(models.TextChoices):
         RESIDENT = "resident", _("The resident")
         GUARDIAN = "guardian", _("The guardian")
+
+    class PlanPeriod(models.TextChoices):
+        WEEK = "week", _("a week")
+        MONTH = "month", _("a month")
 
     resident = models.ForeignKey(
         "grids.Resident",
@@ -85,6 +92,22 @@ class Referral(models.Model):
     satisfaction = models.PositiveSmallIntegerField(
         _("resident's satisfaction (1–5)"), null=True, blank=True
     )
+    # The service plan (服务计划): how much, per week or month, from when to when — "2 hours a
+    # week for three months". All four or none; deliveries are checked against it
+    # (services/referrals/plans.py).
+    plan_quantity = models.DecimalField(
+        _("planned quantity per period"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    plan_period = models.CharField(
+        _("plan period"), max_length=8, choices=PlanPeriod.choices, blank=True
+    )
+    plan_start = models.DateField(_("plan starts"), null=True, blank=True)
+    plan_end = models.DateField(_("plan ends"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -110,6 +133,41 @@ class Referral(models.Model):
     def __str__(self):
         return f"{self.resident} · {self.service_item}"
 
+    @property
+    def has_plan(self) -> bool:
+        return self.plan_quantity is not None
+
+    def clean(self):
+        """A plan is whole (quantity, period, start and end) or absent; it ends on or after
+        its start and lasts at most PLAN_LONGEST_DAYS."""
+        parts = {
+            "plan_quantity": self.plan_quantity is not None,
+            "plan_period": bool(self.plan_period),
+            "plan_start": self.plan_start is not None,
+            "plan_end": self.plan_end is not None,
+        }
+        if any(parts.values()) and not all(parts.values()):
+            raise ValidationError(
+                {
+                    field: _("A plan needs its quantity, period, start and end.")
+                    for field, given in parts.items()
+                    if not given
+                }
+            )
+        if all(parts.values()) and isinstance(self.plan_start, date):
+            if self.plan_end < self.plan_start:
+                raise ValidationError({"plan_end": _("The plan cannot end before it starts.")})
+            if (self.plan_end - self.plan_start).days > PLAN_LONGEST_DAYS:
+                raise ValidationError(
+                    {
+                        "plan_end": _("A plan lasts at most %(days)s days.")
+                        % {"days": PLAN_LONGEST_DAYS}
+                    }
+                )
+
+
+# A plan longer than two years is a typo (a new plan is agreed when it runs out).
+PLAN_LONGEST_DAYS = 731
 
 Status = Referral.Status
 
@@ -184,11 +242,22 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+# States in which the street may set or change the service plan (the loop is still open).
+PLAN_STATES = OPEN_STATES
+
+
 def state_allows(name: str, referral: Referral) -> bool:
-    """Whether the referral's current state allows the action (consent: before it is shared)."""
+    """Whether the referral's current state allows the action (consent: before it is shared;
+    the plan: while the referral is open)."""
     if name == "consent":
         return referral.status in CONSENT_STATES
+    if name == "plan":
+        return referral.status in PLAN_STATES
     return referral.status in TRANSITIONS[name].sources
+
+
+# A minor (未成年人): the partner is shown the guardian's name and phone, not the child's.
+MINOR_UNDER_AGE = 18
 
 
 def resident_age(resident, today: date | None = None) -> int:

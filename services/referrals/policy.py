@@ -75,6 +75,11 @@ def access_referral_consent(actor, referral) -> None:
     _require_street_or_local(actor, referral)
 
 
+def access_referral_plan(actor, referral) -> None:
+    """The service plan is agreed by the street (when it approves, assigns, or later)."""
+    _require_street(actor)
+
+
 # --- Transitions, one per row of TRANSITIONS --------------------------------------------------
 
 
@@ -133,6 +138,7 @@ def access_referral_escalate(actor, referral) -> None:
 # The gate of each action on the referral page and in the API, by the action's name.
 REFERRAL_GATES = {
     "consent": access_referral_consent,
+    "plan": access_referral_plan,
     "submit": access_referral_submit,
     "approve": access_referral_approve,
     "reject": access_referral_reject,

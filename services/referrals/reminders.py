@@ -19,14 +19,16 @@ inserts nothing.
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from grids.reminders import community_cadres
 from portal.models import Notification, User
-from portal.notifications import notifications_send_many
+from portal.notifications import name_masked, notifications_send_many
 from services.catalogue.selectors import partner_staff_ids
+from services.referrals.models import Referral
 from services.referrals.selectors import PARTNER_STAGES, follow_ups_due, referrals_deadline_near
 
 
@@ -37,17 +39,19 @@ def referral_deadline_reminders_send(*, now=None) -> dict:
     if not referrals:
         return {"due": 0, "sent": 0}
     partner_staff = partner_staff_ids(
-        {partner for _pk, _s, partner, _d, _n in referrals if partner}
+        {partner for _pk, _s, partner, _d, _n, _r in referrals if partner}
     )
+    referral_type = ContentType.objects.get_for_model(Referral)
     street = list(User.objects.street_staff().values_list("pk", flat=True))
     notifications = []
     with translation.override(settings.LANGUAGE_CODE):
-        for pk, status, partner_id, deadline, item in referrals:
+        for pk, status, partner_id, deadline, item, resident in referrals:
             local = timezone.localtime(deadline)
             recipients = partner_staff.get(partner_id, []) if status in PARTNER_STAGES else street
-            title = _("Referral deadline %(deadline)s: %(item)s") % {
+            title = _("Referral deadline %(deadline)s: %(item)s for %(name)s") % {
                 "deadline": local.strftime("%m-%d %H:%M"),
                 "item": item,
+                "name": name_masked(resident),
             }
             body = _("Act on this referral before %(deadline)s, or it goes back to the street.")
             for user_id in recipients:
@@ -57,6 +61,8 @@ def referral_deadline_reminders_send(*, now=None) -> dict:
                         title=title[:200],
                         body=body % {"deadline": local.strftime("%Y-%m-%d %H:%M")},
                         url=reverse("services:referral-detail", args=[pk]),
+                        object_type=referral_type,
+                        object_id=pk,
                         dedup_key=f"referral-deadline:{pk}:{local.isoformat()}",
                     )
                 )
@@ -71,6 +77,7 @@ def follow_up_reminders_send(*, today=None) -> dict:
     if not tasks:
         return {"due": 0, "sent": 0}
     cadres, _names = community_cadres()
+    referral_type = ContentType.objects.get_for_model(Referral)
     notifications = []
     with translation.override(settings.LANGUAGE_CODE):
         for pk, due_on, assignee_id, referral_id, name, item, community_id in tasks:
@@ -87,6 +94,8 @@ def follow_up_reminders_send(*, today=None) -> dict:
                         )
                         % values,
                         url=url,
+                        object_type=referral_type,
+                        object_id=referral_id,
                         dedup_key=f"follow-up-due:{pk}:{due_on.isoformat()}",
                     )
                 )
@@ -102,6 +111,8 @@ def follow_up_reminders_send(*, today=None) -> dict:
                             )
                             % values,
                             url=url,
+                            object_type=referral_type,
+                            object_id=referral_id,
                             dedup_key=f"follow-up-overdue:{pk}:{due_on.isoformat()}",
                         )
                     )

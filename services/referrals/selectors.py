@@ -5,6 +5,7 @@ joined (`select_related`) or prefetched here, never fetched per row in a templat
 of the hourly tasks (what is overdue, what is due) are here too, for the system (no actor).
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,14 +21,18 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from portal.hooks import FileSection
 from portal.policy import allowed
 from services.referrals.models import (
+    MINOR_UNDER_AGE,
     OPEN_STATES,
     TRANSITIONS,
     FollowUpTask,
     Referral,
     ReferralEvent,
+    resident_age,
     state_allows,
 )
 from services.referrals.policy import REFERRAL_GATES
@@ -141,6 +146,49 @@ def follow_up_counts(*, actor, today=None) -> dict[str, int]:
     )
 
 
+@dataclass(frozen=True)
+class PartnerContact:
+    """Whom the partner calls: the resident, or for a minor the guardian."""
+
+    phone: str
+    guardian_name: str = ""
+    is_minor: bool = False
+
+
+def referral_contact(referral, today=None) -> PartnerContact:
+    """The contact a partner is shown. An adult: their own phone. A minor (under
+    MINOR_UNDER_AGE, 18): never the child's own phone, but the guardian's — the registry records
+    no guardian as such, so the guardian is the adult member of the child's household named in
+    the referral's consent (`consent_guardian_name`), else the household head when an adult,
+    else the oldest adult member; the name shown is the consent's guardian's, else that
+    member's. Without such an adult the phone is empty (the partner asks the street)."""
+    resident = referral.resident
+    if resident_age(resident, today) >= MINOR_UNDER_AGE:
+        return PartnerContact(phone=resident.phone or "")
+    named = (referral.consent_guardian_name or "").strip()
+    adults = []
+    household = resident.household
+    if household is not None:
+        today = today or timezone.localdate()
+        adults = [
+            member
+            for member in household.members.exclude(pk=resident.pk).filter(
+                deceased_date__isnull=True
+            )
+            if resident_age(member, today) >= MINOR_UNDER_AGE
+        ]
+    guardian = next((m for m in adults if named and m.name == named), None)
+    if guardian is None:
+        guardian = next((m for m in adults if m.pk == household.head_id), None) if adults else None
+    if guardian is None and adults:
+        guardian = min(adults, key=lambda m: (m.birth_date, m.pk))
+    return PartnerContact(
+        phone=(guardian.phone or "") if guardian is not None else "",
+        guardian_name=named or (guardian.name if guardian is not None else ""),
+        is_minor=True,
+    )
+
+
 def referral_address(referral) -> str:
     """Where the partner goes: the building's address and the room (as the partner API says)."""
     household = referral.resident.household
@@ -168,15 +216,17 @@ STREET_STAGES = (Status.SUBMITTED, Status.APPROVED)
 
 
 def referrals_deadline_near(*, now) -> list[tuple]:
-    """(pk, status, partner id, deadline, service name) of the referrals whose stage deadline
-    falls within REFERRAL_DEADLINE_REMINDER_HOURS, in a stage someone must act on."""
+    """(pk, status, partner id, deadline, service name, resident name) of the referrals whose
+    stage deadline falls within REFERRAL_DEADLINE_REMINDER_HOURS, in a stage someone must act on."""
     horizon = now + timedelta(hours=settings.REFERRAL_DEADLINE_REMINDER_HOURS)
     return list(
         Referral.objects.filter(
             status__in=(*PARTNER_STAGES, *STREET_STAGES),
             stage_deadline__gt=now,
             stage_deadline__lte=horizon,
-        ).values_list("pk", "status", "partner_id", "stage_deadline", "service_item__name")
+        ).values_list(
+            "pk", "status", "partner_id", "stage_deadline", "service_item__name", "resident__name"
+        )
     )
 
 
@@ -195,4 +245,25 @@ def follow_ups_due(*, today) -> list[tuple]:
             "referral__service_item__name",
             "referral__resident__household__grid__community_id",
         )
+    )
+
+
+# --- The resident's file (portal.hooks.file_sections_register) -------------------------------
+
+
+def referral_file_section(*, actor, obj, limit: int):
+    """The resident's referrals the actor sees, newest first, with status and deadline; absent
+    for a reader who may not see referrals at all. One query."""
+    if not actor.has_perm("services.view_referral"):
+        return None
+    rows = list(
+        referral_list(actor=actor).filter(resident=obj).order_by("-created_at", "-id")[: limit + 1]
+    )
+    return FileSection(
+        key="referrals",
+        title=_("Referrals"),
+        template="grids/_file_referrals.html",
+        rows=rows[:limit],
+        more=len(rows) > limit,
+        order=30,
     )

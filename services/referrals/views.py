@@ -47,6 +47,7 @@ from services.referrals.models import (
     resident_age,
     state_allows,
 )
+from services.referrals.plans import plan_progress
 from services.referrals.policy import (
     REFERRAL_GATES,
     access_referral_create,
@@ -54,7 +55,11 @@ from services.referrals.policy import (
 )
 
 # The write of each action of the page: the consent, then one per transition.
-ACTION_WRITES = {"consent": writes.referral_record_consent, **writes.TRANSITION_FUNCTIONS}
+ACTION_WRITES = {
+    "consent": writes.referral_record_consent,
+    "plan": writes.referral_plan_set,
+    **writes.TRANSITION_FUNCTIONS,
+}
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -139,11 +144,13 @@ def _detail(request, referral: Referral, *, failed=None, status: int = 200):
         "age": resident_age(referral.resident),
         "history": history,
         "actions": actions,
+        "plan": plan_progress(referral),
         **referral_deliveries_context(actor=user, referral=referral),
     }
     if user.is_partner_staff:
         writes.referral_partner_view_audit(actor=user, referrals=[referral])
         context["address"] = selectors.referral_address(referral)
+        context["contact"] = selectors.referral_contact(referral)
         template = "services/partner/referral_detail.html"
     else:
         context["follow_up"] = selectors.referral_follow_up_task(actor=user, referral=referral)

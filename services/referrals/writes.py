@@ -23,17 +23,19 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from portal.audit import audit_record
-from portal.notifications import notification_send
+from portal.notifications import name_masked, notification_send
 from services.catalogue.eligibility import resident_is_eligible
 from services.catalogue.models import Partner, ServiceItem
 from services.catalogue.selectors import partner_staff
 from services.referrals.models import (
     CONSENT_STATES,
+    PLAN_STATES,
     TRANSITIONS,
     CancelReason,
     DeclineReason,
@@ -54,6 +56,7 @@ from services.referrals.policy import (
     access_referral_escalate,
     access_referral_follow_up,
     access_referral_list,
+    access_referral_plan,
     access_referral_reject,
     access_referral_start,
     access_referral_submit,
@@ -149,15 +152,18 @@ TRANSITION_VERBS = {
 def _notify(*, name: str, referral: Referral, event) -> None:
     """The partner's staff hear of an assignment; the creator hears the partner's answers."""
     key = f"referral:{referral.pk}:{name}:{event.pk}"
-    title = _("Referral %(item)s: %(verb)s") % {
+    title = _("Referral %(item)s for %(name)s: %(verb)s") % {
         "item": referral.service_item.name,
+        "name": name_masked(referral.resident.name),
         "verb": TRANSITION_VERBS[name],
     }
+    # Each recipient sees the referral (notification_send checks): the link opens.
+    about = {"obj": referral, "url": reverse("services:referral-detail", args=[referral.pk])}
     if name == "assign":
         for user in partner_staff(partner=referral.partner):
-            notification_send(recipient=user, title=str(title), dedup_key=key)
+            notification_send(recipient=user, title=str(title), dedup_key=key, **about)
     elif name in ("accept", "decline", "complete"):
-        notification_send(recipient=referral.created_by, title=str(title), dedup_key=key)
+        notification_send(recipient=referral.created_by, title=str(title), dedup_key=key, **about)
 
 
 def _check_consent(referral: Referral) -> None:
@@ -294,6 +300,70 @@ def referral_record_consent(
             actor=actor, action="referral.consent", obj=locked, details={"consent_by": consent_by}
         )
     return locked
+
+
+def referral_plan_set(
+    *, actor, referral: Referral, quantity=None, period: str = "", start=None, end=None
+) -> Referral:
+    """Set, change or (no quantity) clear the service plan: `quantity` per `period` (week or
+    month) from `start` to `end`. The street only, while the referral is open; audited as
+    `referral.plan` with the plan before and after. Bad input: ValidationError by field."""
+    access_referral_plan(actor, referral)
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update(of=("self",)).get(pk=referral.pk)
+        if locked.status not in PLAN_STATES:
+            raise ReferralConflict(
+                _("The plan can no longer be changed: this referral is now “%(status)s”.")
+                % {"status": locked.get_status_display()}
+            )
+        access_referral_plan(actor, locked)
+        before = _plan_details(locked)
+        if quantity in (None, ""):
+            locked.plan_quantity, locked.plan_period = None, ""
+            locked.plan_start = locked.plan_end = None
+        else:
+            locked.plan_quantity, locked.plan_period = quantity, period or ""
+            locked.plan_start, locked.plan_end = start, end
+        locked.updated_at = timezone.now()
+        try:
+            locked.full_clean()
+        except ValidationError as exc:
+            # Named as the caller named them (quantity, period, start, end).
+            raise ValidationError(
+                {
+                    PLAN_ARGUMENTS.get(field, field): messages
+                    for field, messages in exc.update_error_dict({}).items()
+                }
+            ) from None
+        locked.save(
+            update_fields=["plan_quantity", "plan_period", "plan_start", "plan_end", "updated_at"]
+        )
+        audit_record(
+            actor=actor,
+            action="referral.plan",
+            obj=locked,
+            details={"before": before, "after": _plan_details(locked)},
+        )
+    return locked
+
+
+PLAN_ARGUMENTS = {
+    "plan_quantity": "quantity",
+    "plan_period": "period",
+    "plan_start": "start",
+    "plan_end": "end",
+}
+
+
+def _plan_details(referral: Referral) -> dict | None:
+    if not referral.has_plan:
+        return None
+    return {
+        "quantity": str(referral.plan_quantity),
+        "period": referral.plan_period,
+        "start": str(referral.plan_start),
+        "end": str(referral.plan_end),
+    }
 
 
 def referral_partner_view_audit(*, actor, referrals) -> None:

@@ -1,6 +1,8 @@
-"""A grid worker on a phone opens "visits due", files a visit for the first resident, who leaves the list."""
+"""A grid worker on a phone opens 待走访: the first row is a high-tier resident with the reason
+shown (ahead of a toddler on a general tag waiting much longer); they file a visit for that
+resident, who leaves the list."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -28,8 +30,18 @@ def due_residents(grid_a):
     return residents  # never visited: the first has waited longest, so it is most urgent
 
 
+@pytest.fixture
+def toddler(grid_a):
+    """A two-year-old on a general-tier tag, never visited and waiting far longer."""
+    tag = TagDef.objects.create(code="dibian", name="低边", group="special", visit_tier="general")
+    resident = ResidentFactory(household__grid=grid_a, birth_date=date(2024, 6, 1))
+    ResidentTag.objects.create(resident=resident, tag=tag)
+    Resident.objects.filter(pk=resident.pk).update(created_at=timezone.now() - timedelta(days=200))
+    return resident
+
+
 def test_worker_files_a_visit_from_the_due_list_on_a_phone(
-    live_server, phone_page, grid_worker, due_residents
+    live_server, phone_page, grid_worker, due_residents, toddler
 ):
     first, second = due_residents
     page = phone_page
@@ -41,8 +53,16 @@ def test_worker_files_a_visit_from_the_due_list_on_a_phone(
 
     page.goto(f"{live_server.url}/grids/visits/due/")
     rows = page.get_by_test_id("due-row")
-    assert rows.count() == 2
+    assert rows.count() == 3
+    # High risk before general, however long the general one has waited.
     assert rows.first.get_attribute("data-resident") == str(first.pk)
+    assert rows.first.get_attribute("data-tier") == "high"
+    assert rows.last.get_attribute("data-resident") == str(toddler.pk)
+    assert rows.first.get_by_test_id("due-tier").inner_text().strip() == "高风险"
+    assert rows.first.get_by_test_id("due-tag").inner_text().strip() == "独居老人"
+    reason = rows.first.get_by_test_id("due-reason")
+    assert reason.is_visible() and "7" in reason.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "worker-visits-due-phone")
 
     rows.first.get_by_test_id("visit-button").click()
@@ -56,7 +76,7 @@ def test_worker_files_a_visit_from_the_due_list_on_a_phone(
     page.wait_for_url("**/grids/visits/due/")
     assert page.get_by_role("alert").first.inner_text().strip().startswith("已记录")
     remaining = page.get_by_test_id("due-row")
-    assert remaining.count() == 1
+    assert remaining.count() == 2
     assert remaining.first.get_attribute("data-resident") == str(second.pk)
     visit = Visit.objects.get()
     assert (visit.resident_id, visit.mode, visit.visitor_id) == (first.pk, "phone", grid_worker.pk)

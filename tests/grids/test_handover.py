@@ -27,6 +27,7 @@ def new_worker(db):
 
 def _needs(actor, resident, categories):
     visit = writes.visit_record(
+        findings="身体尚好，无异常",
         actor=actor,
         resident=resident,
         needs=[{"category": category} for category in categories],

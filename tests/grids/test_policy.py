@@ -212,7 +212,11 @@ def test_visit_record(everyone, resident_a):
 
 def test_visit_need_set_status(everyone, grid_worker, resident_a):
     visit = writes.visit_record(
-        actor=grid_worker, resident=resident_a, visited_at=None, needs=[{"category": "meal"}]
+        findings="身体尚好，无异常",
+        actor=grid_worker,
+        resident=resident_a,
+        visited_at=None,
+        needs=[{"category": "meal"}],
     )
     need = visit.needs.get()
     in_a = STREET | {"community_cadre"} | GRID_A | SYSTEM

@@ -88,7 +88,9 @@ def test_the_service_refuses_out_of_scope_subjects_too(other_grid_worker, due_a)
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        visit_record(actor=other_grid_worker, resident=due_a, mode="home")
+        visit_record(
+            findings="身体尚好，无异常", actor=other_grid_worker, resident=due_a, mode="home"
+        )
     assert not Visit.objects.exists()
 
 
@@ -111,7 +113,10 @@ def test_a_need_for_a_person_outside_the_household_is_refused_whole(grid_worker,
 
     with pytest.raises(ValidationError):
         visit_record(
-            actor=grid_worker, resident=due_a, needs=[{"category": "meal", "resident": due_b}]
+            findings="身体尚好，无异常",
+            actor=grid_worker,
+            resident=due_a,
+            needs=[{"category": "meal", "resident": due_b}],
         )
     assert not Visit.objects.exists()  # the visit itself rolled back with the bad need
 
@@ -136,7 +141,9 @@ def test_due_list_is_most_urgent_first(client, grid_worker, grid_a, living_alone
 
 
 def test_visit_pages_matrix(request, due_a, grid_worker):
-    visit = visit_record(actor=grid_worker, resident=due_a, mode="phone")
+    visit = visit_record(
+        findings="身体尚好，无异常", actor=grid_worker, resident=due_a, mode="phone"
+    )
     actions = {
         "due": Call("get", reverse("grids:visits-due")),
         "list": Call("get", reverse("grids:visit-list")),
@@ -162,9 +169,16 @@ def test_visit_pages_matrix(request, due_a, grid_worker):
 
 
 def test_visit_api_matrix(request, due_a, grid_worker):
-    visit = visit_record(actor=grid_worker, resident=due_a, mode="phone")
+    visit = visit_record(
+        findings="身体尚好，无异常", actor=grid_worker, resident=due_a, mode="phone"
+    )
     detail = reverse("visit-detail", args=[visit.pk])
-    body = {"resident": due_a.pk, "mode": "phone", "needs": [{"category": "cleaning"}]}
+    body = {
+        "resident": due_a.pk,
+        "mode": "phone",
+        "findings": "电话联系，身体尚好",
+        "needs": [{"category": "cleaning"}],
+    }
     actions = {
         "list": Call("get", reverse("visit-list")),
         "due": Call("get", reverse("visit-due")),
@@ -193,7 +207,7 @@ def test_visit_api_matrix(request, due_a, grid_worker):
 def test_api_lists_and_due_hold_only_the_scope(
     api_client_for, grid_worker, other_grid_worker, due_a, due_b
 ):
-    visit_record(actor=other_grid_worker, resident=due_b, mode="phone")
+    visit_record(findings="身体尚好，无异常", actor=other_grid_worker, resident=due_b, mode="phone")
     client = api_client_for(grid_worker)
     assert client.get(reverse("visit-list")).json()["count"] == 0
     due_ids = [row["id"] for row in client.get(reverse("visit-due")).json()["results"]]
@@ -206,6 +220,7 @@ def test_api_filing_with_needs(api_client_for, grid_worker, due_a):
         {
             "resident": due_a.pk,
             "mode": "video",
+            "findings": "视频通话，血压偏高",
             "risk_flags": ["health"],
             "needs": [{"category": "medical", "description": "血压高"}],
         },
@@ -236,6 +251,7 @@ def test_due_page_and_lists_use_constant_queries(
             resident = ResidentFactory(household__grid=grid_a)
             ResidentTag.objects.create(resident=resident, tag=living_alone)
             visit_record(
+                findings="身体尚好，无异常",
                 actor=grid_worker,
                 resident=resident,
                 needs=[{"category": "meal"}],
@@ -246,13 +262,14 @@ def test_due_page_and_lists_use_constant_queries(
     # Pages, 10: the session, the user; the count; the page — due residents with their cadence
     # as columns / visits with household, grid, visitor and resident in one join; the bell; the
     # user's and the groups' permissions; the session save (savepoint, update, release).
+    # The due page has 2 more: the tags setting the page's cadences, the tag filter's choices.
     assert_constant_queries(
-        add_rows=add, fetch=lambda: client.get(reverse("grids:visits-due")), expected=10
+        add_rows=add, fetch=lambda: client.get(reverse("grids:visits-due")), expected=12
     )
     assert_constant_queries(
         add_rows=add, fetch=lambda: client.get(reverse("grids:visit-list")), expected=10
     )
     # API visits, 4: the count; the page in one join; the needs (prefetch); the residents the
-    # needs name. API due, 2: the count; the page.
+    # needs name. API due, 3: the count; the page; the tags setting the page's cadences.
     assert_constant_queries(add_rows=add, fetch=lambda: api.get(reverse("visit-list")), expected=4)
-    assert_constant_queries(add_rows=add, fetch=lambda: api.get(reverse("visit-due")), expected=2)
+    assert_constant_queries(add_rows=add, fetch=lambda: api.get(reverse("visit-due")), expected=3)

@@ -19,6 +19,7 @@ from portal.validators import (
     validate_mobile,
 )
 from services.models import Partner
+from tests.conftest import configurable_defaults_install
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +30,9 @@ def demo_street(django_db_setup, django_db_blocker):
     from django.conf import settings
 
     with django_db_blocker.unblock():
+        # A transactional test before this module may have flushed what the data
+        # migrations install (the reporting duty list the demo's forms cite).
+        configurable_defaults_install()
         previous, settings.DEBUG = settings.DEBUG, True
         try:
             call_command("demo_data", stdout=io.StringIO())

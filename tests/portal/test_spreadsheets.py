@@ -5,13 +5,11 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
-from django.http import Http404
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
@@ -269,14 +267,7 @@ def test_the_template_reads_back_as_its_example_row():
         assert [c.value for c in notes[4]] == ["颜色", "When asked", "红 or 蓝.", "红"]
 
 
-def test_downloads_and_the_layout_document(tmp_path, settings):
+def test_downloads():
     response = spreadsheets.workbook_response(b"xlsx", filename="t.xlsx")
     assert response["Content-Type"] == spreadsheets.XLSX_TYPE
     assert response["Content-Disposition"] == 'attachment; filename="t.xlsx"'
-
-    settings.BASE_DIR = tmp_path
-    (tmp_path / "layout.md").write_text("| 编号 | yes |", encoding="utf-8")
-    doc = spreadsheets.layout_doc_response(Path("layout.md"))
-    assert doc.content.decode() == "| 编号 | yes |"
-    with pytest.raises(Http404):
-        spreadsheets.layout_doc_response(Path("missing.md"))

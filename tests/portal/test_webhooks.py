@@ -83,7 +83,9 @@ def subscribe(user, url, event_types, scopes=None):
 
 
 def test_a_visit_writes_its_event_with_the_visit(grid_worker, resident_a):
-    visit = visit_record(actor=grid_worker, resident=resident_a, mode="phone")
+    visit = visit_record(
+        findings="身体尚好，无异常", actor=grid_worker, resident=resident_a, mode="phone"
+    )
 
     event = OutboxEvent.objects.get(type="visit.filed")
     assert event.object_id == str(visit.pk)
@@ -93,7 +95,9 @@ def test_a_visit_writes_its_event_with_the_visit(grid_worker, resident_a):
 
 def test_a_rolled_back_write_leaves_no_event(grid_worker, resident_a):
     with pytest.raises(RuntimeError), transaction.atomic():
-        visit_record(actor=grid_worker, resident=resident_a, mode="phone")
+        visit_record(
+            findings="身体尚好，无异常", actor=grid_worker, resident=resident_a, mode="phone"
+        )
         raise RuntimeError("the rest of the request failed")
 
     assert not OutboxEvent.objects.exists()
@@ -140,7 +144,9 @@ def test_a_delivery_is_signed_retried_after_a_500_and_recorded(
 ):
     with Receiver(statuses=[500]) as receiver:
         subscription, _client = subscribe(integration, receiver.url, ["visit.filed"])
-        visit = visit_record(actor=grid_worker, resident=resident_a, mode="phone")
+        visit = visit_record(
+            findings="身体尚好，无异常", actor=grid_worker, resident=resident_a, mode="phone"
+        )
         event = OutboxEvent.objects.get(type="visit.filed")
 
         [delivery_pk] = event_dispatch(event.pk)
@@ -169,7 +175,9 @@ def test_back_off_doubles_and_gives_up_after_the_last_attempt(integration, grid_
         Receiver(statuses=[503, 503, 503, 503]) as receiver,
     ):
         subscribe(integration, receiver.url, ["visit.filed"])
-        visit_record(actor=grid_worker, resident=resident_a, mode="phone")
+        visit_record(
+            findings="身体尚好，无异常", actor=grid_worker, resident=resident_a, mode="phone"
+        )
         [delivery_pk] = event_dispatch(OutboxEvent.objects.get().pk)
         waits, now = [], timezone.now()
         for _ in range(3):
@@ -190,7 +198,7 @@ def test_events_go_only_to_subscribers_who_may_see_the_object(
     subscribe(integration, "http://127.0.0.1:9/wide", ["visit.filed"])
     subscribe(narrow, "http://127.0.0.1:9/narrow", ["visit.filed", "referral.created"])
 
-    visit_record(actor=grid_worker, resident=resident_a, mode="phone")
+    visit_record(findings="身体尚好，无异常", actor=grid_worker, resident=resident_a, mode="phone")
     event_dispatch(OutboxEvent.objects.get().pk)
 
     assert list(WebhookDelivery.objects.values_list("subscription__url", flat=True)) == [
@@ -233,7 +241,9 @@ def test_subscriptions_are_their_owners_alone(integration, street_admin):
 def test_the_sweep_dispatches_what_the_broker_never_carried(integration, grid_worker, resident_a):
     with Receiver() as receiver:
         subscribe(integration, receiver.url, ["visit.filed"])
-        visit_record(actor=grid_worker, resident=resident_a, mode="phone")
+        visit_record(
+            findings="身体尚好，无异常", actor=grid_worker, resident=resident_a, mode="phone"
+        )
 
         assert webhooks_sweep() == {"dispatched": 1, "attempted": 1}
 
@@ -257,7 +267,7 @@ def test_a_committed_visit_reaches_the_subscriber_through_the_worker(celery_work
     grid_writes.region_staff_grant(actor=None, person=district, region=street)
     with override_settings(WEBHOOK_RETRY_BASE_SECONDS=1), Receiver(statuses=[500]) as receiver:
         subscription, _client = subscribe(district, receiver.url, ["visit.filed"])
-        visit_record(actor=worker, resident=resident, mode="phone")
+        visit_record(findings="身体尚好，无异常", actor=worker, resident=resident, mode="phone")
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and len(receiver.received) < 2:
             time.sleep(0.2)
@@ -310,7 +320,9 @@ def test_a_delivery_to_an_address_no_longer_allowed_is_not_sent(
 ):
     with Receiver() as receiver:
         subscribe(integration, receiver.url, ["visit.filed"])
-        visit_record(actor=grid_worker, resident=resident_a, mode="phone")
+        visit_record(
+            findings="身体尚好，无异常", actor=grid_worker, resident=resident_a, mode="phone"
+        )
         [delivery_pk] = event_dispatch(OutboxEvent.objects.get().pk)
         with override_settings(WEBHOOK_ALLOWED_HOSTS=[]):
             delivery = delivery_attempt(delivery_pk)

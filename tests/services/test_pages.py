@@ -56,6 +56,7 @@ def _rows(html: str) -> int:
 @pytest.fixture
 def open_need(grid_worker, resident_a):
     visit = visit_record(
+        findings="身体尚好，无异常",
         actor=grid_worker,
         resident=resident_a,
         needs=[
@@ -212,7 +213,7 @@ PAGE_STEPS = {
 def test_the_page_offers_every_transition_but_escalate():
     from services.referrals.forms import ACTION_FORMS
 
-    assert set(ACTION_FORMS) == {*writes.TRANSITIONS, "consent"} - {"escalate"}
+    assert set(ACTION_FORMS) == {*writes.TRANSITIONS, "consent", "plan"} - {"escalate"}
     assert {name.replace("-", "_") for name in PAGE_STEPS} == set(writes.TRANSITIONS) - {"escalate"}
 
 
@@ -292,11 +293,11 @@ def test_a_decline_sends_the_partner_back_to_its_list(client, partner_staff, mak
     [
         (Status.DRAFT, "grid_worker", {"consent", "submit", "cancel"}),
         (Status.ACCEPTED, "partner_staff", {"start"}),
-        (Status.SUBMITTED, "street_cadre", {"consent", "approve", "reject", "cancel"}),
+        (Status.SUBMITTED, "street_cadre", {"consent", "plan", "approve", "reject", "cancel"}),
         (Status.SUBMITTED, "grid_worker", {"consent", "cancel"}),
-        (Status.APPROVED, "street_cadre", {"consent", "assign", "cancel"}),
+        (Status.APPROVED, "street_cadre", {"consent", "plan", "assign", "cancel"}),
         (Status.ASSIGNED, "partner_staff", {"accept", "decline"}),
-        (Status.ASSIGNED, "street_cadre", {"cancel"}),
+        (Status.ASSIGNED, "street_cadre", {"plan", "cancel"}),
         (Status.IN_SERVICE, "partner_staff", {"complete"}),
         (Status.COMPLETED, "grid_worker", {"follow-up"}),
         (Status.COMPLETED, "partner_staff", set()),
@@ -482,6 +483,7 @@ def test_the_visit_page_offers_refer_only_for_needs_naming_a_resident(
     client, grid_worker, resident_a, partner_staff
 ):
     visit = visit_record(
+        findings="身体尚好，无异常",
         actor=grid_worker,
         household=resident_a.household,
         needs=[{"category": VisitNeed.Category.REPAIR, "description": "楼道灯坏了"}],

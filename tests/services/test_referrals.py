@@ -127,6 +127,7 @@ def test_full_loop_from_a_visit_need(
     grid_worker, street_admin, partner_staff, partner_p, cleaning, resident_a
 ):
     visit = visit_record(
+        findings="身体尚好，无异常",
         actor=grid_worker,
         resident=resident_a,
         needs=[
@@ -379,6 +380,7 @@ def test_api_walks_the_loop(
 @pytest.mark.django_db
 def test_api_create_from_a_need(grid_worker, resident_a, cleaning, api_client_for):
     visit = visit_record(
+        findings="身体尚好，无异常",
         actor=grid_worker,
         resident=resident_a,
         needs=[
@@ -438,8 +440,9 @@ def test_partner_list_holds_only_its_own(
 
 PARTNER_FIELDS = [
     "id", "resident_name", "resident_age", "resident_sex", "address", "contact_phone",
-    "description", "need_category", "service_item", "service_item_name", "status",
-    "stage_deadline", "created_at", "updated_at",
+    "guardian_name", "description", "need_category", "service_item", "service_item_name",
+    "status", "stage_deadline", "created_at", "updated_at",
+    "plan_quantity", "plan_period", "plan_start", "plan_end",
 ]  # fmt: skip
 
 

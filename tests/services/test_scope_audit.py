@@ -471,8 +471,9 @@ def test_partner_staff_referral_api_and_pages_carry_only_the_minimum(
     row = api.get(reverse("referral-detail", args=[referral_p.pk])).json()
     assert set(row) == {
         "id", "resident_name", "resident_age", "resident_sex", "address", "contact_phone",
-        "description", "need_category", "service_item", "service_item_name", "status",
-        "stage_deadline", "created_at", "updated_at",
+        "guardian_name", "description", "need_category", "service_item", "service_item_name",
+        "status", "stage_deadline", "created_at", "updated_at",
+        "plan_quantity", "plan_period", "plan_start", "plan_end",
     }  # fmt: skip
 
 

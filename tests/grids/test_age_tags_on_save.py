@@ -1,0 +1,82 @@
+"""Age-derived tags set when a resident is saved, not only by the nightly job (issue 12): a
+72-year-old registered today is eligible for an age-based service at once."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from grids.cadence import current_tags
+from grids.models import Resident, ResidentTag, TagDef
+from grids.writes import resident_create, resident_update
+from portal.validators import citizen_id_make
+from services.catalogue.eligibility import resident_is_eligible
+from tests.grids.factories import HouseholdFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def age_tags(db):
+    return {
+        code: TagDef.objects.create(code=code, name=name, group=group, age_derived=True)
+        for code, name, group in [
+            ("elderly_60", "60岁以上老人", "elderly"),
+            ("elderly_80", "80岁以上高龄老人", "elderly"),
+            ("minor", "未成年人", "child"),
+        ]
+    }
+
+
+def _years_ago(years: int) -> date:
+    today = timezone.localdate()
+    return today.replace(year=today.year - years) - timedelta(days=10)
+
+
+def _codes(resident):
+    today = timezone.localdate()
+    return set(current_tags(on=today).filter(resident=resident).values_list("tag__code", flat=True))
+
+
+def _register(actor, grid, born: date) -> Resident:
+    return resident_create(
+        actor=actor,
+        name="钱老伯",
+        id_type=Resident.IdType.CITIZEN_ID,
+        id_number=citizen_id_make(area_code="330381", birth_date=born, sequence=11),
+        sex=Resident.Sex.MALE,
+        birth_date=born,
+        household=HouseholdFactory(grid=grid),
+    )
+
+
+def test_a_72_year_old_registered_today_is_tagged_and_eligible_at_once(
+    age_tags, grid_worker, grid_a
+):
+    resident = _register(grid_worker, grid_a, _years_ago(72))
+    assert _codes(resident) == {"elderly_60"}
+    row = ResidentTag.objects.get(resident=resident, tag=age_tags["elderly_60"])
+    assert row.source == ResidentTag.Source.AGE
+    assert row.valid_from == resident.birth_date.replace(year=resident.birth_date.year + 60)
+    assert resident_is_eligible(resident=resident, rule="elderly_60 or disabled")
+
+
+def test_a_corrected_birth_date_moves_the_tags(age_tags, grid_worker, grid_a):
+    resident = _register(grid_worker, grid_a, _years_ago(72))
+    born = _years_ago(8)
+    resident = resident_update(
+        actor=grid_worker,
+        resident=resident,
+        birth_date=born,
+        id_number=citizen_id_make(area_code="330381", birth_date=born, sequence=11),
+    )
+    assert _codes(resident) == {"minor"}
+    ended = ResidentTag.objects.get(resident=resident, tag=age_tags["elderly_60"])
+    assert ended.valid_to == timezone.localdate() - timedelta(days=1)
+
+
+def test_a_hand_entered_tag_is_not_doubled(age_tags, grid_worker, grid_a):
+    resident = _register(grid_worker, grid_a, _years_ago(85))
+    assert _codes(resident) == {"elderly_60", "elderly_80"}
+    resident_update(actor=grid_worker, resident=resident, deceased_date=None, name="钱老伯伯")
+    assert ResidentTag.objects.filter(resident=resident).count() == 2
