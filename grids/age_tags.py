@@ -84,7 +84,22 @@ def age_tags_refresh(*, today: date, batch_size: int = BATCH_SIZE) -> dict:
     return {"skipped": False, "slot": slot, **result}
 
 
-def _refresh(*, today: date, batch_size: int) -> dict:
+def age_tags_apply_many(resident_ids, *, today: date | None = None) -> dict:
+    """`age_tags_apply` set-wise, for residents written in bulk (an import): the same rule as the
+    nightly run, restricted to these residents, a few queries per batch of ids."""
+    today = today or timezone.localdate()
+    ids = sorted(set(resident_ids))
+    totals: dict = {"added": {}, "ended": {}}
+    for start in range(0, len(ids), BATCH_SIZE):
+        result = _refresh(today=today, batch_size=BATCH_SIZE, only=ids[start : start + BATCH_SIZE])
+        for key in ("added", "ended"):
+            for code, count in result[key].items():
+                totals[key][code] = totals[key].get(code, 0) + count
+    return totals
+
+
+def _refresh(*, today: date, batch_size: int, only: list[int] | None = None) -> dict:
+    """`only`: restrict the run to these residents' ids (None: everybody)."""
     yesterday = today - timedelta(days=1)
     ranges = age_ranges()
     tags = list(TagDef.objects.filter(age_derived=True).order_by("code"))
@@ -95,10 +110,15 @@ def _refresh(*, today: date, batch_size: int) -> dict:
             continue
         minimum, end = ranges[tag.code]
         added[tag.code] = _add(
-            tag=tag, today=today, minimum=minimum, end=end, batch_size=batch_size
+            tag=tag, today=today, minimum=minimum, end=end, batch_size=batch_size, only=only
+        )
+        rows = (
+            ResidentTag.objects.all()
+            if only is None
+            else ResidentTag.objects.filter(resident_id__in=only)
         )
         ended[tag.code] = (
-            ResidentTag.objects.filter(
+            rows.filter(
                 Q(valid_to__isnull=True) | Q(valid_to__gte=today),
                 Q(valid_from__isnull=True) | Q(valid_from__lte=yesterday),
                 tag=tag,
@@ -145,10 +165,13 @@ def age_tags_apply(resident: Resident, *, today: date | None = None) -> None:
             ).update(valid_to=yesterday, updated_at=timezone.now())
 
 
-def _add(*, tag: TagDef, today: date, minimum: int, end: int | None, batch_size: int) -> int:
+def _add(
+    *, tag: TagDef, today: date, minimum: int, end: int | None, batch_size: int, only=None
+) -> int:
     """Tag the living residents in range who have no row for the tag; returns how many."""
+    residents = Resident.objects.all() if only is None else Resident.objects.filter(pk__in=only)
     candidates = (
-        Resident.objects.filter(
+        residents.filter(
             in_age_range(today=today, minimum=minimum, end=end), deceased_date__isnull=True
         )
         .filter(~Exists(ResidentTag.objects.filter(resident=OuterRef("pk"), tag=tag)))

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids import imports
+from grids.age_tags import age_tags_apply_many
 from grids.models import Building, Dwelling, Household, ImportJob, Resident
 from grids.policy import (
     access_import_job_check,
@@ -428,6 +429,8 @@ def _write(plan: imports.ImportPlan, *, progress) -> None:
                 )
             )
     Household.objects.bulk_update(heads, ["head", "updated_at"], batch_size=_WRITE_BATCH)
+    # The age-derived tags now, as a resident saved on a page gets them, not after the night.
+    age_tags_apply_many(resident_ids.values())
 
 
 def _refresh_hashes(resident: Resident, fields: set[str]) -> None:

@@ -9,9 +9,11 @@ from django.utils import timezone
 from grids.cadence import current_tags
 from grids.models import Resident, ResidentTag, TagDef
 from grids.writes import resident_create, resident_update
+from grids.writes.imports import import_job_commit_start, import_job_create
 from portal.validators import citizen_id_make
 from services.catalogue.eligibility import resident_is_eligible
 from tests.grids.factories import HouseholdFactory
+from tests.grids.test_import import _csv, _id, _row
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +82,27 @@ def test_a_hand_entered_tag_is_not_doubled(age_tags, grid_worker, grid_a):
     assert _codes(resident) == {"elderly_60", "elderly_80"}
     resident_update(actor=grid_worker, resident=resident, deceased_date=None, name="钱老伯伯")
     assert ResidentTag.objects.filter(resident=resident).count() == 2
+
+
+def test_residents_imported_from_a_file_are_age_tagged_at_once(
+    age_tags, community_cadre, grid_a, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    """An import is a save too: the 72-year-old and the child of the file hold their age tags
+    when the import is committed; importing the file again adds no second row."""
+    rows = [
+        _row(grid_a, 0, id_number=_id(0, born=_years_ago(72))),
+        _row(grid_a, 1, id_number=_id(1, born=_years_ago(10)), relation_to_head="子女"),
+        _row(grid_a, 2, id_number=_id(2, born=_years_ago(40))),
+    ]
+    for _ in range(2):
+        job = import_job_create(actor=community_cadre, uploaded_file=_csv(rows))
+        assert job.report["errors"] == []
+        import_job_commit_start(actor=community_cadre, job=job)
+
+    by_name = {r.name: r for r in Resident.objects.all()}
+    assert _codes(by_name["导入居民0"]) == {"elderly_60"}
+    assert _codes(by_name["导入居民1"]) == {"minor"}
+    assert _codes(by_name["导入居民2"]) == set()
+    assert ResidentTag.objects.filter(source=ResidentTag.Source.AGE).count() == 2
+    assert resident_is_eligible(resident=by_name["导入居民0"], rule="elderly_60 or disabled")
