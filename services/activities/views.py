@@ -162,8 +162,11 @@ def activity_edit(request, pk: int):
     access_activity_update(request.user, activity)
     initial = {}
     if allowed(access_activity_attendees_name, request.user):
-        initial["attendees"] = list(
-            selectors.activity_attendees(actor=request.user, activity=activity)
+        attendees = list(selectors.activity_attendees(actor=request.user, activity=activity))
+        # No attendance recorded yet: start from the enrolment list, so recording attendance
+        # after the event is unticking who did not come.
+        initial["attendees"] = attendees or list(
+            selectors.activity_enrolled(actor=request.user, activity=activity)
         )
     form = ActivityForm(request.POST or None, instance=activity, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -1,6 +1,7 @@
 """Activities with enrolment before the event (issue 12): staff enrol residents they may see,
 up to the places (capacity, counted on the locked row), until the activity starts; partner
-staff enrol nobody (they do not see the registry); attendance afterwards is unchanged."""
+staff enrol nobody (they do not see the registry); attendance afterwards starts from the
+enrolment list."""
 
 from datetime import timedelta
 
@@ -86,3 +87,25 @@ def test_the_detail_page_enrols_and_the_api_counts(
     )
     assert refused.status_code == 400
     assert "residents" in refused.json()
+
+
+def test_attendance_after_the_event_starts_from_the_enrolment_list(
+    upcoming, children, grid_worker, client
+):
+    """Recording attendance is unticking who did not come: the edit form of an activity with no
+    attendance yet offers the enrolled residents ticked; once attendance is saved, it shows that."""
+    writes.activity_enrol(actor=grid_worker, activity=upcoming, residents=children[:2])
+    upcoming.starts_at = timezone.now() - timedelta(hours=2)
+    upcoming.save()
+    login(client, grid_worker)
+    edit = reverse("services:activity-edit", args=[upcoming.pk])
+
+    page = client.get(edit).content.decode()
+    for child in children[:2]:
+        assert f'id="picked-{child.pk}"' in page
+    assert f'id="picked-{children[2].pk}"' not in page
+
+    writes.activity_attendees_set(actor=grid_worker, activity=upcoming, residents=children[1:2])
+    page = client.get(edit).content.decode()
+    assert f'id="picked-{children[1].pk}"' in page
+    assert f'id="picked-{children[0].pk}"' not in page
