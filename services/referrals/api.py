@@ -59,6 +59,10 @@ class ReferralSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     plan_shortfall = serializers.SerializerMethodField()
+    # Declared: a read-only model field loses allow_blank, and "" (no plan) must stay in the schema.
+    plan_period = serializers.ChoiceField(
+        choices=Referral.PlanPeriod.choices, allow_blank=True, read_only=True
+    )
 
     def get_plan_shortfall(self, referral) -> str | None:
         """Planned − delivered over the plan periods ended by today, as a decimal string like
@@ -85,6 +89,10 @@ class ReferralPartnerSerializer(serializers.ModelSerializer):
     guardian_name = serializers.SerializerMethodField()
     need_category = serializers.CharField(source="need.category", read_only=True, default="")
     service_item_name = serializers.CharField(source="service_item.name", read_only=True)
+    # Declared: a read-only model field loses allow_blank, and "" (no plan) must stay in the schema.
+    plan_period = serializers.ChoiceField(
+        choices=Referral.PlanPeriod.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Referral
