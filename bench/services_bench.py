@@ -1274,7 +1274,7 @@ def try_rewrites(requests: list[dict], who: dict) -> list[dict]:
 
     grid, partner = who["grid"], who["partner"]
     current_partner_page = referral_partner_list(actor=partner)
-    partner_ids = list(partners_of(partner).values_list("content_object", flat=True))
+    partner_ids = list(partners_of(partner))
     literal_partner_page = scope_replaced(current_partner_page, partner__in=partner_ids)
     same_count = Referral.objects.visible_to(grid).count() == literal_scope_referrals(grid).count()
     same_page = [r.pk for r in current_partner_page[:20]] == [
@@ -1449,14 +1449,13 @@ def findings(run: dict) -> list[str]:
         )
         out.append(
             "- Community cadres and grid workers: every referral and delivery query is limited "
-            "by `resident IN (residents in scope)` (`residents_in_scope`, i.e. "
-            "grids/querysets.py's resident scope: grid in the granted grids or communities, OR "
-            "an ungridded household of a granted community, OR a shared resident). PostgreSQL "
-            "cannot tell from the nested grant subqueries how few grids they select, so it "
-            f"reads all {run['dataset']['residents']:,} residents and "
-            f"{run['dataset']['households']:,} households and filters them "
-            f"({len(scoped)} of the sequential scans listed above).{compare} This grows with "
-            "the district, not with the user's grid."
+            "by `resident IN (residents in scope)` (`residents_in_scope`: residents of the "
+            "households whose `grid_id = ANY(grids in scope)`, the ids resolved once per request "
+            "by grids/querysets.py's `registry_scope`). PostgreSQL estimates that from the "
+            "column's statistics; where the scope is a sizeable share of the district (a "
+            "community) it still prefers to read all "
+            f"{run['dataset']['residents']:,} residents and hash them "
+            f"({len(scoped)} of the sequential scans listed above).{compare}"
         )
     partner_list = [
         seq

@@ -8,6 +8,7 @@ class GridsConfig(AppConfig):
 
     def ready(self):
         from grids import home
+        from grids.querysets import registry_scope_watch
         from portal.hooks import home_cards_register
         from portal.roles import Role, role_permissions_register
 
@@ -43,6 +44,7 @@ class GridsConfig(AppConfig):
             }
         )
         home_cards_register(home.cards)
+        registry_scope_watch()  # resolved scopes follow grants, grids and assignments at once
 
         from portal.hooks import PeriodicSchedule, periodic_schedule_register
 

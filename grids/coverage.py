@@ -63,6 +63,7 @@ from django.utils.translation import gettext_lazy as _
 from grids.cadence import residents_overdue
 from grids.models import Building, Dwelling, Grid, GridAssignment, Household, Region, Resident
 from grids.policy import access_coverage_view
+from grids.selectors import cadence_tag_holders
 from portal.policy import allowed
 
 # Exception kinds, as they appear in URLs (pages and API).
@@ -204,8 +205,10 @@ def _scope_households(actor) -> QuerySet:
 
 
 def _scope_overdue(actor, now) -> QuerySet:
-    """Overdue residents of households in the scope's grids (not cases shared one by one)."""
-    residents = Resident.objects.visible_to(actor)
+    """Overdue residents of households in the scope's grids (not cases shared one by one).
+    Due dates are computed for the holders of a cadence tag only (`cadence_tag_holders`)."""
+    holders = cadence_tag_holders(on=timezone.localtime(now).date())
+    residents = Resident.objects.visible_to(actor).filter(pk__in=holders)
     if actor.is_superuser or actor.is_street_staff:
         residents = residents.filter(household__grid__isnull=False)
     else:

@@ -7,6 +7,7 @@ only what the reader may see.
 
 from collections import defaultdict
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Count,
@@ -20,8 +21,9 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from grids.cadence import residents_due, residents_with_due
+from grids.cadence import current_tags, residents_due, residents_with_due
 from grids.models import (
     Building,
     Dwelling,
@@ -219,6 +221,23 @@ def resident_with_tags_list(*, actor) -> QuerySet:
     )
 
 
+def resident_tag_codes(*, resident_ids) -> dict[int, list[str]]:
+    """The codes of the tags each resident holds, by resident id, ordered by group and code as
+    `resident_with_tags_list` prefetches them: one query for a page of residents the caller
+    already sees (none for an empty page). The API's flat resident list (grids/api/flat.py)."""
+    codes: dict[int, list[str]] = defaultdict(list)
+    if not resident_ids:
+        return codes
+    rows = (
+        ResidentTag.objects.filter(resident_id__in=resident_ids)
+        .order_by("tag__group", "tag__code")
+        .values_list("resident_id", "tag__code")
+    )
+    for resident_id, code in rows:
+        codes[resident_id].append(code)
+    return codes
+
+
 def resident_search_q(search: str) -> Q:
     """A name prefix, or an exact ID number or phone (through their keyed hashes).
 
@@ -318,8 +337,29 @@ def visits_due_list(*, actor, now=None) -> QuerySet:
 
     Due dates come from grids.cadence, like everywhere else; this only adds scope and joins.
     """
-    visible = Resident.objects.visible_to(actor).select_related("household__grid")
+    now = now or timezone.now()
+    visible = (
+        Resident.objects.visible_to(actor)
+        .filter(pk__in=cadence_tag_holders(on=timezone.localtime(now).date()))
+        .select_related("household__grid")
+    )
     return residents_due(visible, now=now)
+
+
+def cadence_tag_holders(*, on) -> QuerySet:
+    """Ids of the residents holding a tag in force on `on` whose tier sets a visiting cadence:
+    exactly those `grids.cadence.residents_with_due` can keep (it decides their due dates).
+
+    Narrowing a set of residents to these first lets PostgreSQL join them set-wise before it
+    computes due dates resident by resident: at 1,000,000 residents a fifth hold such a tag,
+    and the reminder sweep's overdue query reads 7.7 million buffers instead of 9.8 million
+    (15.7 s to 12.2 s under EXPLAIN ANALYZE; docs/scaling.md).
+    """
+    return (
+        current_tags(on=on)
+        .filter(tag__visit_tier__in=list(settings.VISIT_INTERVAL_DAYS))
+        .values("resident")
+    )
 
 
 def visit_list(*, actor) -> QuerySet:

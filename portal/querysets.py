@@ -9,8 +9,11 @@ Two questions, answered in order:
 2. Which rows are in the user's jurisdiction? (`scoped_for`, defined by each model)
 
 Object-level grants (a worker on a grid, a partner user on an organisation, one case shared
-with one person) are django-guardian object permissions with direct foreign keys; they enter
-the query as a subquery (`objects_granted`), never as one row or one query per resident.
+with one person) are django-guardian object permissions with direct foreign keys, read by
+`objects_granted`. The hot scopes resolve them once per request into id lists
+(`grids.querysets.registry_scope`, `services.catalogue.querysets.partners_of`, memoised by
+portal/scope_cache.py), so that the planner sees `grid_id = ANY(…)` on an indexed column
+rather than nested grant subqueries it cannot estimate; never one row or one query per resident.
 """
 
 from functools import cache

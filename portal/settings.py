@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "portal.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.SessionMiddleware",  # Django's; a 503 when the database is away
+    # The idle timeout: ends idle sessions, saves busy ones at most once a minute.
+    "portal.sessions.SessionTouchMiddleware",
     "portal.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -169,11 +171,23 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Idle timeout: the session expires SESSION_IDLE_MINUTES after the last request.
+# Idle timeout: the session ends SESSION_IDLE_MINUTES after the last request (less at most
+# SESSION_TOUCH_SECONDS). Not SESSION_SAVE_EVERY_REQUEST: portal.sessions saves a session at
+# most once per SESSION_TOUCH_SECONDS, which moves its expiry forward (docs/operations.md).
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_TOUCH_SECONDS = 60
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Sessions are rows of the database; with Redis they are cached there as well, so a page view
+# reads none (Redis down: read from the database, IGNORE_EXCEPTIONS above). Without Redis
+# (`make run`) the database alone: a per-process memory cache would keep a session alive in
+# one process after a logout in another.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 
 # Lockout after repeated failures (django-axes), per username.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)

@@ -9,6 +9,7 @@ class ServicesConfig(AppConfig):
     def ready(self):
         from portal.hooks import home_cards_register
         from portal.roles import Role, role_permissions_register
+        from services.catalogue.querysets import partner_scope_watch
         from services.dashboards import home
 
         def perms(actions, models):
@@ -48,6 +49,7 @@ class ServicesConfig(AppConfig):
         )
         home_cards_register(home.cards)
         _file_sections_register()
+        partner_scope_watch()  # a partner grant given or revoked changes partners_of at once
 
         from portal.hooks import PeriodicSchedule, periodic_schedule_register
 

@@ -1,7 +1,7 @@
 """The models of services/, one module per room, all importable from `services.models`.
 
 Who sees which rows is each room's `querysets.py`; `partners_of` (the organisations a partner's
-staff act for, as a subquery) is re-exported here because every room's scope uses it.
+staff act for, resolved once per request) is re-exported here because every room's scope uses it.
 """
 
 from services.activities.models import Activity, ActivityAttendance

@@ -30,6 +30,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from grids import selectors, writes
+from grids.api.flat import FlatListMixin, HouseholdRows, ResidentRows
 from grids.cadence import current_tags
 from grids.models import (
     Building,
@@ -404,10 +405,11 @@ class HouseholdFilter(filters.FilterSet):
         return queryset.filter(number__contains=value.strip())
 
 
-class HouseholdViewSet(NoDeleteViewSet):
+class HouseholdViewSet(FlatListMixin, NoDeleteViewSet):
     queryset = Household.objects.all()
     selector = staticmethod(selectors.household_list)
     serializer_class = HouseholdSerializer
+    flat_list = HouseholdRows()  # the list from `.values()` rows, the same JSON
     filterset_class = HouseholdFilter
     filter_backends = [BoundedFilterBackend, OrderingFilter]
     ordering_fields = ["number"]
@@ -512,7 +514,7 @@ class ResidentFilter(filters.FilterSet):
         return queryset.filter(Exists(in_force))
 
 
-class ResidentViewSet(WriteModelViewSet):
+class ResidentViewSet(FlatListMixin, WriteModelViewSet):
     """Residents; `?search=` matches a name prefix, or an exact ID number or phone.
 
     An ID number already registered is a 409 (DuplicateResident), never a second resident.
@@ -521,6 +523,7 @@ class ResidentViewSet(WriteModelViewSet):
     queryset = Resident.objects.all()
     selector = staticmethod(selectors.resident_with_tags_list)
     serializer_class = ResidentSerializer
+    flat_list = ResidentRows()  # the list from `.values()` rows, the same JSON
     filterset_class = ResidentFilter
     filter_backends = [BoundedFilterBackend, OrderingFilter]
     ordering_fields = ["name", "birth_date"]

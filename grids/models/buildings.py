@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grids.models.areas import Grid, MicroGrid, Region
@@ -187,6 +188,13 @@ class Household(SyncedModel):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["number"]
+        indexes = [
+            # The few households not yet in a grid, found by their building's community when a
+            # community cadre's scope is resolved (grids/querysets.py), without reading the rest.
+            models.Index(
+                fields=["dwelling"], condition=Q(grid__isnull=True), name="household_ungridded"
+            )
+        ]
 
     def __str__(self):
         return self.number

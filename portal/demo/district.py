@@ -9,10 +9,16 @@ provinces. Every grid but a few has a full-time grid worker (an account without 
 password), and residents on a visiting cadence have a history of visits: most on time, some
 overdue, some never visited — realistic input for grids/cadence.py.
 
-Fast: each community is planned in Python and written with bulk_create in batches, the
-encrypted ID numbers and phones still going through the model field (so their blind-index
-hashes are filled). 200,000 residents take a few minutes on two cores. The whole run is one
-transaction: a failed run leaves nothing behind.
+Fast at city scale (a million residents in minutes on two cores): each community is planned
+in Python, then written set-wise — its grids, buildings and workers through the ORM (a few
+hundred rows), its dwellings, households, residents, tags and visits as plain rows with
+`COPY` (PostgreSQL; one INSERT per table elsewhere). Primary keys come from the tables' own
+sequences in one query per table, so a household names its head before either row is written
+(the foreign keys are checked at commit). ID numbers and phones are sealed with
+portal.crypto and their blind-index hashes filled exactly as the model field does on save.
+Memory stays bounded: only the community being written is held, plus one compact set of the
+ID numbers and phones already issued. The whole run is one transaction: a failed run leaves
+nothing behind.
 
 Safe to run again: a city that already has streets is refused unless --append, which adds new
 streets after the existing ones; --city-code makes another city. ID numbers already in the
@@ -21,15 +27,18 @@ same day: ages count from today). The command (portal/management/commands/genera
 asks for --force with DEBUG off: made-up people have no place in a real registry.
 """
 
+import io
+import json
 import random
+import re
 import time
-from collections.abc import Callable
-from datetime import date, timedelta
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from grids.models import (
@@ -44,10 +53,11 @@ from grids.models import (
     Visit,
 )
 from grids.writes import grid_assign
+from portal.crypto import encrypt
 from portal.demo import names, registry
 from portal.models import User
 from portal.roles import Role
-from portal.validators import citizen_id_make
+from portal.validators import citizen_id_make, citizen_id_normalize, mobile_normalize
 
 BATCH = 2000
 GRIDS_FROM = date(2024, 1, 1)
@@ -136,20 +146,48 @@ class _Names:
         return self._unique(COMMUNITY_WORDS, ROAD_SUFFIXES)
 
 
+class _CompactSet:
+    """A set of ID numbers, phones or blind-index hashes kept as integers: a tenth of the
+    memory of the strings at a million residents, with the same answers. ID numbers keep their
+    first 17 digits (the 18th is their check character), phones their 11 digits, hashes their
+    first 64 bits (a false match only makes the planner draw another number)."""
+
+    def __init__(self, key: Callable[[str], int], values: Iterable[str] = ()):
+        self.key = key
+        self.keys = {key(value) for value in values}
+
+    def __contains__(self, value: str) -> bool:
+        return self.key(value) in self.keys
+
+    def add(self, value: str) -> None:
+        self.keys.add(self.key(value))
+
+
+def _id_number_key(number: str) -> int:
+    return int(number[:17])
+
+
+def _hash_key(digest: str) -> int:
+    return int(digest[:16], 16)
+
+
 class _DistrictPlanner(registry._StreetPlanner):
     """The demo street's planner, with the generated city's household numbers and ID numbers.
 
     Households are numbered after the community being written (the demo numbers them after its
     own four); `_finish_person()` keeps the demo's people and replaces their ID number: locals
     carry the city's area code, migrants their home county's, and numbers already in the
-    database (hashes in `taken_hashes`) are never issued again.
+    database (hashes in `taken_hashes`) are never issued again. `id_hashes` keeps each planned
+    person's blind-index hash (by id(person)) for the writer, which empties it per community.
     """
 
-    def __init__(self, rng: random.Random, today: date, *, city_code: str, taken_hashes: set):
+    def __init__(self, rng: random.Random, today: date, *, city_code: str, taken_hashes):
         super().__init__(rng, today)
+        self.used_ids = _CompactSet(_id_number_key)
+        self.used_phones = _CompactSet(int)
         self.city_code = city_code
         self.taken_hashes = taken_hashes
-        self.issued_ids: set[str] = set()
+        self.id_hashes: dict[int, str] = {}
         self.id_hash = Resident._meta.get_field("id_number").hash_of
         self.community_code = ""
         self.address_prefix = ""
@@ -171,13 +209,11 @@ class _DistrictPlanner(registry._StreetPlanner):
             number = citizen_id_make(
                 area_code=self.area_code, birth_date=person.birth_date, sequence=sequence
             )
-            if number in self.issued_ids:
-                continue
-            digest = self.id_hash(number)
+            digest = self.id_hash(number)  # a number issued in this run has its hash taken too
             if digest in self.taken_hashes:
                 continue
-            self.issued_ids.add(number)
             self.taken_hashes.add(digest)
+            self.id_hashes[id(person)] = digest
             person.id_number = number
             return
 
@@ -283,6 +319,186 @@ def _analyze() -> None:
         cursor.execute(f"ANALYZE {', '.join(tables)}")
 
 
+ID_NUMBER_CONTEXT = Resident._meta.get_field("id_number").context
+PHONE_CONTEXT = Resident._meta.get_field("phone").context
+
+# The columns `_District._write` gives for each table written as rows, in its rows' order
+# (attnames, the id first); every other column takes its field's default (see `_Rows`).
+_ROW_COLUMNS = {
+    Dwelling: ["id", "building_id", "unit", "room", "use"],
+    Household: ["id", "number", "kind", "dwelling_id", "grid_id", "head_id", "updated_at"],
+    Resident: [
+        "id",
+        "name",
+        "id_type",
+        "id_number",
+        "id_number_hash",
+        "sex",
+        "birth_date",
+        "phone",
+        "phone_hash",
+        "ethnicity",
+        "household_id",
+        "relation_to_head",
+        "population_type",
+        "separated",
+        "political_status",
+        "data_source",
+        "verified_date",
+        "created_at",
+        "updated_at",
+    ],
+    ResidentTag: [
+        "id",
+        "resident_id",
+        "tag_id",
+        "source",
+        "valid_from",
+        "valid_to",
+        "certificate_number",
+        "grade",
+        "updated_at",
+    ],
+    Visit: [
+        "id",
+        "household_id",
+        "resident_id",
+        "visitor_id",
+        "mode",
+        "visited_at",
+        "findings",
+        "risk_flags",
+        "major_event",
+        "created_at",
+        "updated_at",
+    ],
+}
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_UNSAFE = re.compile(r"[\\\t\n\r]")
+
+
+def _copy_text(value) -> str:
+    """One value in COPY's text format, escaped."""
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    return _copy_plain(value).translate(_COPY_ESCAPES) if value is not None else "\\N"
+
+
+def _copy_plain(value) -> str:
+    """A value as COPY's text format reads it, before escaping."""
+    if isinstance(value, str):  # a str subclass, such as a TextChoices member
+        return value
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int | Decimal):
+        return str(value)
+    if isinstance(value, date):  # and datetime: ISO 8601, with the offset of an aware time
+        return value.isoformat()
+    if isinstance(value, list | dict):  # a JSON column
+        return json.dumps(value, ensure_ascii=False)
+    raise TypeError(f"no COPY text for {type(value).__name__}")
+
+
+def _copy_line(row: tuple) -> str:
+    """A row in COPY's text format. Escaping every string costs more than the rest of the
+    line; one search over the row's strings (and JSON) finds the rare row that needs it."""
+    texts = [value if value.__class__ is str else _copy_plain(value) for value in row]
+    if _COPY_UNSAFE.search(
+        "".join([text for value, text in zip(row, texts, strict=True) if value is not None])
+    ):
+        texts = [_copy_text(value) for value in row]
+    return "\t".join(texts)
+
+
+def _sql_value(value):
+    """One value for an INSERT on another database (SQLite): as Django's backend stores it."""
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, date):
+        return connection.ops.adapt_datefield_value(value)
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+class _Rows:
+    """Rows of one table, written in one statement: COPY on PostgreSQL, an INSERT elsewhere.
+
+    Each row gives `columns` (attnames, "id" first) as the database stores them: encrypted
+    fields sealed, hashes filled. Every other concrete field takes its default, computed once;
+    a field whose default differs from row to row (a callable such as timezone.now, auto_now)
+    must be among `columns`, so a field added to the model later fails here at once instead
+    of being written wrong.
+    """
+
+    def __init__(self, model: type[models.Model], columns: list[str]):
+        fields = {field.attname: field for field in model._meta.concrete_fields}
+        if unknown := set(columns) - set(fields):
+            raise ValueError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
+        self.table = model._meta.db_table
+        self.names = [fields[name].column for name in columns]
+        defaults = []
+        for name, field in fields.items():
+            if name in columns:
+                continue
+            if (
+                getattr(field, "auto_now", False)
+                or getattr(field, "auto_now_add", False)
+                or (field.has_default() and callable(field.default))
+            ):
+                raise ValueError(f"{model.__name__}.{name} has a default per row: give it")
+            self.names.append(field.column)
+            defaults.append(field.get_db_prep_save(field.get_default(), connection))
+        self.defaults = tuple(defaults)
+        self.rows: list[tuple] = []
+        self.next_id = None  # databases without sequences (SQLite): the next free id
+
+    def ids(self, count: int) -> list[int]:
+        """`count` new primary keys, from the table's own sequence (one query)."""
+        if count == 0:
+            return []
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [self.table, count],
+                )
+                return sorted(row[0] for row in cursor.fetchall())
+            if self.next_id is None:  # one writer: the run holds the transaction
+                table = connection.ops.quote_name(self.table)
+                cursor.execute(f"SELECT MAX(id) FROM {table}")  # noqa: S608 - our table
+                self.next_id = (cursor.fetchone()[0] or 0) + 1
+        first, self.next_id = self.next_id, self.next_id + count
+        return list(range(first, first + count))
+
+    def add(self, row: tuple) -> None:
+        self.rows.append(row)
+
+    def write(self) -> None:
+        """Write the rows added since the last write, and forget them."""
+        if not self.rows:
+            return
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(name) for name in self.names)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                tail = "".join("\t" + _copy_text(value) for value in self.defaults) + "\n"
+                text = io.StringIO()
+                text.writelines(_copy_line(row) + tail for row in self.rows)
+                text.seek(0)
+                cursor.copy_expert(f"COPY {quote(self.table)} ({columns}) FROM STDIN", text)
+            else:
+                marks = ", ".join(["%s"] * len(self.names))
+                cursor.executemany(
+                    f"INSERT INTO {quote(self.table)} ({columns}) VALUES ({marks})",  # noqa: S608
+                    [tuple(map(_sql_value, row + self.defaults)) for row in self.rows],
+                )
+        self.rows.clear()
+
+
 class _District:
     """One run: plans the city community by community and writes each in bulk."""
 
@@ -305,12 +521,19 @@ class _District:
             Region.objects.filter(code__startswith=city.code).values_list("name", flat=True)
         )
         self.tag_defs = registry._tag_defs()
+        self.phone_hash = Resident._meta.get_field("phone").hash_of
         self.planner = _DistrictPlanner(
             rng,
             self.today,
             city_code=city.code,
-            taken_hashes=set(Resident.objects.values_list("id_number_hash", flat=True)),
+            taken_hashes=_CompactSet(
+                _hash_key,
+                Resident.objects.exclude(id_number_hash="")
+                .values_list("id_number_hash", flat=True)
+                .iterator(chunk_size=20_000),
+            ),
         )
+        self.tables = {model: _Rows(model, columns) for model, columns in _ROW_COLUMNS.items()}
         self.started = time.monotonic()
         self.target = residents
         self.totals = dict.fromkeys(
@@ -403,7 +626,7 @@ class _District:
     # --- writing one community -----------------------------------------------------------
 
     def _write(self, community: Region, plans) -> None:
-        batch = self.batch
+        batch, rng, now = self.batch, self.rng, self.now
         grids = Grid.objects.bulk_create([grid for grid, _buildings in plans], batch_size=batch)
         self.totals["grids"] += len(grids)
 
@@ -416,51 +639,108 @@ class _District:
                 building_plans.append(plan)
         Building.objects.bulk_create(buildings, batch_size=batch)
 
-        rng, now = self.rng, self.now
-        households, household_plans, resident_of = registry.write_registry(
-            buildings,
-            building_plans,
-            batch=batch,
-            data_source="generate_district",
-            created_at=lambda: now - timedelta(days=rng.randint(200, 1000)),
+        dwellings, households, residents, tags, visits = (
+            self.tables[model] for model in (Dwelling, Household, Resident, ResidentTag, Visit)
         )
-        self.totals["households"] += len(households)
-
-        # Every household's first member is its head (户主): one UPDATE for the community.
-        Household.objects.filter(grid__community=community).update(
-            head=Subquery(
-                Resident.objects.filter(household=OuterRef("pk"), relation_to_head="户主")
-                .order_by("pk")
-                .values("pk")[:1]
-            )
-        )
+        planned = [
+            (building, item)
+            for building, plan in zip(buildings, building_plans, strict=True)
+            for item in plan.dwellings
+        ]
+        occupied = []  # (household id, grid id, HouseholdPlan)
+        for (building, item), dwelling_id in zip(planned, dwellings.ids(len(planned)), strict=True):
+            dwellings.add((dwelling_id, building.pk, item.unit, item.room, item.use))
+            if item.household is not None:
+                occupied.append((dwelling_id, building.grid_id, item.household))
+        household_ids = households.ids(len(occupied))
+        resident_ids = iter(residents.ids(sum(len(plan.members) for *_, plan in occupied)))
+        # id(planned person) -> (resident id, registered at)
+        resident_of: dict[int, tuple[int, datetime]] = {}
+        for household_id, (dwelling_id, grid_id, plan) in zip(household_ids, occupied, strict=True):
+            head = None
+            for person in plan.members:
+                pk = next(resident_ids)
+                registered = now - timedelta(days=rng.randint(200, 1000))
+                resident_of[id(person)] = (pk, registered)
+                if head is None and person.relation == "户主":
+                    head = pk  # every household's first member is its head (户主)
+                residents.add(self._resident_row(pk, household_id, person, registered))
+            households.add((household_id, plan.number, plan.kind, dwelling_id, grid_id, head, now))
+        self.totals["households"] += len(occupied)
 
         intervals: dict[int, int] = {}  # id(person) -> shortest visit interval in days
-        tags = []
-        for person, code, extra in registry._tag_plan(rng, household_plans, self.today):
-            tags.append(
-                ResidentTag(resident=resident_of[id(person)], tag=self.tag_defs[code], **extra)
+        household_plans = [plan for *_, plan in occupied]
+        planned_tags = registry._tag_plan(rng, household_plans, self.today)
+        for (person, code, extra), pk in zip(
+            planned_tags, tags.ids(len(planned_tags)), strict=True
+        ):
+            tags.add(
+                (
+                    pk,
+                    resident_of[id(person)][0],
+                    self.tag_defs[code].pk,
+                    extra["source"],
+                    extra["valid_from"],
+                    extra.get("valid_to"),
+                    extra.get("certificate_number", ""),
+                    extra.get("grade"),
+                    now,
+                )
             )
             if TAG_TIERS[code] not in settings.VISIT_INTERVAL_DAYS:
                 continue  # a tag of tier "none" (the broad age bands) sets no cadence
             days = settings.VISIT_INTERVAL_DAYS[TAG_TIERS[code]]
             intervals[id(person)] = min(days, intervals.get(id(person), days))
-        ResidentTag.objects.bulk_create(tags, batch_size=batch)
-        self.totals["tags"] += len(tags)
+        self.totals["tags"] += len(planned_tags)
 
         workers = self._workers([grid for grid, _buildings in plans])
-        visits = []
-        for household, plan in zip(households, household_plans, strict=True):
-            worker = workers.get(household.grid_id)
+        planned_visits = []
+        for household_id, (_dwelling_id, grid_id, plan) in zip(
+            household_ids, occupied, strict=True
+        ):
+            worker = workers.get(grid_id)
             cadenced = [
-                (resident_of[id(person)], intervals[id(person)])
+                (*resident_of[id(person)], intervals[id(person)])
                 for person in plan.members
                 if id(person) in intervals
             ]
             if worker is not None and cadenced:
-                visits.extend(self._visits(household, cadenced, worker))
-        Visit.objects.bulk_create(visits, batch_size=batch)
-        self.totals["visits"] += len(visits)
+                planned_visits.extend(self._visits(household_id, cadenced, worker.pk))
+        for row, pk in zip(planned_visits, visits.ids(len(planned_visits)), strict=True):
+            visits.add((pk, *row))
+        self.totals["visits"] += len(planned_visits)
+
+        for table in (dwellings, households, residents, tags, visits):
+            table.write()
+        self.planner.id_hashes.clear()
+
+    def _resident_row(self, pk: int, household_id: int, person, registered: datetime) -> tuple:
+        """A resident's row as the model field would store it on save: ID number and phone
+        normalised and sealed, their blind-index hashes filled (`EncryptedCharField.pre_save`)."""
+        id_number = citizen_id_normalize(person.id_number)
+        id_hash = self.planner.id_hashes.get(id(person)) or self.planner.id_hash(id_number)
+        phone = mobile_normalize(person.phone) if person.phone else ""
+        return (
+            pk,
+            person.name,
+            Resident.IdType.CITIZEN_ID,
+            encrypt(id_number, context=ID_NUMBER_CONTEXT),
+            id_hash,
+            person.sex,
+            person.birth_date,
+            encrypt(phone, context=PHONE_CONTEXT) if phone else "",
+            self.phone_hash(phone) if phone else "",
+            person.ethnicity,
+            household_id,
+            person.relation,
+            person.population_type,
+            person.separated,
+            person.political_status,
+            "generate_district",
+            person.verified_date,
+            registered,
+            self.now,
+        )
 
     def _workers(self, grids: list[Grid]) -> dict[int, object]:
         """A full-time grid worker for every grid but a few (a vacant post is a coverage gap)."""
@@ -491,22 +771,24 @@ class _District:
         self.totals["workers"] += len(users)
         return {grid.pk: user for grid, user in zip(staffed, users, strict=True)}
 
-    def _visits(self, household: Household, cadenced, worker) -> list[Visit]:
+    def _visits(self, household_id: int, cadenced, worker_id: int) -> list[tuple]:
         """A household's visiting history: on time, overdue, or never visited.
 
-        The household is visited as a whole, or each resident on a cadence on the same day;
-        the latest visit sits before or after the household's shortest interval from now.
+        `cadenced`: (resident id, registered at, interval in days) of its residents on a
+        cadence. The household is visited as a whole, or each of them on the same day; the
+        latest visit sits before or after the household's shortest interval from now. Rows in
+        the order of `_ROW_COLUMNS[Visit]`, without their id.
         """
         rng, now = self.rng, self.now
         state = registry._weighted(rng, VISIT_STATES)
         if state == "never":
             return []
-        interval = min(days for _resident, days in cadenced)
+        interval = min(days for _resident, _registered, days in cadenced)
         if state == "on_time":
             age = interval * rng.uniform(0.05, 0.95)
         else:
             age = interval * rng.uniform(1.05, 2.5)
-        registered = min(resident.created_at for resident, _days in cadenced)
+        registered = min(registered for _resident, registered, _days in cadenced)
         whole_household = len(cadenced) > 1 and rng.random() < 0.4
         visits = []
         for number in range(rng.randint(1, 4)):
@@ -519,20 +801,16 @@ class _District:
             if number == 0 and rng.random() < 0.015:
                 major_event = rng.choice(["hospital", "bereavement", "accident"])
             risk_flags = [rng.choice(Visit.RiskFlag.values)] if rng.random() < 0.05 else []
-            common = {
-                "household": household,
-                "visitor": worker,
-                "mode": registry._weighted(rng, VISIT_MODES),
-                "visited_at": when,
-                "findings": rng.choice(FINDINGS),
-                "risk_flags": risk_flags,
-                "major_event": major_event,
-                "created_at": min(now, when + timedelta(minutes=rng.randint(5, 600))),
-            }
+            mode = registry._weighted(rng, VISIT_MODES)
+            findings = rng.choice(FINDINGS)
+            created_at = min(now, when + timedelta(minutes=rng.randint(5, 600)))
+            common = (worker_id, mode, when, findings, risk_flags, major_event, created_at, now)
             if whole_household:
-                visits.append(Visit(resident=None, **common))
+                visits.append((household_id, None, *common))
             else:
-                visits.extend(Visit(resident=resident, **common) for resident, _days in cadenced)
+                visits.extend(
+                    (household_id, resident, *common) for resident, _registered, _days in cadenced
+                )
         return visits
 
     def _daytime(self, moment):

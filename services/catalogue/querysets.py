@@ -6,17 +6,36 @@ the role's permission first, then `scoped_for` here); the other rooms build on
 """
 
 from portal.querysets import ScopedQuerySet, objects_granted
+from portal.scope_cache import scope_memo
 
 
-def partners_of(user):
-    """The partner organisations a partner-staff user acts for (a subquery, no query of its own)."""
+def partners_of(user) -> tuple[int, ...]:
+    """Ids of the partner organisations a partner-staff user acts for.
+
+    Resolved once per request (portal/scope_cache.py) into a plain list: `partner_id =
+    ANY(array)` is estimated from the column's statistics, where the grant subquery it replaced
+    left PostgreSQL joining every referral of the district before keeping the partner's.
+    """
     from services.catalogue.models import Partner
 
-    return objects_granted(user, "services.act_for_partner", Partner)
+    def resolve():
+        granted = objects_granted(user, "services.act_for_partner", Partner)
+        return tuple(sorted(granted.values_list("content_object", flat=True)))
+
+    return scope_memo(user, "services.partners", resolve)
+
+
+def partner_scope_watch() -> None:
+    """A partner grant given or taken back changes `partners_of` at once (called from ready())."""
+    from portal.scope_cache import scope_models_watch
+    from services.catalogue.models import PartnerUserObjectPermission
+
+    scope_models_watch(PartnerUserObjectPermission)
 
 
 def residents_in_scope(user):
-    """Primary keys of the residents in a community or grid user's jurisdiction (a subquery)."""
+    """Primary keys of the residents in a community or grid user's jurisdiction (a subquery
+    over the resolved id lists of grids/querysets.py: index scans, no grant subqueries)."""
     from grids.models import Resident
 
     return Resident.objects.scoped_for(user).values("pk")

@@ -16,6 +16,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Prefetch,
     Q,
     Value,
     When,
@@ -23,6 +24,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grids.models import Resident
 from portal.hooks import FileSection
 from portal.policy import allowed
 from services.referrals.models import (
@@ -63,14 +65,24 @@ def referral_list(*, actor, now=None):
 
 def referral_partner_list(*, actor, now=None):
     """A partner's referrals: awaiting acceptance first, then accepted, then in service, then
-    the rest; within each, the nearest deadline first."""
+    the rest; within each, the nearest deadline first.
+
+    The order is computed, so no index delivers it: PostgreSQL sorts all of the partner's
+    referrals before it keeps 20. Joined to their residents, households and grids, that sort
+    came after joining every one of them (a hash join over all residents); the residents of
+    the page's 20 rows come instead in one more query (bench, 1,899 referrals: 30 → 1.2 ms).
+    """
     rank = Case(
         *(When(status=status, then=Value(i)) for i, status in enumerate(PARTNER_STAGE_ORDER)),
         default=Value(len(PARTNER_STAGE_ORDER)),
         output_field=IntegerField(),
     )
+    residents = Resident.objects.select_related("household__grid")
     return (
         referral_list(actor=actor, now=now)
+        .select_related(None)
+        .select_related("service_item", "partner")
+        .prefetch_related(Prefetch("resident", queryset=residents))
         .annotate(stage_rank=rank)
         .order_by("stage_rank", F("stage_deadline").asc(nulls_last=True), "-created_at", "-id")
     )

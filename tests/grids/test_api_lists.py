@@ -23,11 +23,12 @@ pytestmark = pytest.mark.django_db
 
 def test_household_list_queries_are_constant(api_client_for, grid_worker, grid_a):
     client = api_client_for(grid_worker)
-    # 2: the count; the page (household, grid, dwelling, building, community and head in one join).
+    # 3: the scope's resolution (one query per request); the count; the page (household, grid, dwelling, building, community and
+    # head in one join).
     assert_constant_queries(
         add_rows=lambda n: HouseholdFactory.create_batch(n, grid=grid_a),
         fetch=lambda: client.get(reverse("household-list")),
-        expected=2,
+        expected=3,
     )
 
 
@@ -143,10 +144,10 @@ def test_resident_list_with_tags_queries_are_constant(api_client_for, grid_worke
             for tag in tags:
                 ResidentTag.objects.create(resident=resident, tag=tag)
 
-    # 3: the count; the page (resident and household in one join); the page's tags with their
-    # definitions (one prefetch).
+    # 4: the scope's resolution (one query per request); the count; the page (resident and household in one
+    # join); the page's tags with their definitions (one prefetch).
     assert_constant_queries(
-        add_rows=add_rows, fetch=_fetch(client, reverse("resident-list")), expected=3
+        add_rows=add_rows, fetch=_fetch(client, reverse("resident-list")), expected=4
     )
 
 

@@ -6,12 +6,21 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from grids.cadence import residents_with_due
-from grids.models import Grid, GridAssignment, Household, Region, Resident, ResidentTag, Visit
+from grids.models import (
+    Grid,
+    GridAssignment,
+    Household,
+    Region,
+    Resident,
+    ResidentTag,
+    Visit,
+)
+from portal.demo import district
 from portal.validators import (
     citizen_id_birth_date,
     citizen_id_sex,
@@ -196,3 +205,72 @@ def test_refused_with_debug_off_or_bad_arguments_before_anything_is_written():
     with pytest.raises(CommandError, match="at least 1"):
         call_command("generate_district", residents=0, force=True, stdout=StringIO())
     assert not Region.objects.exists()
+
+
+def _fingerprint(code=CITY):
+    """What a run made, without its primary keys or the moment it ran."""
+    residents = _in_city(code)
+    return (
+        sorted(
+            residents.values_list(
+                "name", "sex", "birth_date", "id_number_hash", "phone_hash", "household__number"
+            )
+        ),
+        sorted(
+            Household.objects.filter(grid__community__code__startswith=code).values_list(
+                "number", "head__id_number_hash", "grid__code", "dwelling__building__name"
+            )
+        ),
+        sorted(
+            ResidentTag.objects.filter(resident__in=residents).values_list(
+                "resident__id_number_hash", "tag__code", "valid_from", "grade"
+            )
+        ),
+        sorted(
+            (number, resident or "", mode, findings)
+            for number, resident, mode, findings in Visit.objects.filter(
+                household__grid__community__code__startswith=code
+            ).values_list("household__number", "resident__id_number_hash", "mode", "findings")
+        ),
+    )
+
+
+def test_the_same_seed_makes_the_same_city():
+    class Undone(Exception):
+        pass
+
+    with pytest.raises(Undone), transaction.atomic():
+        _generate(1200)
+        first = _fingerprint()
+        raise Undone
+    assert not Resident.objects.exists()
+
+    _generate(1200)
+
+    assert _fingerprint() == first
+    assert len(first[0]) == 1200 and first[3]
+
+
+def test_rows_written_with_copy_keep_tabs_newlines_backslashes_and_nulls():
+    _generate(300)
+    household = Household.objects.filter(visits__isnull=False).first()
+    visit = household.visits.first()
+    rows = district._Rows(Visit, district._ROW_COLUMNS[Visit])
+    findings = "血压\t偏高\\n 已提醒\n按时服药\r\\N"
+    (pk,) = rows.ids(1)
+    now = timezone.now()
+    rows.add(
+        (pk, household.pk, None, visit.visitor_id, "phone", now, findings, ["health"], "", now, now)
+    )
+    rows.write()
+
+    written = Visit.objects.get(pk=pk)
+    assert written.findings == findings
+    assert written.resident_id is None and written.risk_flags == ["health"]
+    assert written.outcome == Visit.Outcome.MET and written.photo.name == ""  # the defaults
+    assert pk > visit.pk  # from the table's own sequence
+
+
+def test_rows_refuse_a_field_whose_default_changes_per_row():
+    with pytest.raises(ValueError, match=r"(created_at|updated_at) has a default per row"):
+        district._Rows(Resident, ["id", "name"])

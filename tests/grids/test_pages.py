@@ -739,14 +739,14 @@ def test_household_list_queries_are_constant(client, grid_worker, grid_a):
             head = ResidentFactory(household=HouseholdFactory(grid=grid_a))
             Household.objects.filter(pk=head.household_id).update(head=head)
 
-    # 12: the session, the user; the count; the bell's unread notifications; the user's and the
-    # groups' permissions (the menu asks); the filter's communities and grids; the page (household,
-    # grid, dwelling, building, community and head in one join); the session save (savepoint,
-    # update, release).
+    # 9: the user; the scope's resolution (one query per request); the count; the bell's unread
+    # notifications; the user's and the groups' permissions (the menu asks); the filter's
+    # communities and grids; the page (household, grid, dwelling, building, community and head
+    # in one join). The session: from Redis, saved at most once a minute (portal/sessions.py).
     assert_constant_queries(
         add_rows=add,
         fetch=lambda: _get_ok(client, reverse("grids:household-list")),
-        expected=12,
+        expected=9,
     )
     assert _rows(client, "household-list") == 20
 
@@ -758,13 +758,13 @@ def test_resident_list_queries_are_constant(client, grid_worker, grid_a, living_
         for resident in ResidentFactory.create_batch(n, household=HouseholdFactory(grid=grid_a)):
             ResidentTag.objects.create(resident=resident, tag=living_alone)
 
-    # 13: the session, the user; the count; the bell; the user's and the groups' permissions;
-    # the filter's communities, grids and tags; the page (resident, household, grid and
-    # community in one join, the visit cadence as columns); the session save (savepoint,
-    # update, release).
+    # 10: the user; the scope's resolution (one query per request); the count; the bell; the user's
+    # and the groups' permissions; the filter's communities, grids and tags; the page (resident,
+    # household, grid and community in one join, the visit cadence as columns). The session:
+    # from Redis, saved at most once a minute (portal/sessions.py).
     assert_constant_queries(
         add_rows=add,
         fetch=lambda: _get_ok(client, reverse("grids:resident-list"), {"tier": "high"}),
-        expected=13,
+        expected=10,
     )
     assert _rows(client, "resident-list", {"tier": "high"}) == 20

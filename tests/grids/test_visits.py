@@ -259,17 +259,19 @@ def test_due_page_and_lists_use_constant_queries(
             )
 
     # Each fetch is measured after 1 and after 20 more rows (the helper adds rows cumulatively).
-    # Pages, 10: the session, the user; the count; the page — due residents with their cadence
-    # as columns / visits with household, grid, visitor and resident in one join; the bell; the
-    # user's and the groups' permissions; the session save (savepoint, update, release).
+    # Pages, 7: the user; the scope's resolution (one query per request); the count; the page — due
+    # residents with their cadence as columns / visits with household, grid, visitor and
+    # resident in one join; the bell; the user's and the groups' permissions (the session:
+    # from Redis, saved at most once a minute).
     # The due page has 2 more: the tags setting the page's cadences, the tag filter's choices.
     assert_constant_queries(
-        add_rows=add, fetch=lambda: client.get(reverse("grids:visits-due")), expected=12
+        add_rows=add, fetch=lambda: client.get(reverse("grids:visits-due")), expected=9
     )
     assert_constant_queries(
-        add_rows=add, fetch=lambda: client.get(reverse("grids:visit-list")), expected=10
+        add_rows=add, fetch=lambda: client.get(reverse("grids:visit-list")), expected=7
     )
-    # API visits, 4: the count; the page in one join; the needs (prefetch); the residents the
-    # needs name. API due, 3: the count; the page; the tags setting the page's cadences.
-    assert_constant_queries(add_rows=add, fetch=lambda: api.get(reverse("visit-list")), expected=4)
-    assert_constant_queries(add_rows=add, fetch=lambda: api.get(reverse("visit-due")), expected=3)
+    # API visits, 5: the scope's resolution; the count; the page in one join; the needs
+    # (prefetch); the residents the needs name. API due, 4: the scope's resolution; the count;
+    # the page; the tags setting the page's cadences.
+    assert_constant_queries(add_rows=add, fetch=lambda: api.get(reverse("visit-list")), expected=5)
+    assert_constant_queries(add_rows=add, fetch=lambda: api.get(reverse("visit-due")), expected=4)

@@ -176,12 +176,12 @@ def test_dashboard_queries_are_constant(client, party_officer, branch_a):
             OrgLifeMeetingFactory(org=branch_a, held_on=today)
             TrainingRecordFactory(member=member, completed_on=today)
 
-    # Queries: session, user; organisations per community, members per community, 双报到
+    # Queries: user; organisations per community, members per community, 双报到
     # coverage, hours per month, alliance items per status, meeting requirements, compliance
     # organisations, meetings held, training thresholds, training aggregate (the ten of
     # selectors.party_dashboard); then base.html's unread notifications, the user's and the
-    # groups' permissions (perms in the menu), and the session's savepoint, update, release.
-    assert_constant_queries(add_rows=add_rows, fetch=lambda: client.get(URL), expected=18)
+    # groups' permissions (perms in the menu). The session: from Redis, not saved again.
+    assert_constant_queries(add_rows=add_rows, fetch=lambda: client.get(URL), expected=14)
 
 
 def test_home_card_for_the_party_officer_only(party_officer, community_cadre, street_data):

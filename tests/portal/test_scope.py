@@ -142,10 +142,13 @@ def test_one_case_shared_with_one_person(
     assert client.get(url).status_code == 200
 
 
-def test_visible_to_is_one_query_with_grants_as_subqueries(
+def test_visible_to_is_one_query_with_grants_resolved_once(
     grid_worker, resident_a, django_assert_num_queries
 ):
-    # Role check is in memory; the grants are subqueries of the single SELECT.
+    # Role check is in memory; the grants are resolved to id lists in one query, once: every
+    # later scoped queryset of the request is its own single SELECT.
+    with django_assert_num_queries(2):
+        assert list(Resident.objects.visible_to(grid_worker)) == [resident_a]
     with django_assert_num_queries(1):
         assert list(Resident.objects.visible_to(grid_worker)) == [resident_a]
 

@@ -675,14 +675,17 @@ def test_list_constant_queries(person, request, client, make_referral, grid_a):
                 Status.ASSIGNED, resident=ResidentFactory(household=HouseholdFactory(grid=grid_a))
             )
 
-    # street cadre 10: the session, the user; the count; the bell; the filter's services and
+    # street cadre 6: the user; the count; the bell; the filter's services and
     #   partners; the page (referral, resident, household, grid, service and partner in one
-    #   join); the session save (savepoint, update, release).
-    # grid worker 11: the same without the partners' choice, plus the user's and the groups'
-    #   permissions (the menu asks: a grid worker lacks some).
-    # partner staff 12: as the grid worker (the services' choice holds their organisation's
-    #   only), plus the audit row of what they were shown (referral.partner_view).
-    expected = {"street_cadre": 10, "grid_worker": 11, "partner_staff": 12}[person]
+    #   join). The session: from Redis, saved at most once a minute (portal/sessions.py).
+    # grid worker 8: the same without the partners' choice, plus the user's and the groups'
+    #   permissions (the menu asks: a grid worker lacks some), plus the scope's resolution (one
+    #   query per request).
+    # partner staff 14: as the grid worker (the services' choice holds their organisation's
+    #   only), plus the audit row of what they were shown (referral.partner_view), plus the
+    #   page's residents with household and grid (one prefetch: the page is sorted without
+    #   them, see referral_partner_list).
+    expected = {"street_cadre": 6, "grid_worker": 8, "partner_staff": 10}[person]
     assert_constant_queries(add_rows=add_rows, fetch=lambda: client.get(url), expected=expected)
 
 

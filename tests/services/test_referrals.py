@@ -470,8 +470,9 @@ def test_list_constant_queries(person, request, make_referral, grid_a, api_clien
                 Status.ASSIGNED, resident=ResidentFactory(household=HouseholdFactory(grid=grid_a))
             )
 
-    # grid worker 2: the count; the page (referral with resident, household, dwelling, building,
-    # grid, service, the need and its visit, partner and author in one join). Partner staff 3:
-    # the same and the audit row of what they were shown (referral.partner_view).
-    expected = {"grid_worker": 2, "partner_staff": 3}[person]
+    # grid worker 3: the scope's resolution (one query per request); the count; the page
+    # (referral with resident, household, dwelling, building, grid, service, the need and its
+    # visit, partner and author in one join). Partner staff 4: the same and the audit row of
+    # what they were shown (referral.partner_view).
+    expected = {"grid_worker": 3, "partner_staff": 4}[person]
     assert_constant_queries(add_rows=add_rows, fetch=lambda: client.get(url()), expected=expected)

@@ -31,7 +31,12 @@ class Command(BaseCommand):
             action="store_true",
             help="add new streets to a city that already has some",
         )
-        parser.add_argument("--batch-size", type=int, default=BATCH, help="rows per INSERT")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=BATCH,
+            help="rows per INSERT of grids, buildings and workers (the rest is one COPY a table)",
+        )
         parser.add_argument(
             "--force", action="store_true", help="run with DEBUG off (a throwaway database only)"
         )

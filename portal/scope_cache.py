@@ -1,0 +1,141 @@
+"""A user's resolved scope, memoised for one request and never served stale.
+
+Scope written as nested subqueries over the grant tables is exact but opaque to PostgreSQL:
+it cannot estimate how few grids a grant subquery selects, so a street-scoped count read the
+whole district (docs/performance.md). The querysets therefore resolve a user's scope to plain
+id lists (`grid_id = ANY(array)`) in one small query and keep them on the user object through
+`scope_memo`. `visible_to` stays the one place scope is decided: this module only remembers
+its answer, and decides nothing.
+
+A memo is valid while two things hold:
+
+- **the same request**: `request_started` opens a new epoch (per thread), so a user object that
+  outlives its request (a test client's `force_authenticate`) resolves again in the next one;
+  a Celery task or a command keeps its memo for the life of its user object;
+- **no scope change since**: every save or delete of a model that decides scope (grants,
+  regions, grids, assignments, and what places an ungridded household) bumps a process-wide
+  generation at once, so the writer's own next read in the same transaction sees the new
+  scope; writes that bypass signals (bulk imports) call `scope_changed()` themselves. A change
+  made inside a transaction that is then rolled back bumps the generation again at the next
+  read: Django drops the change's `on_commit` hook with the savepoint, and its absence is the
+  sign.
+
+Another process's change does not reach this process's memos; none of them outlives its
+request, so a request that began before a grant was committed elsewhere may finish with the
+scope it started with — no staler than one database snapshot.
+"""
+
+import itertools
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.signals import request_started
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models.signals import post_delete, post_save
+
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_generation = 0
+_epochs = itertools.count(1)
+_local = threading.local()  # request epoch and uncommitted changes: per thread, like connections
+_MEMO_ATTRIBUTE = "_scope_memo"
+
+
+def scope_memo(user, key: str, resolve: Callable[[], T]) -> T:
+    """`resolve()` once per request and scope generation for `user`, kept on the user object."""
+    token = (scope_generation(), getattr(_local, "request_epoch", 0))
+    memo = getattr(user, _MEMO_ATTRIBUTE, None)
+    if memo is None or memo[0] != token:
+        memo = (token, {})
+        setattr(user, _MEMO_ATTRIBUTE, memo)
+    values = memo[1]
+    if key not in values:
+        values[key] = resolve()
+    return values[key]
+
+
+def scope_changed(*, using: str = DEFAULT_DB_ALIAS, **_signal_kwargs) -> None:
+    """Invalidate every memo of this process: something that decides scope was written.
+
+    A signal receiver (post_save / post_delete of the watched models) and a call for writes
+    that send no signals (bulk_create, bulk_update, QuerySet.update).
+    """
+    _bump()
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        return
+    # Watch for a rollback of this change: Django drops the hooks registered inside a savepoint
+    # (or a transaction) it rolls back; one that runs has seen its change committed. One hook
+    # per savepoint stack is enough: later changes in the same stack share its fate.
+    pending = _pending()
+    context = (using, tuple(connection.savepoint_ids))
+    if context in pending and _hook_alive(*pending[context]):
+        return
+
+    def committed():
+        if pending.get(context, (None, None))[1] is committed:
+            del pending[context]
+
+    pending[context] = (using, committed)
+    transaction.on_commit(committed, using=using)
+
+
+def scope_generation() -> int:
+    """The current generation, first counting any scope change since rolled back."""
+    pending = _pending()
+    if pending:
+        rolled_back = [key for key, entry in pending.items() if not _hook_alive(*entry)]
+        for key in rolled_back:
+            del pending[key]
+        if rolled_back:
+            _bump()
+    return _generation
+
+
+def scope_models_watch(*models, when: Callable | None = None) -> None:
+    """Bump the generation on every save and delete of `models`.
+
+    `when(instance, created=..., update_fields=...)`, if given, tells which saves can change
+    scope (a household created inside a grid cannot change anyone's ungridded households);
+    deletes always count.
+    """
+    for model in models:
+        post_delete.connect(_on_delete, sender=model, weak=False, dispatch_uid=f"scope-{model}")
+        post_save.connect(_on_save(when), sender=model, weak=False, dispatch_uid=f"scope-{model}")
+
+
+def _on_save(when):
+    def receiver(sender, instance, created, update_fields=None, using=DEFAULT_DB_ALIAS, **kwargs):
+        if when is None or when(instance, created=created, update_fields=update_fields):
+            scope_changed(using=using)
+
+    return receiver
+
+
+def _on_delete(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    scope_changed(using=using)
+
+
+def _bump() -> None:
+    global _generation
+    with _lock:
+        _generation += 1
+
+
+def _hook_alive(using: str, hook: Callable) -> bool:
+    return any(entry[1] is hook for entry in connections[using].run_on_commit)
+
+
+def _pending() -> dict:
+    if not hasattr(_local, "pending"):
+        _local.pending = {}
+    return _local.pending
+
+
+def _request_started(**kwargs) -> None:
+    _local.request_epoch = next(_epochs)
+
+
+request_started.connect(_request_started, dispatch_uid="scope-request-epoch")
