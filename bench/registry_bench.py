@@ -119,8 +119,8 @@ def make_clients(sessions: int) -> dict:
 
     Each client sends one header; its values are used in turn, one per simulated user: the
     integration is one client with one token, the cadres are `sessions` people at their desks
-    (every request saves its session, SESSION_SAVE_EVERY_REQUEST: one shared session would make
-    concurrent requests queue on its row).
+    (a session is re-saved at most once a minute, portal/sessions.py; one session per person
+    keeps the figures those of several people).
     """
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -480,9 +480,9 @@ def write_report(path: Path, *, run: dict) -> None:
         "measured right before the endpoint with the same credentials. *Ratio* = endpoint req/s ÷ "
         "bare req/s: the share of the stack's ceiling the endpoint reaches at this response size.",
         "- Credentials: the integration sends its one token on every connection; the cadres "
-        "are one session per connection (each request saves its session: "
-        "`SESSION_SAVE_EVERY_REQUEST`, for the idle timeout). The bare view receives the same "
-        "credentials, so it pays the session's load and save too, but not a token check (only "
+        "are one session per connection (a session is re-saved at most once a minute for the "
+        "idle timeout: portal/sessions.py). The bare view receives the same "
+        "credentials, so it pays the session's load too, but not a token check (only "
         "DRF views authenticate tokens).",
         "- Latency percentiles are per request, as the client saw them.",
         "- Query plans: `EXPLAIN (ANALYZE, BUFFERS)` of the exact SQL each request runs "
@@ -573,7 +573,14 @@ def write_report(path: Path, *, run: dict) -> None:
             "cadre, who sees the whole district and whose scope adds no condition at all.",
             "",
         ]
-    path.write_text("\n".join(lines), encoding="utf-8")
+    # bench/import_bench.py keeps its own section in the same page: carry it over.
+    kept = ""
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        start, end = old.find("<!-- import_bench"), old.find("<!-- /import_bench -->")
+        if start != -1 and end != -1:
+            kept = "\n" + old[start : end + len("<!-- /import_bench -->")] + "\n"
+    path.write_text("\n".join(lines) + kept, encoding="utf-8")
 
 
 # --- Main ----------------------------------------------------------------------------------

@@ -1575,8 +1575,8 @@ def write_report(path: Path, *, run: dict) -> None:
         "## Method",
         "",
         "- Pages and API lists: Django's test client in-process (no web server, no network), "
-        "logged in with `force_login`; the session is saved on every request "
-        "(`SESSION_SAVE_EVERY_REQUEST`), as in production. One request under "
+        "logged in with `force_login`; the session is re-saved at most once a minute "
+        "(portal/sessions.py), as in production. One request under "
         "`CaptureQueriesContext` gives the status, the query count and the SQL time; then "
         f"{run['repeat']} timed requests (`time.perf_counter`, the whole response built). "
         "Template rendering is not instrumented (the test environment's instrumentation is "

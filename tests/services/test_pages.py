@@ -681,7 +681,7 @@ def test_list_constant_queries(person, request, client, make_referral, grid_a):
     # grid worker 8: the same without the partners' choice, plus the user's and the groups'
     #   permissions (the menu asks: a grid worker lacks some), plus the scope's resolution (one
     #   query per request).
-    # partner staff 14: as the grid worker (the services' choice holds their organisation's
+    # partner staff 10: as the grid worker (the services' choice holds their organisation's
     #   only), plus the audit row of what they were shown (referral.partner_view), plus the
     #   page's residents with household and grid (one prefetch: the page is sorted without
     #   them, see referral_partner_list).
