@@ -99,7 +99,7 @@ def test_the_api_signs_with_a_package(clinics, street_admin, resident_a, partner
 
 
 def test_the_sign_page_offers_the_packages_and_the_detail_shows_it(
-    clinics, street_admin, resident_a, partner_p, client
+    clinics, street_admin, resident_a, partner_p, client, english
 ):
     login(client, street_admin)
     url = reverse("services:contract-sign") + f"?resident={resident_a.pk}"

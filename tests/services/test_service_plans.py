@@ -222,7 +222,9 @@ def test_the_api_gives_the_shortfall(delivered, street_cadre, api_client_for):
     assert body["plan_shortfall"] == "3.50"
 
 
-def test_the_shortfall_shows_on_the_referral_pages(delivered, street_cadre, partner_staff, client):
+def test_the_shortfall_shows_on_the_referral_pages(
+    delivered, street_cadre, partner_staff, client, english
+):
     with translation.override("en"):
         for user in (street_cadre, partner_staff):
             login(client, user)
