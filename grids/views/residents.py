@@ -61,23 +61,29 @@ def _file_limit(request, key: str) -> int:
     return selectors.FILE_ROWS_SHOWN
 
 
+def _visits_section(rows, more: bool) -> FileSection:
+    """The visits card, the same on a resident's file and on a household's."""
+    return FileSection(
+        key="visits",
+        title=_("Visits"),
+        template="grids/_file_visits.html",
+        rows=rows,
+        more=more,
+        order=20,
+    )
+
+
 def _resident_sections(request, resident) -> list[FileSection]:
     """The file's cards the reader may see, newest first in each: the registry's own (visits,
     the read audit) and those each module contributes (portal.hooks.file_sections_for)."""
     user = request.user
     sections = []
     if user.has_perm("grids.view_visit"):
-        rows, more = selectors.resident_file_visits(
-            actor=user, resident=resident, limit=_file_limit(request, "visits")
-        )
         sections.append(
-            FileSection(
-                key="visits",
-                title=_("Visits"),
-                template="grids/_file_visits.html",
-                rows=rows,
-                more=more,
-                order=20,
+            _visits_section(
+                *selectors.resident_file_visits(
+                    actor=user, resident=resident, limit=_file_limit(request, "visits")
+                )
             )
         )
     if allowed(policy.access_resident_file_audit_view, user, resident):
@@ -106,17 +112,11 @@ def household_file_sections(request, household) -> list[FileSection]:
     user = request.user
     sections = []
     if user.has_perm("grids.view_visit"):
-        rows, more = selectors.household_file_visits(
-            actor=user, household=household, limit=_file_limit(request, "visits")
-        )
         sections.append(
-            FileSection(
-                key="visits",
-                title=_("Visits"),
-                template="grids/_file_visits.html",
-                rows=rows,
-                more=more,
-                order=20,
+            _visits_section(
+                *selectors.household_file_visits(
+                    actor=user, household=household, limit=_file_limit(request, "visits")
+                )
             )
         )
     sections += file_sections_for(
