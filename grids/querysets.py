@@ -8,8 +8,9 @@
   registry permission, so `visible_to` stops before it gets here).
 """
 
+import operator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, reduce
 
 from django.apps import apps
 from django.contrib.auth.models import Permission
@@ -52,6 +53,7 @@ class RegistryScope:
 
     communities: tuple[int, ...]  # granted, directly or under a granted street
     granted_grids: tuple[int, ...]
+    grids_beyond: tuple[int, ...]  # the granted grids outside those communities
     grids: tuple[int, ...]  # granted, or inside a granted community
     # Households not (yet) placed in a grid belong to the community of their building, so the
     # community cadre still sees them — exactly the gap the coverage report must show.
@@ -76,10 +78,24 @@ class RegistryScope:
         return Q(**{f"{household_path}__in": households})
 
     def residents_q(self, action: str = "view") -> Q:
-        """Q on residents: those of the jurisdiction's households, and the cases shared."""
-        in_jurisdiction = self.households_q("household")
+        """Q on residents: those of the jurisdiction's households, and the cases shared.
+
+        Read from the resident's own jurisdiction columns (kept by the database from its
+        household, grids migration 0010), so a scoped search is one index range per
+        community or grid — `(scope_community, name)`, `(scope_grid, name)` — and its count
+        reads the jurisdiction's names only, however large the district. The same rows as
+        `households_q("household")`: a household's community is its grid's, or, not yet in a
+        grid, its building's.
+        """
+        parts = []
+        if self.communities:
+            parts.append(Q(scope_community__in=self.communities))
+        if self.grids_beyond:
+            parts.append(Q(scope_grid__in=self.grids_beyond))
         shared = self.shared_residents.get(action, ())
-        return in_jurisdiction | Q(pk__in=shared) if shared else in_jurisdiction
+        if shared:
+            parts.append(Q(pk__in=shared))
+        return reduce(operator.or_, parts) if parts else Q(pk__in=[])
 
 
 def registry_scope(user) -> RegistryScope:
@@ -100,6 +116,7 @@ def _registry_scope_resolve(user) -> RegistryScope:
     return RegistryScope(
         communities=sorted_ids("community"),
         granted_grids=sorted_ids("granted_grid"),
+        grids_beyond=sorted_ids("grid_beyond"),
         grids=sorted_ids("grid"),
         ungridded_households=sorted_ids("ungridded"),
         home_communities=sorted_ids("home"),
@@ -166,6 +183,8 @@ home AS (
 )
 SELECT 'community', id FROM community
 UNION ALL SELECT 'granted_grid', id FROM grid_grant
+UNION ALL SELECT 'grid_beyond', id FROM {grid}
+    WHERE id IN (SELECT id FROM grid_grant) AND community_id NOT IN (SELECT id FROM community)
 UNION ALL SELECT 'grid', id FROM {grid}
     WHERE community_id IN (SELECT id FROM community) OR id IN (SELECT id FROM grid_grant)
 UNION ALL SELECT 'ungridded', h.id FROM {household} h

@@ -84,6 +84,13 @@ class Resident(SyncedModel):
     created_at = models.DateTimeField(
         _("registered in the portal"), default=timezone.now, editable=False
     )
+    # The resident's jurisdiction, denormalised from the household for scoped reads: its grid,
+    # and that grid's community (a household not yet in a grid: its building's). Kept by
+    # database triggers on every write of a resident, household, grid, building or dwelling
+    # (migration 0010); whatever Python writes here is overwritten, so never set or read them
+    # in code — scope reads them through `RegistryScope.residents_q` only.
+    scope_grid = models.BigIntegerField(null=True, editable=False)
+    scope_community = models.BigIntegerField(null=True, editable=False)
 
     objects = ResidentQuerySet.as_manager()
 
