@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Q
 
 from grids import writes as grid_writes
 from grids.models import Building, Dwelling, Grid, Household, Resident
@@ -38,14 +39,12 @@ def _through_households(user):
     shared = scope.shared_residents.get("view", ())
     q = scope.households_q("household")
     if shared:
-        from django.db.models import Q
-
         q |= Q(pk__in=shared)
     return set(Resident.objects.filter(q).values_list("pk", flat=True))
 
 
-def _worker(street_admin, grid):
-    worker = UserFactory(role=Role.GRID_WORKER)
+def _worker(street_admin, grid, worker=None):
+    worker = worker or UserFactory(role=Role.GRID_WORKER)
     grid_writes.grid_assign(
         actor=street_admin, person=worker, grid=grid, post="full_time", start_date=date(2025, 1, 1)
     )
@@ -203,13 +202,7 @@ def test_the_columns_give_the_same_people_as_the_households(
 
     user = UserFactory(role=Role.INTEGRATION if role == "integration" else Role.GRID_WORKER)
     if role in ("grid_worker", "both"):
-        grid_writes.grid_assign(
-            actor=street_admin,
-            person=user,
-            grid=grid_b,
-            post="full_time",
-            start_date=date(2025, 1, 1),
-        )
+        _worker(street_admin, grid_b, user)
     if role in ("community_cadre", "both"):
         user.role = Role.COMMUNITY_CADRE
         user.save()
