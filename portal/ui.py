@@ -3,8 +3,9 @@
 - `form_errors(form, exc)`: a write's ValidationError on the form (fields, or above it);
 - `form_page(...)`: a form page, 400 when a POST comes back with errors;
 - query parameters and path ids: `portal.params` (one parser for pages and the API);
-- `paginate(request, rows)` / `filtered_page(request, filterset)`: 20 to a page; the
-  pagination include (`portal/_pagination.html`) keeps the filters in the links;
+- `paginate(request, rows)` / `filtered_page(request, filterset)`: 20 to a page, counted up
+  to the cap (`portal.paginator`); the pagination include (`portal/_pagination.html`) keeps the
+  filters in the links, and `portal/_capped.html` says "more than 10,000" above a capped list;
 - `styled(form)`, `ScopedFormMixin`: Bootstrap classes, and forms that take `user=` and limit
   their choices to what the user may see;
 - widgets for phones: `DateInput`, `TelInput`, `id_number_input()`, `search_widget()`;
@@ -16,11 +17,12 @@
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.forms.renderers import DjangoTemplates
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from portal.paginator import CappedPaginator
 from portal.params import YEAR_MAX, YEAR_MIN, bound_filters
 
 PAGE_SIZE = 20
@@ -66,8 +68,9 @@ def form_page(
 
 
 def paginate(request, rows, per_page: int = PAGE_SIZE) -> Page:
-    """The requested page of `rows` (a bad or too-large page number gives the nearest page)."""
-    return Paginator(rows, per_page).get_page(request.GET.get("page"))
+    """The requested page of `rows` (a bad or too-large page number gives the nearest page);
+    a list longer than the cap is counted as the cap (`page.paginator.capped`)."""
+    return CappedPaginator(rows, per_page).get_page(request.GET.get("page"))
 
 
 def filtered_page(request, filterset, per_page: int = PAGE_SIZE) -> Page:

@@ -2,8 +2,9 @@
 clients that ask for them.
 
 - **Page numbers** (`?page=2&page_size=50`, the default): `count`, `next`, `previous`,
-  `results`. The count is Django's `count()`, which already drops the list's ordering and its
-  `select_related` joins; what it still costs is the list's filter (its scope).
+  `results`. The count stops at `settings.LIST_COUNT_CAP` rows (10,000,
+  `portal.paginator.CappedPaginator`): exact up to there, and beyond it `count` is the cap,
+  `count_capped: true` is added and page numbers stop at the cap — a count never walks the district.
 - **Cursors** (`?cursor=`: empty for the first page, then the `next` or `previous` link as
   given): DRF's CursorPagination, so no count and no OFFSET — on an indexed order a page deep
   in the district costs what the first one does. DRF keeps the value of the first ordering field as the
@@ -31,7 +32,10 @@ from django.utils.duration import duration_iso_string
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.pagination import Cursor, CursorPagination, PageNumberPagination
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
+
+from portal.paginator import CappedPaginator
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 200
@@ -295,9 +299,12 @@ class KeysetCursorPagination(CursorPagination):
 
 
 class PortalPagination(PageNumberPagination):
-    """20 rows a page by default; clients may ask for up to 200 with `page_size`. A request
-    with `?cursor=` is paged by KeysetCursorPagination instead (no count)."""
+    """20 rows a page by default; clients may ask for up to 200 with `page_size`; the count
+    stops at the cap (then `count_capped: true`). A request with `?cursor=` is paged by
+    KeysetCursorPagination instead (no count)."""
 
+    django_paginator_class = CappedPaginator
+    invalid_page_message = _("Invalid page {page_number}: {message}")
     page_size = PAGE_SIZE
     page_size_query_param = PAGE_SIZE_PARAM
     max_page_size = MAX_PAGE_SIZE
@@ -316,7 +323,12 @@ class PortalPagination(PageNumberPagination):
     def get_paginated_response(self, data):
         if self.cursor_pagination is not None:
             return self.cursor_pagination.get_paginated_response(data)
-        return super().get_paginated_response(data)
+        paginator = self.page.paginator
+        body = {"count": paginator.count}
+        if paginator.capped:
+            body["count_capped"] = True  # only then: an uncapped page keeps DRF's shape
+        body.update(next=self.get_next_link(), previous=self.get_previous_link(), results=data)
+        return Response(body)
 
     def get_html_context(self):
         if self.cursor_pagination is not None:
@@ -339,6 +351,21 @@ class PortalPagination(PageNumberPagination):
         """One of two shapes: the page-number page (with `count`), or, with `?cursor=`, the
         cursor page (no `count`; nothing else either, so that exactly one shape matches)."""
         page = super().get_paginated_response_schema(schema)
+        page["properties"] = {
+            "count": {
+                **page["properties"]["count"],
+                "description": "Rows in the list, counted up to the cap (10,000 by default).",
+            },
+            "count_capped": {
+                "type": "boolean",
+                "example": True,
+                "description": (
+                    "Present (true) only when the list has more rows than `count`: page "
+                    "numbers reach the first `count` rows; walk further with `?cursor=`."
+                ),
+            },
+            **{k: v for k, v in page["properties"].items() if k != "count"},
+        }
         by_cursor = KeysetCursorPagination().get_paginated_response_schema(schema)
         by_cursor["additionalProperties"] = False
         for link, cursor in CURSOR_EXAMPLES.items():

@@ -1,0 +1,126 @@
+"""Lists count at most `LIST_COUNT_CAP` rows (portal/paginator.py, issue 13 item 2): exact up to
+the cap, "more than the cap" above it, on the API (`count_capped`, page numbers up to the cap,
+`?cursor=` beyond) and on the pages; the count is of the caller's scope and its SQL stops at
+cap + 1 rows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from drf_spectacular.generators import SchemaGenerator
+
+from portal.paginator import CappedPaginator
+from portal.urls import api_router
+from tests.grids.factories import HouseholdFactory, ResidentFactory
+from tests.helpers import login
+
+pytestmark = pytest.mark.django_db
+
+CAP = 5
+
+
+@pytest.fixture
+def small_cap(settings):
+    settings.LIST_COUNT_CAP = CAP
+
+
+@pytest.fixture
+def seven_in_a_three_in_b(grid_a, grid_b):
+    household_a, household_b = HouseholdFactory(grid=grid_a), HouseholdFactory(grid=grid_b)
+    a = [ResidentFactory(household=household_a, name=f"陈{n}").pk for n in range(7)]
+    b = [ResidentFactory(household=household_b, name=f"陈乙{n}").pk for n in range(3)]
+    return a, b
+
+
+# --- The API ----------------------------------------------------------------------------------
+
+
+def test_a_list_longer_than_the_cap_says_so_and_pages_stop_at_the_cap(
+    small_cap, seven_in_a_three_in_b, api_client_for, street_cadre
+):
+    client = api_client_for(street_cadre)  # sees all ten
+    url = reverse("resident-list") + "?page_size=2"
+    body = client.get(url).json()
+    assert (body["count"], body["count_capped"]) == (CAP, True)
+    last = client.get(url + "&page=3").json()  # rows 5 of the first 5
+    assert len(last["results"]) == 1 and last["next"] is None
+    beyond = client.get(url + "&page=4")
+    assert beyond.status_code == 404
+    assert "cursor" in beyond.json()["detail"]
+    # The cursor walks the whole list.
+    seen, page = [], client.get(url + "&cursor=").json()
+    while True:
+        seen += [row["id"] for row in page["results"]]
+        if page["next"] is None:
+            break
+        page = client.get(page["next"]).json()
+    assert len(seen) == len(set(seen)) == 10
+
+
+def test_up_to_the_cap_the_count_is_exact_and_of_the_callers_scope(
+    small_cap, seven_in_a_three_in_b, api_client_for, other_grid_worker, grid_b
+):
+    client = api_client_for(other_grid_worker)  # grid B: three residents
+    body = client.get(reverse("resident-list")).json()
+    assert body["count"] == 3 and "count_capped" not in body
+    # At the cap exactly, still exact.
+    ResidentFactory.create_batch(2, household=HouseholdFactory(grid=grid_b))
+    body = client.get(reverse("resident-list")).json()
+    assert body["count"] == CAP and "count_capped" not in body
+
+
+def test_the_count_query_stops_at_the_cap(
+    small_cap, seven_in_a_three_in_b, api_client_for, street_cadre
+):
+    client = api_client_for(street_cadre)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("resident-list") + "?search=陈")
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert counts, "no count query"
+    assert all(f"LIMIT {CAP + 1}" in sql for sql in counts), counts
+
+
+def test_the_schema_describes_count_capped():
+    schema = SchemaGenerator(patterns=api_router.urls).get_schema(request=None, public=True)
+    page = schema["components"]["schemas"]["PaginatedResidentList"]["oneOf"][0]
+    assert "count_capped" not in page["required"]  # only on a capped page
+    assert page["properties"]["count_capped"]["type"] == "boolean"
+
+
+# --- The pages --------------------------------------------------------------------------------
+
+
+def test_the_resident_page_says_more_than_the_cap(
+    small_cap, seven_in_a_three_in_b, client, english, street_cadre
+):
+    login(client, street_cadre)
+    html = client.get(reverse("grids:resident-list")).content.decode()
+    assert f"More than {CAP}" in html
+    assert f'data-capped="{CAP}"' in html
+    assert "Page 1 of the first 1" not in html  # 20 to a page: one page
+
+
+def test_the_resident_page_below_the_cap_gives_the_exact_number(
+    small_cap, seven_in_a_three_in_b, client, english, other_grid_worker
+):
+    login(client, other_grid_worker)
+    html = client.get(reverse("grids:resident-list")).content.decode()
+    assert "3 residents" in html
+    assert "More than" not in html
+
+
+def test_a_list_in_memory_is_never_capped(small_cap):
+    paginator = CappedPaginator(list(range(12)), 5)
+    assert (paginator.count, paginator.capped, paginator.num_pages) == (12, False, 3)
+
+
+def test_a_capped_page_list_says_of_the_first(
+    settings, small_cap, grid_a, client, english, street_cadre
+):
+    household = HouseholdFactory(grid=grid_a)
+    ResidentFactory.create_batch(30, household=household)
+    settings.LIST_COUNT_CAP = 25
+    login(client, street_cadre)
+    html = client.get(reverse("grids:resident-list") + "?page=2").content.decode()
+    assert "Page 2 of the first 2" in html
+    assert "More than 25" in html
