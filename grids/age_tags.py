@@ -143,9 +143,7 @@ def age_tags_apply(resident: Resident, *, today: date | None = None) -> None:
     ranges = age_ranges()
     for tag in TagDef.objects.filter(age_derived=True, code__in=list(ranges)).order_by("code"):
         minimum, end = ranges[tag.code]
-        inside = resident.birth_date <= years_before(today, minimum) and (
-            end is None or resident.birth_date > years_before(today, end)
-        )
+        inside = _inside(resident.birth_date, today=today, minimum=minimum, end=end)
         rows = ResidentTag.objects.filter(resident=resident, tag=tag)
         if inside and resident.deceased_date is None and not rows.exists():
             _write(
@@ -163,6 +161,37 @@ def age_tags_apply(resident: Resident, *, today: date | None = None) -> None:
                 Q(valid_to__isnull=True) | Q(valid_to__gte=today),
                 Q(valid_from__isnull=True) | Q(valid_from__lte=yesterday),
             ).update(valid_to=yesterday, updated_at=timezone.now())
+
+
+def age_tags_of_new(residents, *, today: date | None = None) -> list[ResidentTag]:
+    """The age-derived tag rows of residents just created (saved, holding no tag rows yet), as
+    `age_tags_apply` would add them, unsaved: an import writes them with its own bulk path
+    instead of looking for rows it knows do not exist."""
+    today = today or timezone.localdate()
+    ranges = age_ranges()
+    tags = [
+        (tag, *ranges[tag.code])
+        for tag in TagDef.objects.filter(age_derived=True, code__in=list(ranges)).order_by("code")
+    ]
+    return [
+        ResidentTag(
+            resident_id=resident.pk,
+            tag=tag,
+            source=ResidentTag.Source.AGE,
+            valid_from=_entered_range(resident.birth_date, minimum),
+        )
+        for resident in residents
+        if resident.deceased_date is None and resident.birth_date is not None
+        for tag, minimum, end in tags
+        if _inside(resident.birth_date, today=today, minimum=minimum, end=end)
+    ]
+
+
+def _inside(birth_date: date, *, today: date, minimum: int, end: int | None) -> bool:
+    """`in_age_range` for one birth date, in Python."""
+    return birth_date <= years_before(today, minimum) and (
+        end is None or birth_date > years_before(today, end)
+    )
 
 
 def _add(

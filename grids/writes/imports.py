@@ -39,8 +39,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids import imports
-from grids.age_tags import age_tags_apply_many
-from grids.models import Building, Dwelling, Household, ImportJob, Resident
+from grids.age_tags import age_tags_apply_many, age_tags_of_new
+from grids.models import Building, Dwelling, Household, ImportJob, Resident, ResidentTag
 from grids.policy import (
     access_import_job_check,
     access_import_job_commit,
@@ -432,8 +432,11 @@ def _write(plan: imports.ImportPlan, *, progress) -> None:
         if item.head_hash and (item.existing is None or "head" in item.changed)
     ]
     _heads_set(heads, now=now)
-    # The age-derived tags now, as a resident saved on a page gets them, not after the night.
-    age_tags_apply_many(resident_ids.values())
+    # The age-derived tags now, as a resident saved on a page gets them, not after the night:
+    # a new resident holds no tag rows, so its rows are known without a query and go in by
+    # COPY; a changed one (a corrected birth date) goes through the set-wise rule.
+    _insert(ResidentTag, age_tags_of_new(item.resident for item in plan.residents if item.is_new))
+    age_tags_apply_many(item.resident.pk for item in plan.residents if not item.is_new)
 
 
 def _insert(model, objs: list) -> None:

@@ -106,3 +106,31 @@ def test_residents_imported_from_a_file_are_age_tagged_at_once(
     assert _codes(by_name["导入居民2"]) == set()
     assert ResidentTag.objects.filter(source=ResidentTag.Source.AGE).count() == 2
     assert resident_is_eligible(resident=by_name["导入居民0"], rule="elderly_60 or disabled")
+
+
+def test_an_import_that_corrects_a_birth_date_moves_the_age_tags(
+    age_tags, community_cadre, grid_a, settings, tmp_path
+):
+    """New residents get their tag rows from the plan; a resident the file changes goes
+    through the set-wise rule: a resident with another document first imported as 40, then corrected to 72,
+    holds elderly_60 after the second import and still no row twice."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+    def other_document(born):
+        return _row(
+            grid_a,
+            0,
+            id_type="其他证件",
+            id_number="E12345678",
+            sex="男",
+            birth_date=born.isoformat(),
+        )
+
+    for born, expected in ((_years_ago(40), set()), (_years_ago(72), {"elderly_60"})):
+        job = import_job_create(actor=community_cadre, uploaded_file=_csv([other_document(born)]))
+        assert job.report["errors"] == []
+        import_job_commit_start(actor=community_cadre, job=job)
+        resident = Resident.objects.get(id_number_hash__isnull=False, name="导入居民0")
+        assert resident.birth_date == born
+        assert _codes(resident) == expected
+    assert ResidentTag.objects.count() == 1

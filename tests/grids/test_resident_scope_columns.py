@@ -214,3 +214,40 @@ def test_the_columns_give_the_same_people_as_the_households(
     assert _visible(user) == expected
     assert expected  # every case sees someone
     assert people[5].pk not in expected  # no household: the street's only
+
+
+def test_a_bulk_update_of_households_compares_its_rows_once_not_pairwise(grid_a, grid_b):
+    """The UPDATE trigger finds the households whose grid or dwelling changed in the statement
+    (grids 0011). Its plan is made once and kept; made on a one-row statement, a join of the
+    old and new rows was a nested loop, and every later UPDATE of n households compared n × n
+    rows (10,000 households: 15 s). Read off the trigger's own plan (auto_explain): no row
+    pairs thrown away by a join filter, whatever the size — and the one household moved is
+    still seen."""
+    households = Household.objects.bulk_create(
+        [Household(number=f"BULK-{n:04d}", grid=grid_a) for n in range(300)]
+    )
+    moved = ResidentFactory(household=households[7])
+    with connection.cursor() as cursor:
+        cursor.execute("LOAD 'auto_explain'")
+        for setting, value in (
+            ("log_min_duration", "0"),
+            ("log_nested_statements", "on"),
+            ("log_analyze", "on"),
+            ("log_level", "notice"),
+        ):
+            cursor.execute(f"SET LOCAL auto_explain.{setting} = {value}")
+        # One row first: the trigger's statement is planned for a one-row transition table.
+        cursor.execute(
+            "UPDATE grids_household SET updated_at = now() WHERE id = %s", [households[0].pk]
+        )
+        notices = connection.connection.notices
+        notices.clear()
+        cursor.execute(
+            "UPDATE grids_household SET updated_at = now(),"
+            " grid_id = CASE WHEN id = %s THEN %s ELSE grid_id END WHERE number LIKE 'BULK-%%'",
+            [households[7].pk, grid_b.pk],
+        )
+    plans = [notice for notice in notices if "WITH changed AS" in notice]
+    assert plans, "auto_explain showed no plan of the trigger"
+    assert not any("Rows Removed by Join Filter" in plan for plan in plans), plans[0]
+    assert _columns(moved) == (grid_b.pk, grid_b.community_id)
