@@ -169,10 +169,11 @@ def age_tags_of_new(residents, *, today: date | None = None) -> list[ResidentTag
     instead of looking for rows it knows do not exist."""
     today = today or timezone.localdate()
     ranges = age_ranges()
-    tags = [
-        (tag, *ranges[tag.code])
-        for tag in TagDef.objects.filter(age_derived=True, code__in=list(ranges)).order_by("code")
-    ]
+    tags = []  # (tag, minimum age, born on or before, born after or None): in_age_range's bounds
+    for tag in TagDef.objects.filter(age_derived=True, code__in=list(ranges)).order_by("code"):
+        minimum, end = ranges[tag.code]
+        latest = years_before(today, minimum)
+        tags.append((tag, minimum, latest, None if end is None else years_before(today, end)))
     return [
         ResidentTag(
             resident_id=resident.pk,
@@ -182,8 +183,8 @@ def age_tags_of_new(residents, *, today: date | None = None) -> list[ResidentTag
         )
         for resident in residents
         if resident.deceased_date is None and resident.birth_date is not None
-        for tag, minimum, end in tags
-        if _inside(resident.birth_date, today=today, minimum=minimum, end=end)
+        for tag, minimum, latest, earliest in tags
+        if resident.birth_date <= latest and (earliest is None or resident.birth_date > earliest)
     ]
 
 
