@@ -328,9 +328,13 @@ def report_lines(run: dict) -> list[str]:
         "`COPY` per table: "
         + ", ".join(f"`{t}` {s:.2f} s" for t, s in c["per_table"].items())
         + f". Target: the import ≤ 5× `COPY` (measured {i['commit_seconds'] / c['seconds']:.1f}×). "
-        "The import checks the whole file again inside its transaction (the data may have "
-        "changed since the dry run), so about the dry run's time is part of it; the writing "
-        "itself is `COPY` per 1,000 rows (`grids.writes.imports._insert`).",
+        "The import reads and checks the whole file again inside its transaction (the data "
+        "may have changed since the dry run): scope, what exists, duplicates — all but the "
+        "model validation of the rows the same-day dry run passed as new residents "
+        "(`grids.imports.CheckedBefore`). The writing is `COPY` per 1,000 rows "
+        "(`grids.writes.imports._insert`), residents through the trigger that sets their "
+        "jurisdiction columns (the scratch tables of `COPY` have no triggers), and the age "
+        "tags of the new residents by `COPY` too.",
         SECTION_END,
     ]
     return lines
