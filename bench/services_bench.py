@@ -880,14 +880,21 @@ def people() -> dict:
         cadre = User.objects.get(username="bench_cadre_1")
     except User.DoesNotExist:
         raise SystemExit("no services data: run with --prepare first") from None
+    # The grid with the most referrals among those staffed today (a grid may be between
+    # workers: the generator leaves a few without one).
     by_grid = (
-        Referral.objects.values("resident__household__grid")
+        Referral.objects.exclude(resident__household__grid=None)
+        .values_list("resident__household__grid")
         .annotate(n=Count("pk"))
         .order_by("-n")
-        .first()
     )
-    grid = Grid.objects.select_related("community").get(pk=by_grid["resident__household__grid"])
-    worker = grid_current_worker(grid_id=grid.pk, on=timezone.localdate())
+    for grid_id, _n in by_grid:
+        worker = grid_current_worker(grid_id=grid_id, on=timezone.localdate())
+        if worker is not None:
+            break
+    else:
+        raise SystemExit("no grid with referrals has a grid worker today")
+    grid = Grid.objects.select_related("community").get(pk=grid_id)
     by_partner = (
         Referral.objects.exclude(partner=None)
         .values("partner")
