@@ -429,6 +429,29 @@ class ScheduledRun(models.Model):
         return f"{self.task} @ {self.slot}"
 
 
+class ScopeGeneration(models.Model):
+    """One row, one number: how many committed changes of scope the portal has seen.
+
+    Every write that can change what someone sees (grants, regions, grids, assignments,
+    ungridded households) adds one to it in its own transaction (portal/scope_cache.py), so
+    the number another process reads moves exactly when the change becomes visible to it —
+    not before the commit, and not at all when the change is rolled back. A scope resolved
+    under one number is reused while the number stays the same.
+    """
+
+    ROW_ID = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=ROW_ID)
+    generation = models.BigIntegerField(_("generation"), default=0)
+
+    class Meta:
+        verbose_name = _("scope generation")
+        verbose_name_plural = _("scope generation")
+
+    def __str__(self):
+        return str(self.generation)
+
+
 # --- District integrations: idempotent POSTs, webhooks fed by an outbox ----------------------
 
 

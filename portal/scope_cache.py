@@ -20,19 +20,34 @@ A memo is valid while two things hold:
   read: Django drops the change's `on_commit` hook with the savepoint, and its absence is the
   sign.
 
-Another process's change does not reach this process's memos; none of them outlives its
-request, so a request that began before a grant was committed elsewhere may finish with the
-scope it started with — no staler than one database snapshot.
+Across requests, a process keeps what it resolved (`_across_requests`) for as long as nothing
+that decides scope has changed since, anywhere, and at most SCOPE_CACHE_SECONDS (60 s; 0 turns
+it off). "Anywhere" is the committed scope generation: one row (`portal.ScopeGeneration`) that
+every scope change adds one to *inside its own transaction*, so another process sees the new
+number exactly when it can see the change — never before the commit (it would resolve the old
+scope under the new number), and never for a change rolled back. A request reads that number
+once (one primary-key read, where resolving costs a planned join over the grant tables) and
+reuses a value stored under the same number and the same local generation. Nothing is stored
+while the thread's own transaction holds an uncommitted scope change, nor outside requests
+(a Celery task resolves per user object, as before). The time limit bounds only what bypasses
+the portal's writes (SQL typed by hand): every write through the ORM counts.
+
+A request that began before a grant was committed elsewhere may finish with the scope it
+started with — no staler than one database snapshot.
 """
 
 import itertools
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.core.signals import request_started
+from django.conf import settings
+from django.core.signals import request_finished, request_started
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models import F
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 T = TypeVar("T")
 
@@ -41,6 +56,9 @@ _generation = 0
 _epochs = itertools.count(1)
 _local = threading.local()  # request epoch and uncommitted changes: per thread, like connections
 _MEMO_ATTRIBUTE = "_scope_memo"
+DEFAULT_SECONDS = 60
+_KEPT_ENTRIES = 4096  # (key, user) pairs a process keeps across requests, least recent dropped
+_kept: OrderedDict = OrderedDict()  # (key, user pk) → ((committed, local generation), time, value)
 
 
 def scope_memo(user, key: str, resolve: Callable[[], T]) -> T:
@@ -52,8 +70,69 @@ def scope_memo(user, key: str, resolve: Callable[[], T]) -> T:
         setattr(user, _MEMO_ATTRIBUTE, memo)
     values = memo[1]
     if key not in values:
-        values[key] = resolve()
+        values[key] = _across_requests(user, key, resolve)
     return values[key]
+
+
+def _across_requests(user, key: str, resolve: Callable[[], T]) -> T:
+    """What this process resolved for `user` in an earlier request, if nothing that decides
+    scope has changed since (see the module docstring); else `resolve()`, kept for the next."""
+    seconds = getattr(settings, "SCOPE_CACHE_SECONDS", DEFAULT_SECONDS)
+    epoch = getattr(_local, "request_epoch", 0)
+    if seconds <= 0 or not epoch or user.pk is None or _pending():
+        return resolve()  # off, outside a request, or this thread's scope change is uncommitted
+    committed = _committed_generation(epoch)
+    if committed is None:
+        return resolve()
+    validity = (committed, _generation)  # read before resolving: a change meanwhile voids it
+    entry_key = (key, user.pk)
+    now = time.monotonic()
+    with _lock:
+        entry = _kept.get(entry_key)
+        if entry is not None and entry[0] == validity and now - entry[1] < seconds:
+            _kept.move_to_end(entry_key)
+            return entry[2]
+    value = resolve()
+    with _lock:
+        _kept[entry_key] = (validity, now, value)
+        _kept.move_to_end(entry_key)
+        while len(_kept) > _KEPT_ENTRIES:
+            _kept.popitem(last=False)
+    return value
+
+
+def scopes_forget() -> None:
+    """Forget every scope kept across requests in this process (a test's data rolled back)."""
+    with _lock:
+        _kept.clear()
+
+
+def _committed_generation(epoch: int) -> int | None:
+    """The committed scope generation, read once per request (None: no row, nothing is kept)."""
+    known = getattr(_local, "committed", None)
+    if known is not None and known[0] == epoch:
+        return known[1]
+    from portal.models import ScopeGeneration
+
+    table = connections[DEFAULT_DB_ALIAS].ops.quote_name(ScopeGeneration._meta.db_table)
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        sql = f"SELECT generation FROM {table} WHERE id = %s"  # noqa: S608 - a model's table
+        cursor.execute(sql, [ScopeGeneration.ROW_ID])
+        row = cursor.fetchone()
+    _local.committed = (epoch, row[0] if row else None)
+    return _local.committed[1]
+
+
+def _committed_bump(using: str) -> None:
+    """One more on the committed generation, in the caller's transaction."""
+    from portal.models import ScopeGeneration
+
+    rows = ScopeGeneration.objects.using(using)
+    if not rows.filter(pk=ScopeGeneration.ROW_ID).update(generation=F("generation") + 1):
+        # The row is gone (a database flushed by hand or by a test): start it again.
+        rows.bulk_create(
+            [ScopeGeneration(pk=ScopeGeneration.ROW_ID, generation=1)], ignore_conflicts=True
+        )
 
 
 def scope_changed(*, using: str = DEFAULT_DB_ALIAS, **_signal_kwargs) -> None:
@@ -65,14 +144,17 @@ def scope_changed(*, using: str = DEFAULT_DB_ALIAS, **_signal_kwargs) -> None:
     _bump()
     connection = connections[using]
     if not connection.in_atomic_block:
+        _committed_bump(using)
         return
     # Watch for a rollback of this change: Django drops the hooks registered inside a savepoint
     # (or a transaction) it rolls back; one that runs has seen its change committed. One hook
-    # per savepoint stack is enough: later changes in the same stack share its fate.
+    # per savepoint stack is enough: later changes in the same stack share its fate, and the
+    # committed generation counted for the first one counts for them (and is rolled back with it).
     pending = _pending()
     context = (using, tuple(connection.savepoint_ids))
     if context in pending and _hook_alive(*pending[context]):
         return
+    _committed_bump(using)
 
     def committed():
         if pending.get(context, (None, None))[1] is committed:
@@ -138,4 +220,14 @@ def _request_started(**kwargs) -> None:
     _local.request_epoch = next(_epochs)
 
 
+def _flushed(**kwargs) -> None:
+    _bump()  # a database flushed or migrated: nothing resolved before describes it
+
+
+def _request_finished(**kwargs) -> None:
+    _local.request_epoch = 0  # what runs after it in this thread is outside any request
+
+
 request_started.connect(_request_started, dispatch_uid="scope-request-epoch")
+request_finished.connect(_request_finished, dispatch_uid="scope-request-epoch-end")
+post_migrate.connect(_flushed, dispatch_uid="scope-flushed")

@@ -145,6 +145,12 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# A user's resolved scope (their grid and community ids) is reused across requests while no
+# grant, assignment, region, grid or ungridded household has changed since (the committed scope
+# generation, portal/scope_cache.py), and for at most this many seconds; 0 resolves it anew
+# in every request. The limit matters only for rows changed by hand in SQL.
+SCOPE_CACHE_SECONDS = env_int("SCOPE_CACHE_SECONDS", 60, minimum=0)
+
 # --- Users, passwords, sessions -----------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [

@@ -195,6 +195,17 @@ def celery_worker(transactional_db):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_process_memories():
+    """What a process remembers across requests (a resolved scope, a list known to be above the
+    count cap) describes one database; each test starts on another, so it starts forgetting."""
+    from portal.paginator import counts_forget
+    from portal.scope_cache import scopes_forget
+
+    counts_forget()
+    scopes_forget()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the portal's default language, whatever the last request activated."""
     from django.utils import translation

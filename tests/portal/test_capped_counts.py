@@ -9,6 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
+from grids.models import Resident
+from portal import paginator
 from portal.paginator import CappedPaginator
 from portal.urls import api_router
 from tests.grids.factories import HouseholdFactory, ResidentFactory
@@ -124,3 +126,59 @@ def test_a_capped_page_list_says_of_the_first(
     html = client.get(reverse("grids:resident-list") + "?page=2").content.decode()
     assert "Page 2 of the first 2" in html
     assert "More than 25" in html
+
+
+# --- A list above the cap is remembered for a minute ----------------------------------------
+
+
+def _counts(queries) -> int:
+    return sum("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+
+
+def _list(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(url).json()
+    return body, _counts(queries)
+
+
+def test_a_list_above_the_cap_is_not_counted_again_for_a_minute(
+    small_cap, seven_in_a_three_in_b, api_client_for, street_cadre, monkeypatch
+):
+    client = api_client_for(street_cadre)
+    url = reverse("resident-list")
+    body, counted = _list(client, url)
+    assert (body["count"], body.get("count_capped"), counted) == (CAP, True, 1)
+    body, counted = _list(client, url)
+    assert (body["count"], body.get("count_capped"), counted) == (CAP, True, 0)
+    # A minute later it is counted again, and a list fallen below the cap is exact again.
+    in_a, _in_b = seven_in_a_three_in_b
+    Resident.objects.filter(pk__in=in_a[:6]).delete()
+    later = paginator.time.monotonic() + paginator.DEFAULT_MEMORY_SECONDS + 1
+    monkeypatch.setattr(paginator.time, "monotonic", lambda: later)
+    body, counted = _list(client, url)
+    assert (body["count"], "count_capped" in body, counted) == (4, False, 1)
+
+
+def test_the_memory_is_of_one_list_in_one_scope(
+    small_cap, seven_in_a_three_in_b, api_client_for, street_cadre, other_grid_worker, grid_b
+):
+    street = api_client_for(street_cadre)
+    assert street.get(reverse("resident-list")).json()["count_capped"] is True
+    # Another scope, another filter: counted, and exactly.
+    body, counted = _list(api_client_for(other_grid_worker), reverse("resident-list"))
+    assert (body["count"], counted) == (3, 1)
+    body, counted = _list(street, reverse("resident-list") + "?search=陈乙")
+    assert (body["count"], "count_capped" in body, counted) == (3, False, 1)
+    # Below the cap every view counts: a new row shows at once.
+    ResidentFactory(household=HouseholdFactory(grid=grid_b), name="陈乙新")
+    body, counted = _list(street, reverse("resident-list") + "?search=陈乙")
+    assert (body["count"], counted) == (4, 1)
+
+
+def test_the_memory_can_be_turned_off(
+    settings, small_cap, seven_in_a_three_in_b, api_client_for, street_cadre
+):
+    settings.LIST_COUNT_CAP_MEMORY_SECONDS = 0
+    client = api_client_for(street_cadre)
+    assert _list(client, reverse("resident-list"))[1] == 1
+    assert _list(client, reverse("resident-list"))[1] == 1
