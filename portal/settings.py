@@ -150,6 +150,10 @@ else:
 # generation, portal/scope_cache.py), and for at most this many seconds; 0 resolves it anew
 # in every request. The limit matters only for rows changed by hand in SQL.
 SCOPE_CACHE_SECONDS = env_int("SCOPE_CACHE_SECONDS", 60, minimum=0)
+# Lists count their rows up to LIST_COUNT_CAP ("more than" above it, portal/paginator.py); a
+# list found above the cap is not counted again for LIST_COUNT_CAP_MEMORY_SECONDS (0: never kept).
+LIST_COUNT_CAP = env_int("LIST_COUNT_CAP", 10_000, minimum=1)
+LIST_COUNT_CAP_MEMORY_SECONDS = env_int("LIST_COUNT_CAP_MEMORY_SECONDS", 60, minimum=0)
 
 # --- Users, passwords, sessions -----------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
