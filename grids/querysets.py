@@ -77,7 +77,7 @@ class RegistryScope:
         households = _model("Household").objects.filter(own).values("pk")
         return Q(**{f"{household_path}__in": households})
 
-    def residents_q(self, action: str = "view") -> Q:
+    def residents_q(self, action: str = "view", *, resident: str = "pk") -> Q:
         """Q on residents: those of the jurisdiction's households, and the cases shared.
 
         Read from the resident's own jurisdiction columns (kept by the database from its
@@ -86,6 +86,9 @@ class RegistryScope:
         reads the jurisdiction's names only, however large the district. The same rows as
         `households_q("household")`: a household's community is its grid's, or, not yet in a
         grid, its building's.
+
+        A table that carries a copy of its resident's columns (referrals, services migration
+        0012) takes the same Q with `resident` naming its resident column (`resident_id`).
         """
         parts = []
         if self.communities:
@@ -94,7 +97,7 @@ class RegistryScope:
             parts.append(Q(scope_grid__in=self.grids_beyond))
         shared = self.shared_residents.get(action, ())
         if shared:
-            parts.append(Q(pk__in=shared))
+            parts.append(Q(**{f"{resident}__in": shared}))
         return reduce(operator.or_, parts) if parts else Q(pk__in=[])
 
 

@@ -1,5 +1,6 @@
 """Who sees which referrals, which steps of their history, and which follow-ups."""
 
+from grids.querysets import registry_scope
 from portal.querysets import ScopedQuerySet
 from services.catalogue.querysets import partners_of, residents_in_scope
 
@@ -13,7 +14,9 @@ class ReferralQuerySet(ScopedQuerySet):
             return self.all()
         if user.is_partner_staff:
             return self.filter(partner__in=partners_of(user))
-        return self.filter(resident__in=residents_in_scope(user))
+        # The resident's jurisdiction columns, copied onto the referral (migration 0012): the
+        # same referrals as `resident__in=residents_in_scope(user)`, from their own index.
+        return self.filter(registry_scope(user).residents_q(resident="resident_id"))
 
 
 class ReferralEventQuerySet(ScopedQuerySet):
