@@ -17,10 +17,6 @@ falling below the cap within that minute — thousands of rows deleted at once �
 than" a little longer; a list under the cap is counted exactly on every view.
 """
 
-import threading
-import time
-from collections import OrderedDict
-
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import EmptyPage, Paginator
@@ -28,11 +24,11 @@ from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
+from portal.process_memory import ProcessMemory
+
 DEFAULT_COUNT_CAP = 10_000
 DEFAULT_MEMORY_SECONDS = 60
-_REMEMBERED = 1024  # lists above the cap a process remembers, least recent dropped
-_above_cap: OrderedDict = OrderedDict()  # (database, SQL, parameters) → when counted
-_lock = threading.Lock()
+_above_cap = ProcessMemory(size=1024)  # (database, SQL, parameters) of lists above the cap
 
 
 def count_cap() -> int:
@@ -41,8 +37,7 @@ def count_cap() -> int:
 
 def counts_forget() -> None:
     """Forget which lists were above the cap (a database restored, a test's data rolled back)."""
-    with _lock:
-        _above_cap.clear()
+    _above_cap.clear()
 
 
 def capped_count(rows: QuerySet, cap: int) -> int:
@@ -59,18 +54,11 @@ def capped_count(rows: QuerySet, cap: int) -> int:
     except EmptyResultSet:
         return 0
     key = (limited.db, sql, repr(params))
-    now = time.monotonic()
-    with _lock:
-        counted_at = _above_cap.get(key)
-        if counted_at is not None and now - counted_at < seconds:
-            return cap + 1
+    if _above_cap.get(key, seconds, default=False):
+        return cap + 1
     counted = limited.count()
     if counted > cap:
-        with _lock:
-            _above_cap[key] = now
-            _above_cap.move_to_end(key)
-            while len(_above_cap) > _REMEMBERED:
-                _above_cap.popitem(last=False)
+        _above_cap.put(key, True)
     return counted
 
 

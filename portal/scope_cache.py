@@ -38,8 +38,6 @@ started with — no staler than one database snapshot.
 
 import itertools
 import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -49,6 +47,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_migrate, post_save
 
+from portal.process_memory import ProcessMemory
+
 T = TypeVar("T")
 
 _lock = threading.Lock()
@@ -57,8 +57,7 @@ _epochs = itertools.count(1)
 _local = threading.local()  # request epoch and uncommitted changes: per thread, like connections
 _MEMO_ATTRIBUTE = "_scope_memo"
 DEFAULT_SECONDS = 60
-_KEPT_ENTRIES = 4096  # (key, user) pairs a process keeps across requests, least recent dropped
-_kept: OrderedDict = OrderedDict()  # (key, user pk) → ((committed, local generation), time, value)
+_kept = ProcessMemory(size=4096)  # (key, user pk) → ((committed, local generation), value)
 
 
 def scope_memo(user, key: str, resolve: Callable[[], T]) -> T:
@@ -85,26 +84,17 @@ def _across_requests(user, key: str, resolve: Callable[[], T]) -> T:
     if committed is None:
         return resolve()
     validity = (committed, _generation)  # read before resolving: a change meanwhile voids it
-    entry_key = (key, user.pk)
-    now = time.monotonic()
-    with _lock:
-        entry = _kept.get(entry_key)
-        if entry is not None and entry[0] == validity and now - entry[1] < seconds:
-            _kept.move_to_end(entry_key)
-            return entry[2]
+    entry = _kept.get((key, user.pk), seconds)
+    if entry is not None and entry[0] == validity:
+        return entry[1]
     value = resolve()
-    with _lock:
-        _kept[entry_key] = (validity, now, value)
-        _kept.move_to_end(entry_key)
-        while len(_kept) > _KEPT_ENTRIES:
-            _kept.popitem(last=False)
+    _kept.put((key, user.pk), (validity, value))
     return value
 
 
 def scopes_forget() -> None:
     """Forget every scope kept across requests in this process (a test's data rolled back)."""
-    with _lock:
-        _kept.clear()
+    _kept.clear()
 
 
 def _committed_generation(epoch: int) -> int | None:
@@ -114,6 +104,8 @@ def _committed_generation(epoch: int) -> int | None:
         return known[1]
     from portal.models import ScopeGeneration
 
+    # Plain SQL: read on every scoped request, where the ORM's compiling would cost more
+    # than the read itself.
     table = connections[DEFAULT_DB_ALIAS].ops.quote_name(ScopeGeneration._meta.db_table)
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         sql = f"SELECT generation FROM {table} WHERE id = %s"  # noqa: S608 - a model's table

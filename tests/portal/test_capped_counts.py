@@ -10,7 +10,7 @@ from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
 from grids.models import Resident
-from portal import paginator
+from portal import paginator, process_memory
 from portal.paginator import CappedPaginator
 from portal.urls import api_router
 from tests.grids.factories import HouseholdFactory, ResidentFactory
@@ -153,8 +153,8 @@ def test_a_list_above_the_cap_is_not_counted_again_for_a_minute(
     # A minute later it is counted again, and a list fallen below the cap is exact again.
     in_a, _in_b = seven_in_a_three_in_b
     Resident.objects.filter(pk__in=in_a[:6]).delete()
-    later = paginator.time.monotonic() + paginator.DEFAULT_MEMORY_SECONDS + 1
-    monkeypatch.setattr(paginator.time, "monotonic", lambda: later)
+    later = process_memory.time.monotonic() + paginator.DEFAULT_MEMORY_SECONDS + 1
+    monkeypatch.setattr(process_memory.time, "monotonic", lambda: later)
     body, counted = _list(client, url)
     assert (body["count"], "count_capped" in body, counted) == (4, False, 1)
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from grids import writes as grid_writes
 from grids.models import Household
-from portal import scope_cache
+from portal import process_memory
 from portal.roles import Role
 from tests.portal.factories import UserFactory
 
@@ -70,18 +70,7 @@ def test_a_grant_revoked_by_another_process_is_seen_at_the_next_request(
     assert api.get(url).status_code == 200
     response, queries = _get(api, url)
     assert response.status_code == 200 and _count(queries, RESOLUTION) == 0  # the kept scope
-    _in_another_process(
-        f"""
-        from grids import writes
-        from grids.models import Region
-        from portal.models import User
-        assert writes.region_staff_revoke(
-            actor=User.objects.get(pk={street_admin.pk}),
-            person=User.objects.get(pk={integration.pk}),
-            region=Region.objects.get(pk={street.pk}),
-        )
-        """
-    )
+    _in_another_process("region_staff_revoke", street_admin, integration, street)
     assert api.get(url).status_code == 404
     assert api.get(reverse("household-list")).json()["count"] == 0
 
@@ -95,18 +84,7 @@ def test_a_grant_given_by_another_process_is_seen_at_the_next_request(
     assert api.get(url).status_code == 404
     response, queries = _get(api, url)
     assert response.status_code == 404 and _count(queries, RESOLUTION) == 0  # the kept scope
-    _in_another_process(
-        f"""
-        from grids import writes
-        from grids.models import Region
-        from portal.models import User
-        writes.region_staff_grant(
-            actor=User.objects.get(pk={street_admin.pk}),
-            person=User.objects.get(pk={cadre.pk}),
-            region=Region.objects.get(pk={community_a.pk}),
-        )
-        """
-    )
+    _in_another_process("region_staff_grant", street_admin, cadre, community_a)
     assert api.get(url).status_code == 200
 
 
@@ -131,8 +109,8 @@ def test_the_time_limit_and_the_switch(api_client_for, integration, resident_a, 
     api = api_client_for(integration)
     url = reverse("household-list")
     api.get(url)
-    clock = scope_cache.time.monotonic() + settings.SCOPE_CACHE_SECONDS + 1
-    monkeypatch.setattr(scope_cache.time, "monotonic", lambda: clock)
+    clock = process_memory.time.monotonic() + settings.SCOPE_CACHE_SECONDS + 1
+    monkeypatch.setattr(process_memory.time, "monotonic", lambda: clock)
     assert _count(_get(api, url)[1], RESOLUTION) == 1  # too old: resolved again
     assert _count(_get(api, url)[1], RESOLUTION) == 0
     monkeypatch.setattr(settings, "SCOPE_CACHE_SECONDS", 0)
@@ -151,11 +129,26 @@ def test_outside_a_request_nothing_is_kept(api_client_for, integration, resident
     assert _count(queries, RESOLUTION) == 1
 
 
-def _in_another_process(code: str) -> None:
-    """Run `code` in a new Python process on the test database: a second gunicorn worker."""
+def _in_another_process(write: str, actor, person, region) -> None:
+    """`grids.writes.<write>(actor, person, region)` in a new Python process on the test
+    database: a second gunicorn worker."""
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    script = "import django\ndjango.setup()\n" + textwrap.dedent(code)
+    script = textwrap.dedent(
+        f"""
+        import django
+        django.setup()
+        from grids import writes
+        from grids.models import Region
+        from portal.models import User
+        done = writes.{write}(
+            actor=User.objects.get(pk={actor.pk}),
+            person=User.objects.get(pk={person.pk}),
+            region=Region.objects.get(pk={region.pk}),
+        )
+        assert done is not False  # a revoke finds the grant it takes back
+        """
+    )
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "portal.settings"}
     done = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
