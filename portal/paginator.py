@@ -46,6 +46,12 @@ def capped_count(rows: QuerySet, cap: int) -> int:
     the scope and the filters stay."""
     # DISTINCT ON needs its order to pick the rows; any other count drops the order.
     limited = (rows if rows.query.distinct_fields else rows.order_by())[: cap + 1]
+    if _annotations_only_shown(limited.query):
+        # Django keeps every annotation that reads a column in the counted subquery (in case it
+        # groups); a row-wise one (is_overdue, a stage rank) only makes the count read each
+        # row from the table instead of counting index entries (a partner's 1,917 referrals:
+        # 1.4 → 0.3 ms). The filters stay in WHERE whatever is selected.
+        limited.query.set_annotation_mask(())
     seconds = getattr(settings, "LIST_COUNT_CAP_MEMORY_SECONDS", DEFAULT_MEMORY_SECONDS)
     if seconds <= 0:
         return limited.count()
@@ -60,6 +66,20 @@ def capped_count(rows: QuerySet, cap: int) -> int:
     if counted > cap:
         _above_cap.put(key, True)
     return counted
+
+
+def _annotations_only_shown(query) -> bool:
+    """True when the query's annotations only add columns to each row: no aggregate, no
+    grouping, no DISTINCT, no set operation, nothing that returns several rows — so counting
+    without them counts the same rows."""
+    if query.group_by is not None or query.distinct or query.combinator:
+        return False
+    return not any(
+        getattr(annotation, "contains_aggregate", True)
+        or getattr(annotation, "contains_over_clause", True)
+        or getattr(annotation, "set_returning", False)
+        for annotation in query.annotations.values()
+    )
 
 
 class CappedPaginator(Paginator):

@@ -182,3 +182,47 @@ def test_the_memory_can_be_turned_off(
     client = api_client_for(street_cadre)
     assert _list(client, reverse("resident-list"))[1] == 1
     assert _list(client, reverse("resident-list"))[1] == 1
+
+
+# --- What the count reads ---------------------------------------------------------------------
+
+
+def _count_sql(rows) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as captured:
+        counted = CappedPaginator(rows, 20).count
+    [query] = captured.captured_queries
+    return counted, query["sql"]
+
+
+def test_the_count_leaves_out_what_only_shows_on_each_row(seven_in_a_three_in_b):
+    """An annotation a row shows (a rank, a flag) is not computed for every row counted — the
+    count reads index entries, not the table — and a filter on it still counts."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    a, _b = seven_in_a_three_in_b
+    ranked = Resident.objects.annotate(
+        first_of_a=Case(When(pk=a[0], then=Value(1)), default=Value(0), output_field=IntegerField())
+    )
+    counted, sql = _count_sql(ranked)
+    assert counted == 10
+    assert "CASE" not in sql
+    counted, sql = _count_sql(ranked.filter(first_of_a=1))
+    assert counted == 1
+    assert "CASE" in sql  # in WHERE, where the rows are chosen
+
+
+def test_the_count_keeps_what_decides_the_rows(seven_in_a_three_in_b):
+    """Grouping, DISTINCT and aggregates decide which rows there are: those counts keep them."""
+    from django.db.models import Count
+
+    per_household = (
+        Resident.objects.values("household").annotate(n=Count("pk")).order_by("household")
+    )
+    assert _count_sql(per_household)[0] == 2
+    households = Resident.objects.values("household").distinct().order_by("household")
+    assert _count_sql(households)[0] == 2
+    with_tags = (
+        Resident.objects.annotate(tag_count=Count("tags")).filter(tag_count=0).order_by("pk")
+    )
+    counted, sql = _count_sql(with_tags)
+    assert counted == 10 and "COUNT(" in sql.split("FROM", 1)[1]
