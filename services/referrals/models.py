@@ -23,6 +23,27 @@ from services.referrals.querysets import (
     ReferralQuerySet,
 )
 
+# A partner's working order: what waits for its answer (Referral.Status.ASSIGNED), then what it
+# accepted, then what it is serving. Plain values: the index below is declared inside Referral.
+PARTNER_STAGE_ORDER = ("assigned", "accepted", "in_service")
+
+
+def partner_stage_rank() -> models.Case:
+    """A partner's working order as a number: awaiting its acceptance 0, accepted 1, in service
+    2, anything else 3 (`PARTNER_STAGE_ORDER`).
+
+    One expression for both the partner's list (its ORDER BY) and the index that delivers that
+    order (`referral_partner_queue`): PostgreSQL uses an expression index only for the very
+    same expression, so neither may be written twice."""
+    return models.Case(
+        *(
+            models.When(status=status, then=models.Value(rank))
+            for rank, status in enumerate(PARTNER_STAGE_ORDER)
+        ),
+        default=models.Value(len(PARTNER_STAGE_ORDER)),
+        output_field=models.IntegerField(),
+    )
+
 
 class Referral(models.Model):
     """转介 — one resident's need brought to a partner, followed until the loop is closed.
@@ -132,6 +153,18 @@ class Referral(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["partner", "status"], name="referral_partner_status"),
+            # A partner's list in its working order (services.referrals.selectors
+            # .referral_partner_list): a page of 20 reads 20 index entries instead of sorting
+            # every referral the partner ever had (bench, 1,917 referrals: 4.0 → 0.3 ms).
+            models.Index(
+                models.F("partner"),
+                partner_stage_rank(),
+                # Ascending: PostgreSQL puts NULLs last, as the list asks (SQLite cannot say so).
+                models.F("stage_deadline").asc(),
+                models.F("created_at").desc(),
+                models.F("id").desc(),
+                name="referral_partner_queue",
+            ),
             # The lists' order: a page of 20 reads 20 index entries, not every referral sorted
             # (bench: 61 → 0.2 ms at 20,000 referrals).
             models.Index(fields=["-created_at", "-id"], name="referral_newest_first"),
