@@ -246,10 +246,10 @@ def test_the_due_page_uses_constant_queries(client, grid_worker, grid_a, due_peo
         for _ in range(n):
             _resident(grid_a, [due_people["high"], due_people["key"]], registered_days_ago=30)
 
-    # 9: the user; the scope's resolution (one query per request); the count; the page (cadence,
+    # 7: the user; the scope's resolution (one query per request); the count; the page (cadence,
     # tier, major event as columns, household, dwelling, building and grid joined); the tags
-    # setting the page's cadences; the bell; the user's and the groups' permissions; the tag
-    # filter's choices. The session: from Redis, saved at most once a minute (portal/sessions.py).
+    # setting the page's cadences; the bell; the tag filter's choices. The session: from Redis,
+    # saved at most once a minute (portal/sessions.py).
     assert_constant_queries(
-        add_rows=add, fetch=lambda: client.get(reverse("grids:visits-due")), expected=9
+        add_rows=add, fetch=lambda: client.get(reverse("grids:visits-due")), expected=7
     )

@@ -739,14 +739,14 @@ def test_household_list_queries_are_constant(client, grid_worker, grid_a):
             head = ResidentFactory(household=HouseholdFactory(grid=grid_a))
             Household.objects.filter(pk=head.household_id).update(head=head)
 
-    # 9: the user; the scope's resolution (one query per request); the count; the bell's unread
-    # notifications; the user's and the groups' permissions (the menu asks); the filter's
-    # communities and grids; the page (household, grid, dwelling, building, community and head
-    # in one join). The session: from Redis, saved at most once a minute (portal/sessions.py).
+    # 7: the user; the scope's resolution (one query per request); the count; the bell's unread
+    # notifications; the filter's communities and grids; the page (household, grid, dwelling,
+    # building, community and head in one join). The menu's permissions: from the role, no
+    # query (portal/backends.py). The session: from Redis, saved at most once a minute.
     assert_constant_queries(
         add_rows=add,
         fetch=lambda: _get_ok(client, reverse("grids:household-list")),
-        expected=9,
+        expected=7,
     )
     assert _rows(client, "household-list") == 20
 
@@ -758,13 +758,13 @@ def test_resident_list_queries_are_constant(client, grid_worker, grid_a, living_
         for resident in ResidentFactory.create_batch(n, household=HouseholdFactory(grid=grid_a)):
             ResidentTag.objects.create(resident=resident, tag=living_alone)
 
-    # 10: the user; the scope's resolution (one query per request); the count; the bell; the user's
-    # and the groups' permissions; the filter's communities, grids and tags; the page (resident,
-    # household, grid and community in one join, the visit cadence as columns). The session:
-    # from Redis, saved at most once a minute (portal/sessions.py).
+    # 8: the user; the scope's resolution (one query per request); the count; the bell; the
+    # filter's communities, grids and tags; the page (resident, household, grid and community
+    # in one join, the visit cadence as columns). The session: from Redis, saved at most once
+    # a minute (portal/sessions.py).
     assert_constant_queries(
         add_rows=add,
         fetch=lambda: _get_ok(client, reverse("grids:resident-list"), {"tier": "high"}),
-        expected=10,
+        expected=8,
     )
     assert _rows(client, "resident-list", {"tier": "high"}) == 20

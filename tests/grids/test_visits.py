@@ -259,16 +259,16 @@ def test_due_page_and_lists_use_constant_queries(
             )
 
     # Each fetch is measured after 1 and after 20 more rows (the helper adds rows cumulatively).
-    # Pages, 7: the user; the scope's resolution (one query per request); the count; the page — due
+    # Pages, 5: the user; the scope's resolution (one query per request); the count; the page — due
     # residents with their cadence as columns / visits with household, grid, visitor and
-    # resident in one join; the bell; the user's and the groups' permissions (the session:
+    # resident in one join; the bell (the role answers the menu's permissions; the session:
     # from Redis, saved at most once a minute).
     # The due page has 2 more: the tags setting the page's cadences, the tag filter's choices.
     assert_constant_queries(
-        add_rows=add, fetch=lambda: client.get(reverse("grids:visits-due")), expected=9
+        add_rows=add, fetch=lambda: client.get(reverse("grids:visits-due")), expected=7
     )
     assert_constant_queries(
-        add_rows=add, fetch=lambda: client.get(reverse("grids:visit-list")), expected=7
+        add_rows=add, fetch=lambda: client.get(reverse("grids:visit-list")), expected=5
     )
     # API visits, 5: the scope's resolution; the count; the page in one join; the needs
     # (prefetch); the residents the needs name. API due, 4: the scope's resolution; the count;

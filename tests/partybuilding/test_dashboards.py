@@ -179,9 +179,9 @@ def test_dashboard_queries_are_constant(client, party_officer, branch_a):
     # Queries: user; organisations per community, members per community, 双报到
     # coverage, hours per month, alliance items per status, meeting requirements, compliance
     # organisations, meetings held, training thresholds, training aggregate (the ten of
-    # selectors.party_dashboard); then base.html's unread notifications, the user's and the
-    # groups' permissions (perms in the menu). The session: from Redis, not saved again.
-    assert_constant_queries(add_rows=add_rows, fetch=lambda: client.get(URL), expected=14)
+    # selectors.party_dashboard); then base.html's unread notifications (the menu's
+    # permissions come from the role, no query). The session: from Redis, not saved again.
+    assert_constant_queries(add_rows=add_rows, fetch=lambda: client.get(URL), expected=12)
 
 
 def test_home_card_for_the_party_officer_only(party_officer, community_cadre, street_data):

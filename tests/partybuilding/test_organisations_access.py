@@ -179,11 +179,11 @@ def _member_rows(org):
 def test_member_list_page_queries_are_constant(client, party_officer, branch_a):
     login(client, party_officer)
     url = reverse("partybuilding:party-member-list")
-    # 8 queries: user, count, unread notifications, 2 × permissions, filter
-    # organisations, filter communities, the page with org/employer
-    # org/community/login/resident (the session: from Redis, not saved again)
+    # 6 queries: user, count, unread notifications, filter organisations, filter
+    # communities, the page with org/employer org/community/login/resident (the session: from
+    # Redis, not saved again; the menu's permissions: from the role)
     assert_constant_queries(
-        add_rows=_member_rows(branch_a), fetch=lambda: client.get(url), expected=8
+        add_rows=_member_rows(branch_a), fetch=lambda: client.get(url), expected=6
     )
 
 
@@ -204,10 +204,10 @@ def test_org_tree_page_and_api_queries_are_constant(client, party_officer, stree
     def add(n):
         BranchFactory.create_batch(n, parent=street_committee)
 
-    # 5 queries: user, the tree with its joins and the visible member count (one SELECT),
-    # unread notifications, 2 × permissions (the session: from Redis, not saved again)
+    # 3 queries: user, the tree with its joins and the visible member count (one SELECT),
+    # unread notifications (the session: from Redis, not saved again)
     assert_constant_queries(
-        add_rows=add, fetch=lambda: client.get(reverse("partybuilding:party-org-list")), expected=5
+        add_rows=add, fetch=lambda: client.get(reverse("partybuilding:party-org-list")), expected=3
     )
     from rest_framework.test import APIClient
 
@@ -228,10 +228,10 @@ def test_coverage_page_queries_are_constant(client, party_officer, street, branc
             community = RegionFactory(parent=street, code=f"330381008{next(counter)}")
             GridFactory(community=community)
 
-    # 6 queries: user, communities with `covered`, grids with `covered`, unread notifications,
-    # 2 × permissions (the session: from Redis, not saved again)
+    # 4 queries: user, communities with `covered`, grids with `covered`, unread notifications
+    # (the session: from Redis, not saved again)
     assert_constant_queries(
-        add_rows=add, fetch=lambda: client.get(reverse("partybuilding:party-coverage")), expected=6
+        add_rows=add, fetch=lambda: client.get(reverse("partybuilding:party-coverage")), expected=4
     )
 
 

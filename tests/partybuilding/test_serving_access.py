@@ -217,10 +217,10 @@ def test_needs_list_page_and_api_queries_are_constant(client, party_officer, com
     def add(n):
         CommunityNeedFactory.create_batch(n, community=community_a)
 
-    # 7 queries: user, count, unread notifications, 2 × role permissions, filter communities,
-    # the page of needs with community/claimer/poster (the session: from Redis, not saved again)
+    # 5 queries: user, count, unread notifications, filter communities, the page of needs
+    # with community/claimer/poster (the session: from Redis, not saved again)
     assert_constant_queries(
-        add_rows=add, fetch=lambda: client.get(reverse("partybuilding:need-list")), expected=7
+        add_rows=add, fetch=lambda: client.get(reverse("partybuilding:need-list")), expected=5
     )
     api = APIClient()
     api.force_authenticate(party_officer)
@@ -239,11 +239,11 @@ def test_hours_list_page_and_api_queries_are_constant(client, party_officer, bra
     def add(n):
         ServiceHoursFactory.create_batch(n, member=member)
 
-    # 10 queries: user, count, review count, review ids, own member record (log
-    # button), unread notifications, 2 × permissions, filter communities, the page with
+    # 8 queries: user, count, review count, review ids, own member record (log
+    # button), unread notifications, filter communities, the page with
     # member/org/community/need/rule/reviewer (the session: from Redis, not saved again)
     assert_constant_queries(
-        add_rows=add, fetch=lambda: client.get(reverse("partybuilding:hours-list")), expected=10
+        add_rows=add, fetch=lambda: client.get(reverse("partybuilding:hours-list")), expected=8
     )
     api = APIClient()
     api.force_authenticate(party_officer)
@@ -260,7 +260,7 @@ def test_member_page_and_sheet_queries_are_constant(client, serving, party_offic
         ServiceHoursFactory.create_batch(n, member=serving.party_member)
 
     assert_constant_queries(
-        add_rows=add, fetch=lambda: client.get(reverse("partybuilding:serving-me")), expected=10
+        add_rows=add, fetch=lambda: client.get(reverse("partybuilding:serving-me")), expected=8
     )
 
     login(client, party_officer)
@@ -271,7 +271,7 @@ def test_member_page_and_sheet_queries_are_constant(client, serving, party_offic
 
     url = reverse("partybuilding:feedback-sheet")
     query = {"org": branch_b.pk, "year": 2025, "quarter": 2}
-    assert_constant_queries(add_rows=add_employed, fetch=lambda: client.get(url, query), expected=8)
+    assert_constant_queries(add_rows=add_employed, fetch=lambda: client.get(url, query), expected=6)
 
 
 def test_evidence_is_served_only_within_scope(client, serving, party_officer, other_grid_worker):

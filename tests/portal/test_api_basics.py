@@ -212,7 +212,7 @@ def test_resident_page_queries_do_not_grow_with_rows(grid_worker, grid_a):
         assert response.status_code == 200
         assert b'data-testid="resident-row"' in response.content
 
-    # 10: as in tests/grids/test_pages.py — user, the scope's resolution, count, bell, two
-    # permission reads, the filter's communities, grids and tags, the page in one join (the
-    # session comes from Redis and is saved at most once a minute: portal/sessions.py).
-    assert_constant_queries(add_rows=lambda n: add_residents(grid_a, n), fetch=fetch, expected=10)
+    # 8: as in tests/grids/test_pages.py — user, the scope's resolution, count, bell, the
+    # filter's communities, grids and tags, the page in one join (the session comes from Redis
+    # and is saved at most once a minute: portal/sessions.py; permissions from the role).
+    assert_constant_queries(add_rows=lambda n: add_residents(grid_a, n), fetch=fetch, expected=8)

@@ -112,6 +112,6 @@ def test_the_dashboard_on_the_demo(client, demo):
     assert response.status_code == 200
     queries, _sql = count_queries(lambda: client.get(url))
     print(f"dashboard on the demo: {elapsed * 1000:.0f} ms, {queries} queries")
-    assert queries == 14  # the session from Redis, not saved again: portal/sessions.py
+    assert queries == 12  # the session from Redis, not saved again: portal/sessions.py
     assert response.context["coverage"]["serving"] == party.MEMBERS // 3
     assert response.context["hours"]["total"] > 0

@@ -681,14 +681,14 @@ def test_page_list_constant_queries(person, request, clinics, partner_p, grid_a,
                 resident=ResidentFactory(household=HouseholdFactory(grid=grid_a)), partner=partner_p
             )
 
-    # 7: the user; the count; the bell; the user's and the groups' permissions;
-    # the filter's clinics; the page (contract, resident, household, grid, clinic and the
-    # contract it renewed in one join). Grid
-    # worker and partner staff: 8, their scope's resolution besides (one query per request).
+    # 5: the user; the count; the bell; the filter's clinics; the page (contract, resident,
+    # household, grid, clinic and the contract it renewed in one join); no permission queries
+    # (the role answers them, portal/backends.py). Grid worker and partner staff: 6, their
+    # scope's resolution besides (one query per request).
     assert_constant_queries(
         add_rows=add_rows,
         fetch=lambda: client.get(reverse("services:contract-list")),
-        expected=7 if person == "street_admin" else 8,
+        expected=5 if person == "street_admin" else 6,
     )
 
 

@@ -519,10 +519,9 @@ def test_page_list_queries_are_constant(
 
     # street cadre 6: the user; the count; the bell; the filter's partners and
     # services; the page (delivery, partner, service, resident, referral and meal log in one
-    # join). Partner staff and grid worker 9:
-    # the user's and the groups' permissions besides (the menu asks), and their scope's
-    # resolution (one query per request).
-    for user, expected in ((street_cadre, 6), (partner_staff, 9), (grid_worker, 9)):
+    # join). Partner staff and grid worker 7: their scope's resolution besides (one query per
+    # request). Nobody's permissions: the role answers them (portal/backends.py).
+    for user, expected in ((street_cadre, 6), (partner_staff, 7), (grid_worker, 7)):
         Delivery.objects.all().delete()
         login(client, user)
         url = reverse("services:delivery-list") + "?month=2025-03"

@@ -584,6 +584,30 @@ def test_partner_list_puts_awaiting_acceptance_first_and_shows_only_its_own(
     assert sorted(shown.details["referrals"]) == sorted(r.pk for r in rows.values())
 
 
+def test_partner_list_order_comes_from_its_index_not_a_sort(partner_staff, make_referral):
+    """The partner's working order is read from `referral_partner_queue`: the same expression
+    in the ORDER BY and in the index. Written twice and drifting apart, PostgreSQL would sort
+    every referral the partner ever had on every page view, and nothing else would notice."""
+    from django.db import connection, transaction
+
+    from services.referrals.models import PARTNER_STAGE_ORDER
+    from services.referrals.selectors import referral_partner_list
+
+    assert set(PARTNER_STAGE_ORDER) <= set(Status.values)
+    make_referral(Status.ASSIGNED)
+    sql, params = referral_partner_list(actor=partner_staff)[:20].query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Forbid what would hide a mismatch: with no sort and no other scan allowed, only an
+        # index that holds exactly this order can answer without a Sort node.
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "referral_partner_queue" in plan, plan
+    assert "Sort" not in plan, plan
+
+
 def test_partner_home_and_nav_show_only_partner_pages(client, partner_staff, make_referral):
     make_referral(Status.ASSIGNED)
     make_referral(Status.ASSIGNED)
@@ -678,14 +702,13 @@ def test_list_constant_queries(person, request, client, make_referral, grid_a):
     # street cadre 6: the user; the count; the bell; the filter's services and
     #   partners; the page (referral, resident, household, grid, service and partner in one
     #   join). The session: from Redis, saved at most once a minute (portal/sessions.py).
-    # grid worker 8: the same without the partners' choice, plus the user's and the groups'
-    #   permissions (the menu asks: a grid worker lacks some), plus the scope's resolution (one
-    #   query per request).
-    # partner staff 10: as the grid worker (the services' choice holds their organisation's
+    # grid worker 6: the same without the partners' choice, plus the scope's resolution (one
+    #   query per request). The menu's permissions: from the role, no query (portal/backends.py).
+    # partner staff 8: as the grid worker (the services' choice holds their organisation's
     #   only), plus the audit row of what they were shown (referral.partner_view), plus the
-    #   page's residents with household and grid (one prefetch: the page is sorted without
-    #   them, see referral_partner_list).
-    expected = {"street_cadre": 6, "grid_worker": 8, "partner_staff": 10}[person]
+    #   page's residents (one prefetch: the page is read in its index's order without them,
+    #   see referral_partner_list).
+    expected = {"street_cadre": 6, "grid_worker": 6, "partner_staff": 8}[person]
     assert_constant_queries(add_rows=add_rows, fetch=lambda: client.get(url), expected=expected)
 
 
