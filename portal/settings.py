@@ -144,6 +144,14 @@ if REDIS_URL:
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Template fragments that depend only on the code, the role and the language (the main menu,
+# base.html's {% cache %}): kept in each process, never across the network; a deploy restarts
+# the processes and so renders them anew.
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 1000},
+}
 
 # A user's resolved scope (their grid and community ids) is reused across requests while no
 # grant, assignment, region, grid or ungridded household has changed since (the committed scope

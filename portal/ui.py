@@ -176,17 +176,27 @@ class ScopedFormMixin:
 
 SELECT_TEMPLATE = "django/forms/widgets/select.html"
 OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
+# Django's widget templates that are `{% include "django/forms/widgets/input.html" %}` and
+# nothing else: one <input>.
+INPUT_TEMPLATES = frozenset(
+    f"django/forms/widgets/{kind}.html"
+    for kind in (
+        "checkbox", "color", "date", "datetime", "email", "file", "hidden", "number",
+        "password", "search", "tel", "text", "time", "url",
+    )
+)  # fmt: skip
 
 
 class FormRenderer(DjangoTemplates):
     """Django's form renderer, with "请选择…" for the empty choice of every select whose label
     is Django's default "---------" (a label a form set itself, such as "All", stays).
 
-    A select of Django's own templates is written here in Python, to the byte what
-    `select.html` writes: the template includes `select_option.html` once per option, and a
-    list page's filters (thirty partners, a dozen statuses) spent a few milliseconds of every
-    view in those includes. Any other template, or an option with a template of its own, goes
-    through the templates as before.
+    A select or a single <input> of Django's own templates is written here in Python, to the
+    byte what `select.html` or `input.html` writes: the select template includes
+    `select_option.html` once per option, every input includes `input.html` and `attrs.html`,
+    and a list page's filters (thirty partners, a dozen statuses, a search box, a tick box)
+    spent a few milliseconds of every view in those includes. Any other template, or an option
+    with a template of its own, goes through the templates as before.
     """
 
     def render(self, template_name, context, request=None):
@@ -200,6 +210,8 @@ class FormRenderer(DjangoTemplates):
             html = _select_html(widget)
             if html is not None:
                 return html
+        if template_name in INPUT_TEMPLATES and isinstance(widget, dict):
+            return _input_html(widget)
         return super().render(template_name, context, request=request)
 
 
@@ -224,6 +236,16 @@ def _attrs_html(attrs: dict) -> str:
         if value is not True:
             parts.append(f'="{_shown(_formatted(value))}"')
     return "".join(parts)
+
+
+def _input_html(widget: dict) -> str:
+    """input.html with attrs.html."""
+    value = widget["value"]
+    shown = "" if value is None else f' value="{_shown(_formatted(value))}"'
+    return (
+        f'<input type="{_shown(widget["type"])}" name="{_shown(widget["name"])}"{shown}'
+        f"{_attrs_html(widget['attrs'])}>"
+    )
 
 
 def _select_html(widget: dict) -> str | None:

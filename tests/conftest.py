@@ -197,12 +197,16 @@ def celery_worker(transactional_db):
 @pytest.fixture(autouse=True)
 def _fresh_process_memories():
     """What a process remembers across requests (a resolved scope, a list known to be above the
-    count cap) describes one database; each test starts on another, so it starts forgetting."""
+    count cap, the menu of a role) describes one database and one set of roles; each test
+    starts on another, so it starts forgetting."""
+    from django.core.cache import caches
+
     from portal.paginator import counts_forget
     from portal.scope_cache import scopes_forget
 
     counts_forget()
     scopes_forget()
+    caches["template_fragments"].clear()  # the main menu per role (base.html)
 
 
 @pytest.fixture(autouse=True)

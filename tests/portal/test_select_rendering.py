@@ -54,3 +54,69 @@ def test_an_option_with_a_template_of_its_own_goes_through_the_templates():
     form.fields["x"] = field
     form.renderer = FormRenderer()
     assert "<label><input" in str(form["x"])  # radio_option.html drew the option
+
+
+class Inputs(forms.Form):
+    text = forms.CharField(widget=forms.TextInput(attrs={"placeholder": '姓名 "全" & <名>'}))
+    search = forms.CharField(required=False, widget=forms.TextInput(attrs={"type": "search"}))
+    number = forms.IntegerField(min_value=0)
+    decimal = forms.DecimalField(required=False)
+    hidden = forms.CharField(widget=forms.HiddenInput)
+    tick = forms.BooleanField(required=False)
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    moment = forms.DateTimeField(required=False)
+    mail = forms.EmailField(required=False)
+    secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=True))
+    upload = forms.FileField(required=False)
+    odd = forms.CharField(
+        required=False,
+        widget=forms.TextInput(attrs={"readonly": True, "hidden": False, "data-x": 0}),
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {},
+        {
+            "text": '王 "小" & <明>',
+            "search": " 陈 ",
+            "number": "0",
+            "decimal": "1.50",
+            "hidden": "<x>",
+            "tick": "on",
+            "day": "2026-12-06",
+            "moment": "2026-12-06 08:30",
+            "mail": "a@b.cn",
+            "secret": "p&w",
+            "odd": mark_safe("<b>"),
+        },
+        {"number": "-1", "tick": "", "day": "not a day", "mail": "bad"},
+    ],
+)
+def test_an_input_is_written_as_djangos_templates_write_it(data):
+    initial = {"text": "初始", "number": 7, "tick": True, "decimal": 0}
+    ours = Inputs(data, initial=initial)
+    django = Inputs(data, initial=initial)
+    ours.renderer, django.renderer = FormRenderer(), DjangoTemplates()
+    for name in Inputs.base_fields:
+        assert str(ours[name]) == str(django[name]), name
+
+
+def test_inputs_and_selects_load_no_template(monkeypatch):
+    """The point of writing them in Python: a filter form of inputs and selects loads none."""
+    loaded = []
+    original = FormRenderer.get_template
+    monkeypatch.setattr(
+        FormRenderer,
+        "get_template",
+        lambda self, name: loaded.append(name) or original(self, name),
+    )
+    form = Inputs({"text": "x", "tick": "on"})
+    form.fields["status"] = forms.ChoiceField(choices=[("", "---------"), ("a", "甲")])
+    del form.fields["upload"]  # ClearableFileInput: a template of its own, not input.html
+    form.renderer = FormRenderer()
+    html = "".join(str(form[name]) for name in form.fields)
+    assert 'type="checkbox"' in html and "<select" in html
+    assert loaded == []
