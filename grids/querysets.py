@@ -77,7 +77,7 @@ class RegistryScope:
         households = _model("Household").objects.filter(own).values("pk")
         return Q(**{f"{household_path}__in": households})
 
-    def residents_q(self, action: str = "view", *, resident: str = "pk") -> Q:
+    def residents_q(self, action: str = "view", *, resident: str = "pk", through: str = "") -> Q:
         """Q on residents: those of the jurisdiction's households, and the cases shared.
 
         Read from the resident's own jurisdiction columns (kept by the database from its
@@ -88,16 +88,18 @@ class RegistryScope:
         grid, its building's.
 
         A table that carries a copy of its resident's columns (referrals, services migration
-        0012) takes the same Q with `resident` naming its resident column (`resident_id`).
+        0012) takes the same Q with `resident` naming its resident column (`resident_id`); a
+        table reached through one (a referral's history and follow-ups) names the way there in
+        `through` (`"referral__"`).
         """
         parts = []
         if self.communities:
-            parts.append(Q(scope_community__in=self.communities))
+            parts.append(Q(**{f"{through}scope_community__in": self.communities}))
         if self.grids_beyond:
-            parts.append(Q(scope_grid__in=self.grids_beyond))
+            parts.append(Q(**{f"{through}scope_grid__in": self.grids_beyond}))
         shared = self.shared_residents.get(action, ())
         if shared:
-            parts.append(Q(**{f"{resident}__in": shared}))
+            parts.append(Q(**{f"{through}{resident}__in": shared}))
         return reduce(operator.or_, parts) if parts else Q(pk__in=[])
 
 

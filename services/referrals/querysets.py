@@ -2,7 +2,7 @@
 
 from grids.querysets import registry_scope
 from portal.querysets import ScopedQuerySet
-from services.catalogue.querysets import partners_of, residents_in_scope
+from services.catalogue.querysets import partners_of
 
 
 class ReferralQuerySet(ScopedQuerySet):
@@ -31,7 +31,12 @@ class ReferralEventQuerySet(ScopedQuerySet):
             return self.filter(
                 referral__partner__in=partners_of(user), partner__in=partners_of(user)
             )
-        return self.filter(referral__resident__in=residents_in_scope(user))
+        # Through the referral's copy of its resident's jurisdiction (as ReferralQuerySet): a
+        # community's history is read from its referrals' index, not by joining every event
+        # to the residents.
+        return self.filter(
+            registry_scope(user).residents_q(resident="resident_id", through="referral__")
+        )
 
 
 class FollowUpTaskQuerySet(ScopedQuerySet):
@@ -42,4 +47,6 @@ class FollowUpTaskQuerySet(ScopedQuerySet):
             return self.all()
         if user.is_partner_staff:
             return self.none()
-        return self.filter(referral__resident__in=residents_in_scope(user))
+        return self.filter(
+            registry_scope(user).residents_q(resident="resident_id", through="referral__")
+        )

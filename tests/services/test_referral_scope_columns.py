@@ -136,6 +136,39 @@ def test_the_copy_gives_the_same_referrals_as_the_residents(
     assert len(_visible(worker_a)) == 3  # their two, and the shared case's one
 
 
+def test_history_and_follow_ups_are_seen_through_the_referrals_copy(
+    street_admin, grid_a, grid_b, community_a, resident_a, resident_b, grid_worker
+):
+    """A referral's events and its follow-up are seen by whoever sees the referral: the same
+    rows as through the residents, read from the referral's columns (no residents' semi-join)."""
+    from django.utils import timezone
+
+    from services.referrals.models import FollowUpTask, ReferralEvent
+
+    referrals = [
+        ReferralFactory(resident=resident_a),
+        ReferralFactory(resident=resident_b),
+        ReferralFactory(resident=ResidentFactory(household=None)),
+    ]
+    for referral in referrals:
+        ReferralEvent.objects.create(
+            referral=referral, from_status="draft", to_status="submitted", actor=grid_worker
+        )
+        FollowUpTask.objects.create(referral=referral, due_on=timezone.localdate())
+    worker_a, worker_b = _worker(street_admin, grid_a), _worker(street_admin, grid_b)
+    cadre = UserFactory(role=Role.COMMUNITY_CADRE)
+    grid_writes.region_staff_grant(actor=street_admin, person=cadre, region=community_a)
+    grid_writes.resident_share(actor=street_admin, person=worker_a, resident=resident_b)
+    for model in (ReferralEvent, FollowUpTask):
+        for user in (worker_a, worker_b, cadre):
+            seen = set(model.objects.visible_to(user).values_list("referral_id", flat=True))
+            assert seen == _through_residents(user), (model, user)
+        sql = str(model.objects.visible_to(worker_b).query)
+        assert "scope_grid" in sql and '"grids_resident"' not in sql, sql
+    seen_by_a = ReferralEvent.objects.visible_to(worker_a).values_list("referral_id", flat=True)
+    assert set(seen_by_a) == {referrals[0].pk, referrals[1].pk}  # their own, and the shared case
+
+
 def test_a_grid_workers_list_reads_the_referrals_own_index(client, street_admin, grid_a):
     worker = _worker(street_admin, grid_a)
     ReferralFactory(resident=ResidentFactory(household=HouseholdFactory(grid=grid_a)))
