@@ -150,3 +150,18 @@ def assert_constant_queries(
         listing = "\n".join(f"{n:>3}. {sql}" for n, sql in enumerate(sql_one, 1))
         assert one == expected, f"{one} queries, {expected} pinned:\n{listing}"
     return one
+
+
+# --- Query plans ------------------------------------------------------------------------------
+
+
+def plan_when_only_indexes(sql: str, params=None) -> str:
+    """PostgreSQL's plan of `sql` with sequential scans, bitmap scans and sorts forbidden: an
+    index that answers the query in its order shows by name and without a Sort node; one that
+    cannot (an expression written differently, a column missing) leaves a Sort or a scan the
+    planner was told to avoid. Test data is small, so the planner's own choice proves nothing."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for setting in ("enable_sort", "enable_seqscan", "enable_bitmapscan"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())

@@ -350,6 +350,23 @@ class ReferralEvent(models.Model):
         verbose_name = _("referral event")
         verbose_name_plural = _("referral events")
         ordering = ["referral", "at", "id"]
+        indexes = [
+            # The partners' answers (assigned → accepted or declined), which the dashboards'
+            # response times read: a fifth of the history (bench: 81,887 events with a
+            # partner, 17,970 answers in the year). Community dashboard 30 → 11 ms.
+            models.Index(
+                fields=["referral", "at"],
+                name="referralevent_answers",
+                condition=models.Q(from_status="assigned", partner__isnull=False),
+            ),
+            # Each answer's assignment: the latest `assigned` event before it, read from the
+            # index in order (no sort per answer).
+            models.Index(
+                fields=["referral", "-at", "-id"],
+                name="referralevent_assignments",
+                condition=models.Q(to_status="assigned"),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.referral_id}: {self.from_status} → {self.to_status}"

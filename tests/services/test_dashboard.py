@@ -100,6 +100,27 @@ def test_partner_response_times_measure_assignment_to_answer(
     assert [row["partner"] for row in mine] == [partner_p.name]  # a partner sees only itself
 
 
+def test_partner_response_times_read_the_answers_and_assignments_from_their_indexes(
+    make, resident_a, street_cadre, partner_staff, partner_p
+):
+    """The answers come from `referralevent_answers` and each one's assignment from
+    `referralevent_assignments`, in order: neither the whole history nor a sort per answer."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.helpers import plan_when_only_indexes
+
+    referral = make(resident_a, Status.APPROVED)
+    writes.referral_assign(actor=street_cadre, referral=referral, partner=partner_p)
+    writes.referral_accept(actor=partner_staff, referral=referral)
+    with CaptureQueriesContext(connection) as captured:
+        dashboards.partner_response_times(actor=street_cadre)
+    [sql] = [q["sql"] for q in captured.captured_queries if "services_referralevent" in q["sql"]]
+    plan = plan_when_only_indexes(sql)
+    assert "referralevent_answers" in plan and "referralevent_assignments" in plan, plan
+    assert "Sort" not in plan, plan
+
+
 def test_deliveries_per_group_per_month(cleaning, resident_a, partner_p, street_cadre):
     now = timezone.now()
     for days, quantity in ((0, 2), (0, 1), (40, 3)):

@@ -588,22 +588,14 @@ def test_partner_list_order_comes_from_its_index_not_a_sort(partner_staff, make_
     """The partner's working order is read from `referral_partner_queue`: the same expression
     in the ORDER BY and in the index. Written twice and drifting apart, PostgreSQL would sort
     every referral the partner ever had on every page view, and nothing else would notice."""
-    from django.db import connection, transaction
-
     from services.referrals.models import PARTNER_STAGE_ORDER
     from services.referrals.selectors import referral_partner_list
+    from tests.helpers import plan_when_only_indexes
 
     assert set(PARTNER_STAGE_ORDER) <= set(Status.values)
     make_referral(Status.ASSIGNED)
     sql, params = referral_partner_list(actor=partner_staff)[:20].query.sql_with_params()
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Forbid what would hide a mismatch: with no sort and no other scan allowed, only an
-        # index that holds exactly this order can answer without a Sort node.
-        cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = plan_when_only_indexes(sql, params)
     assert "referral_partner_queue" in plan, plan
     assert "Sort" not in plan, plan
 
