@@ -18,6 +18,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page
+from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import DjangoTemplates
 from django.shortcuts import render
 from django.utils.formats import localize
@@ -126,10 +127,33 @@ def textarea(rows: int = 2):
 # --- Forms ------------------------------------------------------------------------------------
 
 
+class ListedModelChoiceIterator(ModelChoiceIterator):
+    """The options of a model select read in one query.
+
+    Django reads them through `QuerySet.iterator()`: on PostgreSQL a server-side cursor —
+    DECLARE, FETCH, CLOSE, three round trips for a list of a few dozen partners or grids. A
+    fresh clone is read each time, so nothing is kept on the field between renders."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+def listed_choices(field: forms.Field) -> None:
+    """Have a model select (single or multiple) read its options with ListedModelChoiceIterator."""
+    if isinstance(field, forms.ModelChoiceField) and field.iterator is ModelChoiceIterator:
+        field.iterator = ListedModelChoiceIterator
+        field.widget.choices = field.choices
+
+
 def styled(form: forms.BaseForm) -> None:
     """Bootstrap classes on every widget, invalid fields marked; radio buttons become buttons
-    (portal/_field.html draws them as a row of toggles)."""
+    (portal/_field.html draws them as a row of toggles); model selects read their options in
+    one query (ListedModelChoiceIterator)."""
     for name, field in form.fields.items():
+        listed_choices(field)
         widget = field.widget
         if isinstance(widget, forms.RadioSelect):
             css = "btn-check"
@@ -287,6 +311,7 @@ class FilterSet(django_filters.FilterSet):
     def form(self):
         form = super().form
         for field in form.fields.values():
+            listed_choices(field)
             if isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs["class"] = "form-check-input"
             elif isinstance(field.widget, forms.Select):

@@ -120,3 +120,36 @@ def test_inputs_and_selects_load_no_template(monkeypatch):
     html = "".join(str(form[name]) for name in form.fields)
     assert 'type="checkbox"' in html and "<select" in html
     assert loaded == []
+
+
+@pytest.mark.django_db
+def test_a_model_select_reads_its_options_in_one_query(grid_a, grid_b):
+    """Not through a server-side cursor (DECLARE, FETCH, CLOSE): one SELECT, the same options."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from portal.ui import styled
+
+    class Grids(forms.Form):
+        grid = forms.ModelChoiceField(queryset=Grid.objects.order_by("pk"))
+        grids = forms.ModelMultipleChoiceField(queryset=Grid.objects.order_by("pk"))
+
+    plain, ours = Grids({"grid": grid_b.pk}), Grids({"grid": grid_b.pk})
+    styled(plain)
+    styled(ours)
+    plain.fields["grid"].iterator = plain.fields["grids"].iterator = (
+        forms.models.ModelChoiceIterator
+    )
+    assert ours.is_valid() is plain.is_valid() is False  # validated first: its own query
+    for name in ("grid", "grids"):
+        plain.fields[name].widget.choices = plain.fields[name].choices
+        with CaptureQueriesContext(connection) as captured:
+            html = str(ours[name])
+        sqls = [q["sql"] for q in captured.captured_queries]
+        assert [sql.split()[0] for sql in sqls] == ["SELECT"], sqls
+        assert html == str(plain[name])
+        assert f'value="{grid_b.pk}" selected' in str(ours["grid"])
+        # Rendered again, the options are read again (nothing kept on the field).
+        with CaptureQueriesContext(connection) as captured:
+            str(ours[name])
+        assert len(captured.captured_queries) == 1
