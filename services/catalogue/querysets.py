@@ -5,6 +5,7 @@ the role's permission first, then `scoped_for` here); the other rooms build on
 `ResidentServiceQuerySet`, `partners_of` and `residents_in_scope`.
 """
 
+from grids.querysets import registry_scope
 from portal.querysets import ScopedQuerySet, objects_granted
 from portal.scope_cache import scope_memo
 
@@ -65,10 +66,17 @@ class ResidentServiceQuerySet(ScopedQuerySet):
 
     partner_path = "partner"
     resident_path = "resident"
+    # True for a table carrying its resident's jurisdiction columns (scope_grid,
+    # scope_community, kept by triggers): local staff's rows come from its own index.
+    carries_scope = False
 
     def scoped_for(self, user):
         if user.is_street_staff:
             return self.all()
         if user.is_partner_staff:
             return self.filter(**{f"{self.partner_path}__in": partners_of(user)})
+        if self.carries_scope:
+            return self.filter(
+                registry_scope(user).residents_q(resident=f"{self.resident_path}_id")
+            )
         return self.filter(**{f"{self.resident_path}__in": residents_in_scope(user)})

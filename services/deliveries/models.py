@@ -110,6 +110,13 @@ class Delivery(SyncedModel):
         related_name="+",
     )
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    # The resident's jurisdiction columns (grids.Resident.scope_grid / scope_community), copied
+    # by database triggers whenever the delivery is written or its resident's jurisdiction
+    # changes (migration 0015), as referrals carry them: a community's or a grid's deliveries
+    # are read from their own index range instead of joining every delivery to the residents.
+    # Never set or read them in code — scope reads them through `RegistryScope.residents_q`.
+    scope_grid = models.BigIntegerField(null=True, editable=False)
+    scope_community = models.BigIntegerField(null=True, editable=False)
 
     objects = DeliveryQuerySet.as_manager()
 
@@ -120,6 +127,15 @@ class Delivery(SyncedModel):
         indexes = [
             models.Index(fields=["partner", "delivered_at"], name="delivery_partner_month"),
             models.Index(fields=["-delivered_at", "-id"], name="delivery_newest_first"),
+            # The same order within a grid or a community (the scoped lists, the dashboard's
+            # months: an index range instead of every delivery of the district).
+            models.Index(
+                fields=["scope_grid", "-delivered_at", "-id"], name="delivery_grid_newest"
+            ),
+            models.Index(
+                fields=["scope_community", "-delivered_at", "-id"],
+                name="delivery_community_newest",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="delivery_quantity"),

@@ -5,7 +5,10 @@ from services.catalogue.querysets import ResidentServiceQuerySet, partners_of
 
 
 class DeliveryQuerySet(ResidentServiceQuerySet):
-    """Street: all; partner staff: their organisation's deliveries; local staff: their residents'."""
+    """Street: all; partner staff: their organisation's deliveries; local staff: their residents'
+    (from the delivery's copy of its resident's jurisdiction, migration 0015)."""
+
+    carries_scope = True
 
 
 class MealLogQuerySet(ResidentServiceQuerySet):
