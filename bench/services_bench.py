@@ -1455,14 +1455,14 @@ def findings(run: dict) -> list[str]:
             else ""
         )
         out.append(
-            "- Community cadres and grid workers: every referral and delivery query is limited "
-            "by `resident IN (residents in scope)` (`residents_in_scope`: residents of the "
-            "households whose `grid_id = ANY(grids in scope)`, the ids resolved once per request "
-            "by grids/querysets.py's `registry_scope`). PostgreSQL estimates that from the "
-            "column's statistics; where the scope is a sizeable share of the district (a "
-            "community) it still prefers to read all "
-            f"{run['dataset']['residents']:,} residents and hash them "
-            f"({len(scoped)} of the sequential scans listed above).{compare}"
+            "- Community cadres and grid workers: referrals, their history and deliveries are "
+            "limited by the copy of their resident's jurisdiction they carry (`scope_grid`, "
+            "`scope_community`, kept by triggers; services migrations 0012 and 0015), read from "
+            "their own index. What still joins the residents is what needs the person: the "
+            "dashboard's age bands (birth dates). Where the scope is a sizeable share of the "
+            "district (a community) PostgreSQL prefers to read all "
+            f"{run['dataset']['residents']:,} residents and hash them rather than probe each "
+            f"referral's resident ({len(scoped)} of the sequential scans listed above).{compare}"
         )
     partner_list = [
         seq
