@@ -19,78 +19,10 @@ until it is next written. SQLite (`make run`): row-level triggers.
 
 from django.db import migrations, models
 
-PG_FORWARDS = """
-CREATE OR REPLACE FUNCTION services_referral_scope() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    SELECT r.scope_grid, r.scope_community INTO NEW.scope_grid, NEW.scope_community
-      FROM grids_resident r WHERE r.id = NEW.resident_id;
-    RETURN NEW;  -- no resident (yet): both NULL, seen by the street only
-END $$;
-CREATE TRIGGER services_referral_scope BEFORE INSERT OR UPDATE ON services_referral
-    FOR EACH ROW EXECUTE FUNCTION services_referral_scope();
+from services.migrations import _resident_scope_copy as resident_scope_copy
 
-CREATE OR REPLACE FUNCTION grids_resident_referral_scope() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    WITH changed AS (
-        SELECT id, scope_grid, scope_community FROM new_rows
-        EXCEPT SELECT id, scope_grid, scope_community FROM old_rows
-    )
-    UPDATE services_referral SET scope_grid = NULL WHERE resident_id IN (SELECT id FROM changed);
-    RETURN NULL;
-END $$;
-CREATE TRIGGER grids_resident_referral_scope AFTER UPDATE ON grids_resident
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION grids_resident_referral_scope();
-
-UPDATE services_referral SET scope_grid = NULL;
-"""
-
-PG_BACKWARDS = """
-DROP TRIGGER IF EXISTS grids_resident_referral_scope ON grids_resident;
-DROP FUNCTION IF EXISTS grids_resident_referral_scope();
-DROP TRIGGER IF EXISTS services_referral_scope ON services_referral;
-DROP FUNCTION IF EXISTS services_referral_scope();
-"""
-
-SQLITE_COPY = """
-    UPDATE services_referral SET
-        scope_grid = (SELECT scope_grid FROM grids_resident WHERE id = NEW.resident_id),
-        scope_community = (SELECT scope_community FROM grids_resident WHERE id = NEW.resident_id)
-    WHERE id = NEW.id;
-"""
-SQLITE_TRIGGERS = {
-    "services_referral_scope_insert": (
-        f"AFTER INSERT ON services_referral BEGIN {SQLITE_COPY} END"
-    ),
-    # recursive_triggers is off: the trigger's own UPDATE does not fire it again
-    "services_referral_scope_update": (
-        f"AFTER UPDATE ON services_referral BEGIN {SQLITE_COPY} END"
-    ),
-    "grids_resident_referral_scope": (
-        "AFTER UPDATE OF scope_grid, scope_community ON grids_resident BEGIN"
-        " UPDATE services_referral SET scope_grid = NEW.scope_grid,"
-        " scope_community = NEW.scope_community WHERE resident_id = NEW.id; END"
-    ),
-}
-
-
-def forwards(apps, schema_editor):
-    execute = schema_editor.execute
-    if schema_editor.connection.vendor == "postgresql":
-        execute(PG_FORWARDS, params=None)
-        return
-    for name, body in SQLITE_TRIGGERS.items():
-        execute(f"CREATE TRIGGER {name} {body}", params=None)
-    execute("UPDATE services_referral SET scope_grid = NULL", params=None)
-
-
-def backwards(apps, schema_editor):
-    execute = schema_editor.execute
-    if schema_editor.connection.vendor == "postgresql":
-        execute(PG_BACKWARDS, params=None)
-        return
-    for name in SQLITE_TRIGGERS:
-        execute(f"DROP TRIGGER IF EXISTS {name}", params=None)
+# The triggers' SQL (services/migrations/_resident_scope_copy.py, shared with the deliveries)
+forwards, backwards = resident_scope_copy.operations("referral")
 
 
 class Migration(migrations.Migration):

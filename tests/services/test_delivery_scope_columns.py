@@ -4,47 +4,38 @@ that use it. Each test moves the resident the rawest way the code has and then a
 the delivery: a stale copy is a delivery shown to the wrong grid worker, or hidden from the
 right one, and a wrong count on the community's dashboard."""
 
-from datetime import date
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grids import writes as grid_writes
-from grids.models import Building, Dwelling, Grid, Household, Resident
+from grids.models import Building, Dwelling, Grid, Household
 from portal.roles import Role
 from services.dashboards import selectors as dashboards
 from services.models import Delivery
 from tests.grids.factories import HouseholdFactory, ResidentFactory
 from tests.helpers import login
 from tests.portal.factories import UserFactory
+from tests.scope_copies import grid_worker_of, scope_columns, through_residents, visible_ids
 from tests.services.factories import DeliveryFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _columns(delivery):
-    return tuple(
-        Delivery.objects.filter(pk=delivery.pk).values_list("scope_grid", "scope_community").get()
-    )
+    return scope_columns(delivery)
 
 
 def _visible(user):
-    return set(Delivery.objects.visible_to(user).values_list("pk", flat=True))
+    return visible_ids(Delivery, user)
 
 
 def _through_residents(user):
-    residents = Resident.objects.visible_to(user).values("pk")
-    return set(Delivery.objects.filter(resident__in=residents).values_list("pk", flat=True))
+    return through_residents(Delivery, user)
 
 
-def _worker(street_admin, grid):
-    worker = UserFactory(role=Role.GRID_WORKER)
-    grid_writes.grid_assign(
-        actor=street_admin, person=worker, grid=grid, post="full_time", start_date=date(2025, 1, 1)
-    )
-    return worker
+_worker = grid_worker_of
 
 
 def test_a_delivery_carries_its_residents_jurisdiction_and_python_cannot_write_it(

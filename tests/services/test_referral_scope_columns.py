@@ -6,47 +6,38 @@ what people see, not only the columns: a stale copy is a referral shown to the w
 worker, or hidden from the right one.
 """
 
-from datetime import date
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from grids import writes as grid_writes
-from grids.models import Building, Dwelling, Grid, Household, Resident
+from grids.models import Building, Dwelling, Grid, Household
 from portal.roles import Role
 from services.models import Referral
 from tests.grids.factories import HouseholdFactory, ResidentFactory
 from tests.helpers import login
 from tests.portal.factories import UserFactory
+from tests.scope_copies import grid_worker_of, scope_columns, through_residents, visible_ids
 from tests.services.factories import ReferralFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _columns(referral):
-    return tuple(
-        Referral.objects.filter(pk=referral.pk).values_list("scope_grid", "scope_community").get()
-    )
+    return scope_columns(referral)
 
 
 def _visible(user):
-    return set(Referral.objects.visible_to(user).values_list("pk", flat=True))
+    return visible_ids(Referral, user)
 
 
 def _through_residents(user):
     """The same referrals the slow way: through the residents the user sees."""
-    residents = Resident.objects.visible_to(user).values("pk")
-    return set(Referral.objects.filter(resident__in=residents).values_list("pk", flat=True))
+    return through_residents(Referral, user)
 
 
-def _worker(street_admin, grid):
-    worker = UserFactory(role=Role.GRID_WORKER)
-    grid_writes.grid_assign(
-        actor=street_admin, person=worker, grid=grid, post="full_time", start_date=date(2025, 1, 1)
-    )
-    return worker
+_worker = grid_worker_of
 
 
 def test_a_new_referral_carries_its_residents_jurisdiction(grid_a, community_a):
