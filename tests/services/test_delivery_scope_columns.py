@@ -4,6 +4,8 @@ that use it. Each test moves the resident the rawest way the code has and then a
 the delivery: a stale copy is a delivery shown to the wrong grid worker, or hidden from the
 right one, and a wrong count on the community's dashboard."""
 
+from functools import partial
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -23,18 +25,9 @@ from tests.services.factories import DeliveryFactory
 pytestmark = pytest.mark.django_db
 
 
-def _columns(delivery):
-    return scope_columns(delivery)
-
-
-def _visible(user):
-    return visible_ids(Delivery, user)
-
-
-def _through_residents(user):
-    return through_residents(Delivery, user)
-
-
+_columns = scope_columns
+_visible = partial(visible_ids, Delivery)
+_through_residents = partial(through_residents, Delivery)  # the slow way the copy replaces
 _worker = grid_worker_of
 
 

@@ -6,6 +6,8 @@ what people see, not only the columns: a stale copy is a referral shown to the w
 worker, or hidden from the right one.
 """
 
+from functools import partial
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -24,19 +26,9 @@ from tests.services.factories import ReferralFactory
 pytestmark = pytest.mark.django_db
 
 
-def _columns(referral):
-    return scope_columns(referral)
-
-
-def _visible(user):
-    return visible_ids(Referral, user)
-
-
-def _through_residents(user):
-    """The same referrals the slow way: through the residents the user sees."""
-    return through_residents(Referral, user)
-
-
+_columns = scope_columns
+_visible = partial(visible_ids, Referral)
+_through_residents = partial(through_residents, Referral)  # the slow way the copy replaces
 _worker = grid_worker_of
 
 
