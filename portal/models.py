@@ -1,6 +1,7 @@
 """The foundation's models: users, audit events, notifications, API tokens, scheduled runs."""
 
 import hashlib
+from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -8,6 +9,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
 from portal.fields import EncryptedCharField
@@ -15,7 +17,31 @@ from portal.roles import GRID_ROLES, STREET_ROLES, Role
 from portal.validators import webhook_target_refusal
 
 
-class SyncedModel(models.Model):
+@cache
+def _choice_labels(field) -> dict:
+    """{value: label} of a field whose choices are fixed in code (every choices field here)."""
+    return dict(field.flatchoices)
+
+
+class ChoiceLabels:
+    """`get_FOO_display()` from a table built once per field.
+
+    Django's builds `dict(make_hashable(field.flatchoices))` on every call, hashing each
+    translatable label (a gettext per choice): a list page showing a status on each of its 20
+    rows paid it 20 times over a dozen labels. The label is still the lazy one, translated
+    when shown, in the language of the request; a value that is not a choice shows as itself.
+    """
+
+    def _get_FIELD_display(self, field):
+        value = getattr(self, field.attname)
+        try:
+            label = _choice_labels(field).get(value, value)
+        except TypeError:  # an unhashable value (a list): Django's own way
+            return super()._get_FIELD_display(field)
+        return force_str(label, strings_only=True)
+
+
+class SyncedModel(ChoiceLabels, models.Model):
     """A model district systems sync incrementally (`?updated_since=` on its API list):
     `updated_at` moves on every save, including a save of a few fields (`update_fields`).
     QuerySet.update() and bulk_update() bypass save(): callers include `updated_at`."""

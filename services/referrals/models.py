@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import ChoiceLabels
 from services.catalogue.models import Partner, ServiceItem
 from services.referrals.querysets import (
     FollowUpTaskQuerySet,
@@ -45,7 +46,7 @@ def partner_stage_rank() -> models.Case:
     )
 
 
-class Referral(models.Model):
+class Referral(ChoiceLabels, models.Model):
     """转介 — one resident's need brought to a partner, followed until the loop is closed.
 
     Its states and the transitions between them are TRANSITIONS below (one table).
@@ -313,7 +314,7 @@ def resident_age(resident, today: date | None = None) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-class ReferralEvent(models.Model):
+class ReferralEvent(ChoiceLabels, models.Model):
     """转介记录 — one transition in a referral's history: who moved it, from where, to where, why."""
 
     referral = models.ForeignKey(
