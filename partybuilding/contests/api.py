@@ -352,6 +352,8 @@ class ContestViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadO
         writes.contest_judge_remove(actor=request.user, judge=judge)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    # A list either way: the judge's own scores in this contest, after any POST.
+    @extend_schema(request=ScoresInputSerializer, responses={200: ScoreSerializer(many=True)})
     @action(detail=True, methods=["get", "post"], serializer_class=ScoreSerializer)
     def scores(self, request, pk=None):
         """Your own scores in this contest (GET), or set them for one contestant (POST)."""
