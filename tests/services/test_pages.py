@@ -696,11 +696,10 @@ def test_list_constant_queries(person, request, client, make_referral, grid_a):
     #   join). The session: from Redis, saved at most once a minute (portal/sessions.py).
     # grid worker 6: the same without the partners' choice, plus the scope's resolution (one
     #   query per request). The menu's permissions: from the role, no query (portal/backends.py).
-    # partner staff 8: as the grid worker (the services' choice holds their organisation's
-    #   only), plus the audit row of what they were shown (referral.partner_view), plus the
-    #   page's residents (one prefetch: the page is read in its index's order without them,
-    #   see referral_partner_list).
-    expected = {"street_cadre": 6, "grid_worker": 6, "partner_staff": 8}[person]
+    # partner staff 7: as the grid worker (the services' choice holds their organisation's
+    #   only; the page in one join, read in its index's order: referral_partner_list), plus
+    #   the audit row of what they were shown (referral.partner_view).
+    expected = {"street_cadre": 6, "grid_worker": 6, "partner_staff": 7}[person]
     assert_constant_queries(add_rows=add_rows, fetch=lambda: client.get(url), expected=expected)
 
 
