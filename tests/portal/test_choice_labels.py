@@ -1,5 +1,7 @@
-"""`get_FOO_display()` of the portal's models (portal.models.ChoiceLabels): the label Django's own
-would give, in the request's language, from a table built once per field."""
+"""What list rows write for each object, cheaply and as before: `get_FOO_display()` of the
+portal's models (portal.models.ChoiceLabels) gives the label Django's own would, in the request's
+language, from a table built once per field; `|years_old` the words `{% blocktranslate count %}`
+wrote."""
 
 import pytest
 from django.db import models
@@ -57,3 +59,22 @@ def test_a_label_costs_one_translation_not_one_per_choice(monkeypatch):
     referral.get_status_display()
     assert len(calls) == 1
     assert len(Referral.Status.choices) > 10  # what Django's would have translated
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_years_old_writes_what_blocktranslate_wrote(language):
+    """The lists' age (`|years_old`, portal_tags): the same words and plural as the
+    `{% blocktranslate count %}` it replaced, from the same message."""
+    from django.template import engines
+
+    django_engine = engines["django"]
+    ours = django_engine.from_string("{% load portal_tags %}{{ age|years_old }}")
+    theirs = django_engine.from_string(
+        "{% load i18n %}{% blocktranslate count age=age %}{{ age }} year old{% plural %}"
+        "{{ age }} years old{% endblocktranslate %}"
+    )
+    with translation.override(language):
+        for age in (0, 1, 2, 17, 85, 101):
+            assert ours.render({"age": age}) == theirs.render({"age": age}), age
+    with translation.override("zh-hans"):
+        assert ours.render({"age": 85}) == "85岁"
