@@ -46,39 +46,29 @@ def capped_count(rows: QuerySet, cap: int) -> int:
     "more". The list's order and its display joins are dropped (Django's count() does the same);
     the scope and the filters stay."""
     if _annotations_only_shown(rows.query):
-        # The ids of the first cap + 1 rows, counted. Django's count() keeps every annotation
-        # that reads a column (in case it groups): a row-wise one (is_overdue, a stage rank)
-        # made the count read each row from the table instead of counting index entries (a
-        # partner's 1,917 referrals: 1.4 → 0.4 ms). The filters stay in WHERE. The SQL is
-        # compiled once, for the memory's key and the count alike.
-        ids = rows.order_by().values("pk")[: cap + 1]
-        try:
-            sql, params = ids.query.sql_with_params()
-        except EmptyResultSet:
-            return 0
-
-        def count() -> int:
-            with connections[ids.db].cursor() as cursor:
-                # Django's own compiled SQL; the values stay parameters.
-                cursor.execute(f"SELECT COUNT(*) FROM ({sql}) subquery", params)  # noqa: S608
-                return cursor.fetchone()[0]
-
+        # Only the ids: Django's count() keeps every annotation that reads a column (in case it
+        # groups), and a row-wise one (is_overdue, a stage rank) made the count read each row
+        # from the table instead of counting index entries (a partner's 1,917 referrals:
+        # 1.4 → 0.4 ms). The filters stay in WHERE.
+        limited = rows.order_by().values("pk")[: cap + 1]
     else:
         # DISTINCT ON needs its order to pick the rows; any other count drops the order.
         limited = (rows if rows.query.distinct_fields else rows.order_by())[: cap + 1]
-        count = limited.count
-        try:
-            sql, params = limited.query.sql_with_params()
-        except EmptyResultSet:
-            return 0
+        limited.query.select_related = False  # a display join adds no row (as in count())
+    try:
+        sql, params = limited.query.sql_with_params()
+    except EmptyResultSet:
+        return 0
     seconds = getattr(settings, "LIST_COUNT_CAP_MEMORY_SECONDS", DEFAULT_MEMORY_SECONDS)
-    if seconds <= 0:
-        return count()
-    key = (rows.db, sql, repr(params))
-    if _above_cap.get(key, seconds, default=False):
+    key = (limited.db, sql, repr(params))
+    if seconds > 0 and _above_cap.get(key, seconds, default=False):
         return cap + 1
-    counted = count()
-    if counted > cap:
+    # The SQL compiled once serves the memory's key and the count alike.
+    with connections[limited.db].cursor() as cursor:
+        # Django's own compiled SQL; the values stay parameters.
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) subquery", params)  # noqa: S608
+        counted = cursor.fetchone()[0]
+    if seconds > 0 and counted > cap:
         _above_cap.put(key, True)
     return counted
 
