@@ -156,7 +156,7 @@ class Referral(ChoiceLabels, models.Model):
             models.Index(fields=["partner", "status"], name="referral_partner_status"),
             # A partner's list in its working order (services.referrals.selectors
             # .referral_partner_list): a page of 20 reads 20 index entries instead of sorting
-            # every referral the partner ever had (bench, 1,917 referrals: 4.0 → 0.3 ms).
+            # every referral the partner ever had (bench, 1,917 referrals: 4.0 → 0.4 ms).
             models.Index(
                 models.F("partner"),
                 partner_stage_rank(),

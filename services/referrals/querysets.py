@@ -5,6 +5,14 @@ from portal.querysets import ScopedQuerySet
 from services.catalogue.querysets import partners_of
 
 
+def referrals_in_scope_q(user, *, through: str = ""):
+    """The referrals of the residents in the user's jurisdiction, and of the cases shared with
+    them, read from the referral's copy of its resident's jurisdiction (migration 0012): the
+    same referrals as `resident__in=residents_in_scope(user)`, from their own index. `through`
+    names the way to the referral from a table that hangs off it (`"referral__"`)."""
+    return registry_scope(user).residents_q(resident="resident_id", through=through)
+
+
 class ReferralQuerySet(ScopedQuerySet):
     """Street roles: all; community and grid staff: referrals of residents in their scope;
     partner staff: referrals addressed to their organisation, and only those."""
@@ -14,9 +22,7 @@ class ReferralQuerySet(ScopedQuerySet):
             return self.all()
         if user.is_partner_staff:
             return self.filter(partner__in=partners_of(user))
-        # The resident's jurisdiction columns, copied onto the referral (migration 0012): the
-        # same referrals as `resident__in=residents_in_scope(user)`, from their own index.
-        return self.filter(registry_scope(user).residents_q(resident="resident_id"))
+        return self.filter(referrals_in_scope_q(user))
 
 
 class ReferralEventQuerySet(ScopedQuerySet):
@@ -31,12 +37,9 @@ class ReferralEventQuerySet(ScopedQuerySet):
             return self.filter(
                 referral__partner__in=partners_of(user), partner__in=partners_of(user)
             )
-        # Through the referral's copy of its resident's jurisdiction (as ReferralQuerySet): a
-        # community's history is read from its referrals' index, not by joining every event
-        # to the residents.
-        return self.filter(
-            registry_scope(user).residents_q(resident="resident_id", through="referral__")
-        )
+        # A community's history is read through its referrals' index, not by joining every
+        # event to the residents.
+        return self.filter(referrals_in_scope_q(user, through="referral__"))
 
 
 class FollowUpTaskQuerySet(ScopedQuerySet):
@@ -47,6 +50,4 @@ class FollowUpTaskQuerySet(ScopedQuerySet):
             return self.all()
         if user.is_partner_staff:
             return self.none()
-        return self.filter(
-            registry_scope(user).residents_q(resident="resident_id", through="referral__")
-        )
+        return self.filter(referrals_in_scope_q(user, through="referral__"))
