@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from portal import writes
@@ -13,13 +14,26 @@ admin.site.site_title = _("Street-office portal")
 admin.site.index_title = _("Administration")
 
 
+class HandedOverPasswordForm(AdminPasswordChangeForm):
+    """A password an administrator sets for someone is handed over: its owner chooses their
+    own at the next sign-in (portal/password_change.py)."""
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.password_change_required = user.has_usable_password()
+        if commit:
+            user.save()
+        return user
+
+
 @admin.register(User)
 class PortalUserAdmin(UserAdmin):
+    change_password_form = HandedOverPasswordForm
     list_display = ("username", "full_name", "role", "is_active", "last_login")
     list_filter = ("role", "is_active", "is_staff")
     search_fields = ("username", "full_name", "email")
     fieldsets = (
-        (None, {"fields": ("username", "password")}),
+        (None, {"fields": ("username", "password", "password_change_required")}),
         (_("Person"), {"fields": ("full_name", "email", "phone")}),
         (_("Role"), {"fields": ("role", "is_active", "is_staff", "is_superuser")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
@@ -33,6 +47,11 @@ class PortalUserAdmin(UserAdmin):
             },
         ),
     )
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.has_usable_password():
+            obj.password_change_required = True  # chosen by the administrator, handed over
+        super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request, obj=None):
         # Accounts are deactivated, never deleted: their audit trail must stay attributable.

@@ -1,4 +1,5 @@
-"""Request-wide context for the audit trail, the portal's language choice, two-factor gate."""
+"""Request-wide context for the audit trail, the portal's language choice, the two-factor and
+password gates."""
 
 import logging
 import sys
@@ -19,6 +20,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found
 
+from portal.password_change import password_change_gate
 from portal.request_context import request_meta_from, reset_request_meta, set_request_meta
 from portal.two_factor import two_factor_gate
 
@@ -70,6 +72,20 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         return two_factor_gate(request) or self.get_response(request)
+
+
+class PasswordChangeMiddleware:
+    """A person whose password someone else chose sees only the page to choose their own.
+
+    After TwoFactorMiddleware (first prove who you are); the rule itself is
+    portal.password_change.password_change_gate.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return password_change_gate(request) or self.get_response(request)
 
 
 DATABASE_RETRY_AFTER_SECONDS = 5

@@ -85,6 +85,19 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, blank=True)
     full_name = models.CharField(_("full name"), max_length=64, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # Someone else chose the password (a new account, a reset by the street administrator, the
+    # Django admin): the person chooses their own before anything else (portal/password_change.py).
+    password_change_required = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_(
+            "The password was chosen by someone else: the person must choose their own at the "
+            "next sign-in."
+        ),
+    )
+    password_changed_at = models.DateTimeField(
+        _("password changed"), null=True, blank=True, editable=False
+    )
 
     objects = PortalUserManager()
 

@@ -115,3 +115,28 @@ def access_person_account_create(actor, obj=None) -> None:
         return  # the system
     require_active(actor)
     deny_unless(actor.is_superuser or actor.is_street_admin)
+
+
+# --- Passwords (portal/password_change.py) ---------------------------------------------------
+
+
+def access_password_change(actor, obj=None) -> None:
+    """Change one's own password: any active person who signs in with one. An integration signs
+    in with its API token and has no password to change."""
+    require_active(actor)
+    deny_unless(not actor.is_integration)
+    deny_unless(actor.has_usable_password())
+
+
+def access_account_password_reset(actor, account=None) -> None:
+    """Give a person a new initial password (forgotten, or the post handed to someone else):
+    the street administrator, for another person's account. Nobody resets their own (they
+    change it), an integration has none, and only a superuser resets an account of the Django
+    admin (a street administrator must not be able to take one over)."""
+    require_active(actor)
+    deny_unless(actor.is_superuser or actor.is_street_admin)
+    if account is None:
+        return
+    deny_unless(account.pk != actor.pk)
+    deny_unless(not account.is_integration)
+    deny_unless(actor.is_superuser or not (account.is_superuser or account.is_staff))

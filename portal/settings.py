@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "portal.middleware.TwoFactorMiddleware",
+    # Then a password someone else chose is replaced before anything else.
+    "portal.middleware.PasswordChangeMiddleware",
     "portal.middleware.RequestContextMiddleware",
     # Under DEBUG, the portal's own 404/500 pages (DEBUG_TECHNICAL_PAGES=1: Django's).
     "portal.middleware.PortalErrorPagesMiddleware",

@@ -9,7 +9,7 @@ from rest_framework.routers import DefaultRouter
 
 from grids import api as grids_api
 from partybuilding import api as partybuilding_api
-from portal import two_factor, views
+from portal import password_change, two_factor, views
 from portal.api.webhooks import WebhookSubscriptionViewSet
 from portal.forms import LoginForm
 from reporting import api as reporting_api
@@ -32,6 +32,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", password_change.password_change_page, name="password-change"),
     path("accounts/two-factor/setup/", two_factor.setup_page, name="two-factor-setup"),
     path("accounts/two-factor/verify/", two_factor.verify_page, name="two-factor-verify"),
     path("notifications/", views.notification_list, name="notifications"),

@@ -8,6 +8,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_record
 from portal.models import (
     ApiToken,
+    AuditEvent,
     Notification,
     User,
     WebhookSubscription,
@@ -23,10 +25,12 @@ from portal.models import (
     api_token_scopes_validate,
 )
 from portal.policy import (
+    access_account_password_reset,
     access_api_token_issue,
     access_api_token_revoke,
     access_integration_account_create,
     access_notifications_mark_read,
+    access_password_change,
     access_person_account_create,
     access_webhook_subscription_change,
     access_webhook_subscription_create,
@@ -75,11 +79,12 @@ def person_account_create(
     access_person_account_create(actor)
     if role not in PERSON_ROLES:
         raise ValidationError({"role": _("Choose the role of a person.")})
-    password = secrets.token_urlsafe(9)
+    password = initial_password()
     account = User(
         username=username.strip(), full_name=full_name.strip(), phone=phone.strip(), role=role
     )
     account.set_password(password)
+    account.password_change_required = True  # the person chooses their own at first sign-in
     with transaction.atomic():
         account.full_clean()
         account.save()
@@ -90,6 +95,83 @@ def person_account_create(
             details={"username": account.username, "role": role},
         )
     return account, password
+
+
+# --- Passwords -----------------------------------------------------------------------------
+
+
+def initial_password() -> str:
+    """A password to hand over once (12 characters of letters, digits, - and _); the person
+    replaces it at first sign-in, so it need not pass the rules a chosen one must."""
+    return secrets.token_urlsafe(9)
+
+
+def password_change(*, actor, old_password: str, new_password: str) -> User:
+    """The person's own new password.
+
+    The current password must be given: a session left open on a shared computer must not be
+    enough to lock its owner out. A wrong one is audited (and the page counts it towards the
+    account's login lockout, as a wrong two-factor code). The new password passes AUTH_PASSWORD_VALIDATORS (等保: 8 characters, three
+    classes, not a common one, not like the username) and differs from the current one.
+
+    Every other session of the account ends with the change (Django checks a hash of the
+    password on each request); the page keeps its own with `update_session_auth_hash`.
+    """
+    access_password_change(actor)
+    if not actor.check_password(old_password):
+        audit_record(
+            actor=actor,
+            action="account.password_change",
+            obj=actor,
+            outcome=AuditEvent.Outcome.FAILURE,
+            details={"reason": "wrong_password"},
+        )
+        raise ValidationError(
+            {"old_password": _("That is not your current password. Enter it again.")}
+        )
+    errors = {}
+    try:
+        validate_password(new_password, actor)
+    except ValidationError as exc:
+        errors["new_password"] = exc.messages
+    if not errors and actor.check_password(new_password):
+        errors["new_password"] = [_("Choose a password different from the current one.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        account = User.objects.select_for_update().get(pk=actor.pk)
+        account.set_password(new_password)
+        account.password_change_required = False
+        account.password_changed_at = timezone.now()
+        account.save(update_fields=["password", "password_change_required", "password_changed_at"])
+        audit_record(actor=actor, action="account.password_change", obj=account)
+    actor.password = account.password
+    actor.password_change_required = False
+    actor.password_changed_at = account.password_changed_at
+    return account
+
+
+def account_password_reset(*, actor, account: User) -> str:
+    """Give a person a new initial password, returned to be handed over once (only its hash is
+    stored). The person must choose their own at the next sign-in, and every session the
+    account had open ends now."""
+    access_account_password_reset(actor, account)
+    password = initial_password()
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=account.pk)
+        locked.set_password(password)
+        locked.password_change_required = True
+        locked.password_changed_at = timezone.now()
+        locked.save(update_fields=["password", "password_change_required", "password_changed_at"])
+        audit_record(
+            actor=actor,
+            action="account.password_reset",
+            obj=locked,
+            details={"username": locked.username},
+        )
+    account.password = locked.password
+    account.password_change_required = True
+    return password
 
 
 # --- API tokens ----------------------------------------------------------------------------

@@ -267,6 +267,7 @@ def party_member_login_create(
         except ValidationError as exc:
             raise ValidationError({"password": exc.messages}) from exc
         user.set_password(password)
+        user.password_change_required = True  # the officer chose it: the member chooses their own
         user.full_clean()
         user.save()
         locked.user = user

@@ -96,6 +96,16 @@ def partner_bound_staff(partner) -> list[User]:
     )
 
 
+def partner_bound_staff_get(partner, *, pk: int) -> User | None:
+    """One account bound to `partner` (None for anyone else)."""
+    return User.objects.filter(
+        pk=pk,
+        pk__in=PartnerUserObjectPermission.objects.filter(
+            content_object=partner, permission__codename="act_for_partner"
+        ).values("user"),
+    ).first()
+
+
 def unbound_partner_staff():
     """Active partner-staff accounts bound to no organisation (each acts for one)."""
     bound = PartnerUserObjectPermission.objects.filter(

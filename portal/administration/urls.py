@@ -13,6 +13,11 @@ urlpatterns = [
     path("accounts/<id:pk>/", views.account_detail, name="account-detail"),
     path("accounts/<id:pk>/grant/", views.account_grant, name="account-grant"),
     path("accounts/<id:pk>/revoke/<id:region_pk>/", views.account_revoke, name="account-revoke"),
+    path(
+        "accounts/<id:pk>/password-reset/",
+        views.account_password_reset,
+        name="account-password-reset",
+    ),
     path("accounts/<id:pk>/token/", views.token_issue, name="token-issue"),
     path("accounts/<id:pk>/tokens/<id:token_pk>/revoke/", views.token_revoke, name="token-revoke"),
     path("partners/", views.partner_list, name="partners"),
@@ -21,6 +26,11 @@ urlpatterns = [
     path("partners/<id:pk>/edit/", views.partner_edit, name="partner-edit"),
     path("partners/<id:pk>/staff/new/", views.partner_staff_create, name="partner-staff-create"),
     path("partners/<id:pk>/staff/bind/", views.partner_staff_bind, name="partner-staff-bind"),
+    path(
+        "partners/<id:pk>/staff/<id:user_pk>/password-reset/",
+        views.partner_staff_password_reset,
+        name="partner-staff-password-reset",
+    ),
     path(
         "partners/<id:pk>/staff/<id:user_pk>/unbind/",
         views.partner_staff_unbind,

@@ -32,7 +32,7 @@ from portal.administration.forms import (
     TokenIssueForm,
 )
 from portal.models import ApiToken, User
-from portal.policy import access_street_administration
+from portal.policy import access_account_password_reset, access_street_administration, allowed
 from portal.roles import Role
 from portal.ui import form_errors, form_page, paginate
 from services.catalogue import writes as catalogue_writes
@@ -62,9 +62,18 @@ def _account(request, pk: int) -> User:
 
 
 def _account_page(
-    request, account, *, grant_form=None, token_form=None, new_token=None, status=200
+    request,
+    account,
+    *,
+    grant_form=None,
+    token_form=None,
+    new_token=None,
+    handover=None,
+    status=200,
 ):
     context = {
+        "handover": handover,
+        "may_reset_password": allowed(access_account_password_reset, request.user, account),
         "account": account,
         "regions": selectors.account_regions(account),
         "grids": selectors.account_grids(account),
@@ -98,6 +107,18 @@ def account_grant(request, pk: int):
         )
         return redirect("administration:account-detail", pk=account.pk)
     return _account_page(request, account, grant_form=form, status=400)
+
+
+@login_required
+@require_POST
+@never_cache
+def account_password_reset(request, pk: int):
+    """A new initial password for a community cadre, shown on this answer only."""
+    access_street_administration(request.user)
+    account = _account(request, pk)
+    password = writes.account_password_reset(actor=request.user, account=account)
+    handover = {"account": account, "password": password, "reset": True}
+    return _account_page(request, account, handover=handover)
 
 
 @login_required
@@ -209,13 +230,13 @@ def _partner(request, pk: int) -> Partner:
     return get_object_or_404(partner_list_selector(actor=request.user), pk=pk)
 
 
-def _partner_page(request, partner, *, staff_form=None, bind_form=None, password=None, status=200):
+def _partner_page(request, partner, *, staff_form=None, bind_form=None, handover=None, status=200):
     context = {
         "partner": partner,
         "staff": selectors.partner_bound_staff(partner),
         "staff_form": staff_form or PartnerStaffCreateForm(),
         "bind_form": bind_form or PartnerStaffBindForm(),
-        "new_account": password,
+        "handover": handover,
     }
     return render(request, "portal/administration/partner_detail.html", context, status=status)
 
@@ -272,7 +293,8 @@ def partner_staff_create(request, pk: int):
         except ValidationError as exc:
             form_errors(form, exc)
         else:
-            return _partner_page(request, partner, password=(account, password))
+            handover = {"account": account, "password": password, "reset": False}
+            return _partner_page(request, partner, handover=handover)
     return _partner_page(request, partner, staff_form=form, status=400)
 
 
@@ -291,6 +313,21 @@ def partner_staff_bind(request, pk: int):
         _("%(person)s now acts for %(partner)s.") % {"person": person, "partner": partner},
     )
     return redirect("administration:partner-detail", pk=partner.pk)
+
+
+@login_required
+@require_POST
+@never_cache
+def partner_staff_password_reset(request, pk: int, user_pk: int):
+    """A new initial password for one of this partner's staff, shown on this answer only."""
+    access_street_administration(request.user)
+    partner = _partner(request, pk)
+    person = selectors.partner_bound_staff_get(partner, pk=user_pk)
+    if person is None:
+        raise Http404
+    password = writes.account_password_reset(actor=request.user, account=person)
+    handover = {"account": person, "password": password, "reset": True}
+    return _partner_page(request, partner, handover=handover)
 
 
 @login_required
