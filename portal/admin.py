@@ -48,6 +48,17 @@ class PortalUserAdmin(UserAdmin):
         ),
     )
 
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if (
+            request.method == "POST"
+            and response.status_code == 302
+            and str(id) == str(request.user.pk)
+        ):
+            # An administrator who sets their own password here chose it themselves.
+            User.objects.filter(pk=request.user.pk).update(password_change_required=False)
+        return response
+
     def save_model(self, request, obj, form, change):
         if not change and obj.has_usable_password():
             obj.password_change_required = True  # chosen by the administrator, handed over

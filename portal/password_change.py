@@ -33,7 +33,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from portal import writes
 from portal.params import safe_next
 from portal.policy import access_password_change
-from portal.ui import form_errors
+from portal.ui import StyledFormMixin, form_errors, styled
 
 # --- The gate every request passes ------------------------------------------------------------
 
@@ -80,7 +80,7 @@ def _exempt(path: str) -> bool:
 # --- The page ---------------------------------------------------------------------------------
 
 
-class PasswordChangeForm(forms.Form):
+class PasswordChangeForm(StyledFormMixin, forms.Form):
     """The current password, and the new one twice (a typing mistake is caught here; the rules
     are the write's)."""
 
@@ -131,6 +131,7 @@ def password_change_page(request):
             )
         except ValidationError as error:
             form_errors(form, error)
+            styled(form)  # the write's errors marked on their fields too
             if "old_password" in error.error_dict:
                 AxesProxyHandler.user_login_failed(
                     sender=password_change_page, credentials=credentials, request=request

@@ -359,3 +359,18 @@ def test_the_write_names_the_field_of_each_error(grid_worker):
     with pytest.raises(ValidationError) as weak:
         password_change(actor=grid_worker, old_password=TEST_PASSWORD, new_password="abc")
     assert set(weak.value.error_dict) == {"new_password"}
+
+
+def test_an_administrator_setting_their_own_password_in_the_admin_chose_it(client):
+    root = UserFactory(username="t_root", is_superuser=True, is_staff=True)
+    login(client, root)
+
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[root.pk]),
+        {"password1": "Own-Choice-2026", "password2": "Own-Choice-2026"},
+    )
+
+    assert response.status_code == 302
+    root.refresh_from_db()
+    assert root.check_password("Own-Choice-2026") and not root.password_change_required
+    assert client.get(HOME).status_code == 200
