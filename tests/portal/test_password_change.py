@@ -374,3 +374,8 @@ def test_an_administrator_setting_their_own_password_in_the_admin_chose_it(clien
     root.refresh_from_db()
     assert root.check_password("Own-Choice-2026") and not root.password_change_required
     assert client.get(HOME).status_code == 200
+
+
+def test_the_login_page_says_who_gives_a_forgotten_password(client):
+    page = client.get(reverse("login")).content.decode()
+    assert 'data-testid="forgotten-password"' in page and "街道管理员" in page
