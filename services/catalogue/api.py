@@ -39,12 +39,18 @@ class PartnerBriefSerializer(serializers.ModelSerializer):
 
 class ServiceItemSerializer(serializers.ModelSerializer):
     partners = PartnerBriefSerializer(many=True, read_only=True)
+    quantity_limit = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        read_only=True,
+        help_text="The most one delivery may count: `max_quantity`, else the unit's default.",
+    )
 
     class Meta:
         model = ServiceItem
         fields = [
-            "id", "name", "group", "category", "unit", "eligibility_rule", "subsidy", "active",
-            "partners",
+            "id", "name", "group", "category", "unit", "eligibility_rule", "subsidy",
+            "max_quantity", "quantity_limit", "active", "partners",
         ]  # fmt: skip
 
 

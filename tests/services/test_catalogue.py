@@ -2,6 +2,7 @@
 `partners` and `service-items` API."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -464,3 +465,17 @@ def test_demo_catalogue_rules_are_valid_and_loading_twice_changes_nothing(db):
     meal = ServiceItem.objects.get(name="老年助餐")
     assert meal.subsidy == 5
     assert list(meal.partners.all()) == [partners[1]]
+
+
+def test_the_api_shows_the_most_a_delivery_may_count(api_client_for, street_admin, partner_p):
+    meal = MealItemFactory(partners=[partner_p])  # no bound of its own: the unit's default
+    hours = ServiceItemFactory(
+        unit=ServiceItem.Unit.HOUR, max_quantity=Decimal("2.5"), partners=[partner_p]
+    )
+
+    rows = api_client_for(street_admin).get(reverse("serviceitem-list")).json()["results"]
+
+    by_id = {row["id"]: row for row in rows}
+    assert by_id[meal.pk]["max_quantity"] is None
+    assert by_id[meal.pk]["quantity_limit"] == str(meal.quantity_limit.quantize(Decimal("0.01")))
+    assert by_id[hours.pk]["max_quantity"] == "2.50" and by_id[hours.pk]["quantity_limit"] == "2.50"
