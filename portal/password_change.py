@@ -33,6 +33,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from portal import writes
 from portal.params import safe_next
 from portal.policy import access_password_change
+from portal.two_factor import two_factor_exempt
 from portal.ui import StyledFormMixin, form_errors, styled
 
 # --- The gate every request passes ------------------------------------------------------------
@@ -62,19 +63,9 @@ def password_change_gate(request) -> HttpResponse | None:
 
 
 def _exempt(path: str) -> bool:
-    """The change page itself, logging out, the two-factor pages (they come first), static
-    files, the health check, the language."""
-    prefixes = (
-        reverse("password-change"),
-        reverse("logout"),
-        reverse("two-factor-setup"),
-        reverse("two-factor-verify"),
-        reverse("healthz"),
-        reverse("set_language"),
-        reverse("javascript-catalog"),
-        "/" + settings.STATIC_URL.lstrip("/"),
-    )
-    return path.startswith(prefixes)
+    """The change page itself, and what the two-factor gate lets through: the two-factor pages
+    (they come first), logging out, static files, the health check, the language."""
+    return path.startswith(reverse("password-change")) or two_factor_exempt(path)
 
 
 # --- The page ---------------------------------------------------------------------------------

@@ -85,7 +85,7 @@ def two_factor_gate(request) -> HttpResponse | None:
     user = request.user
     if not two_factor_applies(user):
         return None
-    if _exempt(request.path):
+    if two_factor_exempt(request.path):
         return None
     is_api = request.path_info.startswith("/api/")
     if is_api and _has_token_header(request):
@@ -111,7 +111,7 @@ def two_factor_gate(request) -> HttpResponse | None:
     return redirect(target)
 
 
-def _exempt(path: str) -> bool:
+def two_factor_exempt(path: str) -> bool:
     """The two-factor pages themselves, logging out, static files, the health check, language."""
     prefixes = (
         reverse("two-factor-setup"),

@@ -139,15 +139,8 @@ def password_change(*, actor, old_password: str, new_password: str) -> User:
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        account = User.objects.select_for_update().get(pk=actor.pk)
-        account.set_password(new_password)
-        account.password_change_required = False
-        account.password_changed_at = timezone.now()
-        account.save(update_fields=["password", "password_change_required", "password_changed_at"])
+        account = _password_set(actor, new_password, handed_over=False)
         audit_record(actor=actor, action="account.password_change", obj=account)
-    actor.password = account.password
-    actor.password_change_required = False
-    actor.password_changed_at = account.password_changed_at
     return account
 
 
@@ -158,20 +151,28 @@ def account_password_reset(*, actor, account: User) -> str:
     access_account_password_reset(actor, account)
     password = initial_password()
     with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=account.pk)
-        locked.set_password(password)
-        locked.password_change_required = True
-        locked.password_changed_at = timezone.now()
-        locked.save(update_fields=["password", "password_change_required", "password_changed_at"])
+        locked = _password_set(account, password, handed_over=True)
         audit_record(
             actor=actor,
             action="account.password_reset",
             obj=locked,
             details={"username": locked.username},
         )
-    account.password = locked.password
-    account.password_change_required = True
     return password
+
+
+def _password_set(account: User, password: str, *, handed_over: bool) -> User:
+    """Store `password` on the account (its row locked) and on the object the caller holds;
+    `handed_over`: someone else chose it, its owner must replace it."""
+    locked = User.objects.select_for_update().get(pk=account.pk)
+    locked.set_password(password)
+    locked.password_change_required = handed_over
+    locked.password_changed_at = timezone.now()
+    locked.save(update_fields=["password", "password_change_required", "password_changed_at"])
+    account.password = locked.password
+    account.password_change_required = handed_over
+    account.password_changed_at = locked.password_changed_at
+    return locked
 
 
 # --- API tokens ----------------------------------------------------------------------------
