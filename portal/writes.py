@@ -79,7 +79,7 @@ def person_account_create(
     access_person_account_create(actor)
     if role not in PERSON_ROLES:
         raise ValidationError({"role": _("Choose the role of a person.")})
-    password = initial_password()
+    password = _initial_password()
     account = User(
         username=username.strip(), full_name=full_name.strip(), phone=phone.strip(), role=role
     )
@@ -100,7 +100,7 @@ def person_account_create(
 # --- Passwords -----------------------------------------------------------------------------
 
 
-def initial_password() -> str:
+def _initial_password() -> str:
     """A password to hand over once (12 characters of letters, digits, - and _); the person
     replaces it at first sign-in, so it need not pass the rules a chosen one must."""
     return secrets.token_urlsafe(9)
@@ -149,7 +149,7 @@ def account_password_reset(*, actor, account: User) -> str:
     stored). The person must choose their own at the next sign-in, and every session the
     account had open ends now."""
     access_account_password_reset(actor, account)
-    password = initial_password()
+    password = _initial_password()
     with transaction.atomic():
         locked = _password_set(account, password, handed_over=True)
         audit_record(
