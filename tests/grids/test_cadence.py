@@ -131,3 +131,30 @@ def test_the_due_list_of_a_whole_grid_is_one_query(
     with django_assert_num_queries(1):
         rows = list(residents_due(visible, now=NOW))
     assert len(rows) == 20
+
+
+def test_the_due_list_sql_looks_each_thing_up_as_few_times_as_it_can():
+    """PostgreSQL evaluates a subquery each time the SQL names it: the due list (filter on
+    `due_at`, sort by risk, the row's columns) names the last-visit lookup 6 times (it named
+    it 15 times when `due_at` was built from the separate annotations: 1.7× slower for the
+    street at 50,000 residents), and joins no resident's tags to TagDef (each tier's tags are
+    listed once per statement)."""
+    sql = str(residents_due(Resident.objects.all()).query)
+
+    assert sql.count('FROM "grids_visit"') <= 6
+    assert 'JOIN "grids_tagdef"' not in sql
+
+
+def test_a_tag_moved_to_another_tier_changes_the_pace_of_its_holders(
+    tiers, resident_a, grid_worker
+):
+    _tag(resident_a, tiers["general"])
+    visit = _visit(resident_a, grid_worker, days_ago=1)
+    assert _due(resident_a).due_at == visit.visited_at + timedelta(days=90)
+
+    TagDef.objects.filter(pk=tiers["general"].pk).update(visit_tier="high")
+
+    row = _due(resident_a)
+    assert row.due_at == visit.visited_at + timedelta(days=7) and row.tier_rank == 1
+    TagDef.objects.filter(pk=tiers["general"].pk).update(visit_tier="none")
+    assert not residents_with_due(Resident.objects.filter(pk=resident_a.pk), now=NOW).exists()
