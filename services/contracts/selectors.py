@@ -20,6 +20,12 @@ def family_doctor_contract_list(*, actor, action: str = "view"):
     )
 
 
+def family_doctor_contracts_ending_first(*, actor):
+    """The contracts page's order: the soonest to end first (those to renew), read from the
+    index `contract_ending_first`."""
+    return family_doctor_contract_list(actor=actor).order_by("end_date", "pk")
+
+
 def family_doctor_contract_history(*, actor, contract: FamilyDoctorContract):
     """The resident's contracts the actor may see, oldest first (one query)."""
     return (

@@ -55,7 +55,7 @@ def _contract(user, pk: int) -> FamilyDoctorContract:
 @login_required
 def contract_list(request):
     access_family_doctor_contract_list(request.user)
-    queryset = selectors.family_doctor_contract_list(actor=request.user).order_by("end_date", "pk")
+    queryset = selectors.family_doctor_contracts_ending_first(actor=request.user)
     filterset = ContractFilter(request.GET, queryset=queryset, request=request)
     context = {
         "page": filtered_page(request, filterset),
