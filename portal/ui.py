@@ -14,6 +14,8 @@
   Django's "---------" (model forms, choice fields, filters and admin alike).
 """
 
+from functools import cache
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -142,10 +144,22 @@ class ListedModelChoiceIterator(ModelChoiceIterator):
 
 
 def listed_choices(field: forms.Field) -> None:
-    """Have a model select (single or multiple) read its options with ListedModelChoiceIterator."""
-    if isinstance(field, forms.ModelChoiceField) and field.iterator is ModelChoiceIterator:
-        field.iterator = ListedModelChoiceIterator
+    """Have a model select (single or multiple) read its options with ListedModelChoiceIterator
+    — also django-filter's, which adds its "none" option on top of Django's iterator."""
+    if isinstance(field, forms.ModelChoiceField) and not issubclass(
+        field.iterator, ListedModelChoiceIterator
+    ):
+        field.iterator = _listed_iterator(field.iterator)
         field.widget.choices = field.choices
+
+
+@cache
+def _listed_iterator(iterator: type) -> type:
+    """`iterator` (Django's ModelChoiceIterator or a subclass) reading in one query: the
+    subclass's own options first, then ListedModelChoiceIterator's rows."""
+    if iterator is ModelChoiceIterator:
+        return ListedModelChoiceIterator
+    return type(f"Listed{iterator.__name__}", (iterator, ListedModelChoiceIterator), {})
 
 
 def styled(form: forms.BaseForm) -> None:
