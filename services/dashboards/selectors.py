@@ -188,10 +188,14 @@ def deliveries_per_group_per_month(*, actor, months: int = 12, today=None) -> di
         # estimates it (bench: 102 → 61 ms at 100,000 deliveries).
         .filter(delivered_at__gte=timezone.make_aware(datetime.combine(first, time.min)))
         .annotate(month=TruncMonth("delivered_at"))
-        .values("month", "service_item__group")
+        # Grouped by the item's id, its group looked up here: joining the service items to
+        # every delivery of the year was a quarter of the street's time (bench, 100,000
+        # deliveries: 66 → 48 ms, one small query more).
+        .values("month", "service_item_id")
         .annotate(n=Count("pk"), subsidy=Sum("subsidy"))
         .order_by()
     )
+    group_of = dict(ServiceItem.objects.values_list("pk", "group"))
     month_keys = []
     cursor = first
     while cursor <= today:
@@ -203,7 +207,7 @@ def deliveries_per_group_per_month(*, actor, months: int = 12, today=None) -> di
         key = row["month"].strftime("%Y-%m")
         if key in month_keys:
             index = month_keys.index(key)
-            counts[row["service_item__group"]][index] += row["n"]
+            counts[group_of[row["service_item_id"]]][index] += row["n"]
             subsidy[index] += float(row["subsidy"] or 0)
     return {
         "months": month_keys,
