@@ -12,7 +12,7 @@ class CharacterClassesValidator:
     def __init__(self, min_classes: int = 3):
         self.min_classes = min_classes
 
-    def _classes(self, password: str) -> int:
+    def classes(self, password: str) -> int:
         checks = (
             any(c.islower() for c in password),
             any(c.isupper() for c in password),
@@ -22,7 +22,7 @@ class CharacterClassesValidator:
         return sum(checks)
 
     def validate(self, password, user=None):
-        if self._classes(password) < self.min_classes:
+        if self.classes(password) < self.min_classes:
             raise ValidationError(self.get_help_text(), code="password_too_simple")
 
     def get_help_text(self):

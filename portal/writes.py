@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
+from portal.passwords import CharacterClassesValidator
 from portal.models import (
     ApiToken,
     AuditEvent,
@@ -100,10 +101,18 @@ def person_account_create(
 # --- Passwords -----------------------------------------------------------------------------
 
 
+# Letters and digits that cannot be mistaken for one another when a password is read out or
+# copied from a note: no 0/O/o, 1/l/I, 5/S/s, 2/Z/z, nor - and _.
+_HANDOVER_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYabcdefghijkmnpqrtuvwxy346789"
+
+
 def _initial_password() -> str:
-    """A password to hand over once (12 characters of letters, digits, - and _); the person
-    replaces it at first sign-in, so it need not pass the rules a chosen one must."""
-    return secrets.token_urlsafe(9)
+    """A password to hand over once: 12 characters of an alphabet without look-alikes (67
+    bits), never all of one class. The person replaces it at first sign-in."""
+    while True:
+        password = "".join(secrets.choice(_HANDOVER_ALPHABET) for _ in range(12))
+        if CharacterClassesValidator().classes(password) >= 3:
+            return password
 
 
 def password_change(*, actor, old_password: str, new_password: str) -> User:

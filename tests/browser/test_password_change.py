@@ -51,3 +51,30 @@ def test_a_new_staff_member_chooses_their_password_on_a_phone(
     assert "密码已修改" in page.locator("body").inner_text()
     account.refresh_from_db()
     assert account.check_password(OWN) and not account.password_change_required
+
+
+def test_the_street_administrator_hands_a_forgetful_cadre_a_new_password(
+    live_server, phone_page, browser, street_admin, community_cadre
+):
+    from tests.browser.conftest import log_in
+
+    page, base = phone_page, live_server.url
+    log_in(page, base, street_admin)
+    page.goto(f"{base}/street-admin/accounts/{community_cadre.pk}/")
+    page.once("dialog", lambda dialog: dialog.accept())  # "Their current password stops working"
+    page.get_by_test_id("password-reset").click()
+    box = page.get_by_test_id("new-password")
+    box.wait_for()
+    handed_over = box.input_value()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "password-reset-phone")
+    page.reload()  # shown once: the address is the account's page again, nothing posted twice
+    assert page.get_by_test_id("new-password").count() == 0
+
+    cadre = browser.new_context(viewport=PHONE).new_page()
+    cadre.goto(f"{base}/accounts/login/")
+    cadre.get_by_label("用户名").fill(community_cadre.username)
+    cadre.get_by_label("密码").fill(handed_over)
+    cadre.get_by_role("button", name="登录").click()
+    cadre.get_by_test_id("password-change-required").wait_for()
+    cadre.context.close()

@@ -379,3 +379,16 @@ def test_an_administrator_setting_their_own_password_in_the_admin_chose_it(clien
 def test_the_login_page_says_who_gives_a_forgotten_password(client):
     page = client.get(reverse("login")).content.decode()
     assert 'data-testid="forgotten-password"' in page and "街道管理员" in page
+
+
+def test_an_initial_password_is_read_out_without_look_alikes_and_passes_the_rules(grid_worker):
+    from django.contrib.auth.password_validation import validate_password
+
+    from portal.writes import _initial_password
+
+    passwords = {_initial_password() for _ in range(300)}
+
+    assert len(passwords) == 300
+    for password in passwords:
+        assert len(password) == 12 and not set(password) & set("0Oo1lI5Ss2Zz-_")
+        validate_password(password, grid_worker)  # 等保 rules: would raise
