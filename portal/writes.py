@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_record
-from portal.passwords import CharacterClassesValidator
 from portal.models import (
     ApiToken,
     AuditEvent,
@@ -25,6 +24,7 @@ from portal.models import (
     api_token_full_scopes,
     api_token_scopes_validate,
 )
+from portal.passwords import CharacterClassesValidator
 from portal.policy import (
     access_account_password_reset,
     access_api_token_issue,
