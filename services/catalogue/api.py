@@ -26,9 +26,19 @@ from services.catalogue.models import Partner, ServiceItem
 
 
 class PartnerSerializer(serializers.ModelSerializer):
+    agreement_state = serializers.ChoiceField(
+        choices=["in_force", "not_started", "ended"],
+        read_only=True,
+        help_text="The agreement today: only a partner `in_force` is given new referrals or "
+        "family-doctor contracts.",
+    )
+
     class Meta:
         model = Partner
-        fields = ["id", "name", "uscc", "kind", "agreement_start", "agreement_end", "dpa_signed"]
+        fields = [
+            "id", "name", "uscc", "kind", "agreement_start", "agreement_end", "agreement_state",
+            "dpa_signed",
+        ]  # fmt: skip
 
 
 class PartnerBriefSerializer(serializers.ModelSerializer):

@@ -1,9 +1,12 @@
 """Partner organisations, their staff grants and the service catalogue."""
 
+from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
@@ -47,6 +50,41 @@ class Partner(SyncedModel):
     def clean(self):
         if self.uscc:
             self.uscc = uscc_normalize(self.uscc)
+        if (
+            self.agreement_start
+            and self.agreement_end
+            and self.agreement_end < self.agreement_start
+        ):
+            raise ValidationError(
+                {"agreement_end": _("The agreement cannot end before it starts.")}
+            )
+
+    def agreement_problem(self, on: date) -> str | None:
+        """Why the partner may not take new work on the day `on` under its agreement, or None.
+
+        New work is a referral assigned to it or a family-doctor contract starting with it;
+        what it already holds runs on (the street winds it down or moves it).
+        """
+        if self.agreement_start and on < self.agreement_start:
+            return _(
+                "The agreement with %(name)s starts on %(date)s: it cannot take new work before."
+            ) % {"name": self.name, "date": self.agreement_start.isoformat()}
+        if self.agreement_end and on > self.agreement_end:
+            return _(
+                "The agreement with %(name)s ended on %(date)s: extend it on the partner's page "
+                "before giving it new work."
+            ) % {"name": self.name, "date": self.agreement_end.isoformat()}
+        return None
+
+    @property
+    def agreement_state(self) -> str:
+        """`in_force`, `not_started` or `ended`, today (for the partner pages' badge)."""
+        today = timezone.localdate()
+        if self.agreement_start and today < self.agreement_start:
+            return "not_started"
+        if self.agreement_end and today > self.agreement_end:
+            return "ended"
+        return "in_force"
 
 
 class PartnerUserObjectPermission(UserObjectPermissionBase):

@@ -51,6 +51,15 @@ class PartnerQuerySet(ScopedQuerySet):
             return self.filter(pk__in=partners_of(user))
         return self.all()
 
+    def agreement_in_force(self, on):
+        """Partners whose agreement covers the day `on` (an open end counts as covering it)."""
+        from django.db.models import Q
+
+        return self.filter(
+            Q(agreement_start__isnull=True) | Q(agreement_start__lte=on),
+            Q(agreement_end__isnull=True) | Q(agreement_end__gte=on),
+        )
+
 
 class ServiceItemQuerySet(ScopedQuerySet):
     """The catalogue has no jurisdiction: one list for the whole street, shown to every role

@@ -10,7 +10,9 @@ Who may do what is each write's gate (services/contracts/policy.py): sign for th
 a clinic's staff, renew and lapse for whoever may change the contract, switch for the street
 only. What a clinic's staff may sign is checked here, as field errors: only for their own clinic
 and only a resident referred to it for a family doctor (a referral for a `family_doctor` item
-assigned to their organisation, accepted or in service).
+assigned to their organisation, accepted or in service). Every new contract (signed, renewed,
+switched) needs the clinic's partner agreement in force on the day it starts
+(`Partner.agreement_problem`): a field error on `partner` otherwise.
 
 One active contract per resident: a clear field error here, and the partial unique index
 `family_doctor_one_active_per_resident` as the backstop when two signings race (its
@@ -77,12 +79,20 @@ class ContractConflict(Exception):
 # --- Checks ----------------------------------------------------------------------------------
 
 
-def _partner_errors(actor, partner: Partner) -> list:
+def _partner_errors(actor, partner: Partner, *, start_date: date | None, today: date) -> list:
     if not family_doctor_clinics().filter(pk=partner.pk).exists():
         return [_("Choose a clinic that provides family doctors in the service catalogue.")]
     if actor.is_partner_staff and not actor.acts_for(partner):
         return [_("You may sign contracts only for your own clinic.")]
-    return []
+    return _agreement_errors(partner, start_date=start_date, today=today)
+
+
+def _agreement_errors(partner: Partner, *, start_date: date | None, today: date) -> list:
+    """A new contract needs the clinic's agreement in force on the day it starts (today, for
+    one that starts in the past: a lapsed contract renewed late)."""
+    day = max(start_date, today) if start_date else today
+    problem = partner.agreement_problem(day)
+    return [problem] if problem else []
 
 
 def _signing_referral(*, actor, resident, partner, referral, errors: dict):
@@ -183,7 +193,7 @@ def family_doctor_contract_sign(
     living = Resident.objects.filter(pk=resident.pk, deceased_date__isnull=True)
     if not living.exists():
         errors["resident"] = [_("Choose a living resident of the registry.")]
-    partner_errors = _partner_errors(actor, partner)
+    partner_errors = _partner_errors(actor, partner, start_date=start_date, today=today)
     if partner_errors:
         errors["partner"] = partner_errors
     referral = _signing_referral(
@@ -247,6 +257,12 @@ def family_doctor_contract_renew(
         errors: dict[str, list] = {}
         if not family_doctor_clinics().filter(pk=old.partner_id).exists():
             errors["partner"] = [_("This clinic no longer provides family doctors.")]
+        else:
+            agreement_errors = _agreement_errors(
+                old.partner, start_date=old.end_date + timedelta(days=1), today=today
+            )
+            if agreement_errors:
+                errors["partner"] = agreement_errors
         if old.status == Status.LAPSED and _active_contract_exists(old.resident_id):
             errors["resident"] = [ACTIVE_EXISTS]
         new = FamilyDoctorContract(
@@ -307,7 +323,7 @@ def family_doctor_contract_switch(
         if partner.pk == old.partner_id:
             errors["partner"] = [_("Choose another clinic; at the same clinic, renew instead.")]
         else:
-            partner_errors = _partner_errors(actor, partner)
+            partner_errors = _partner_errors(actor, partner, start_date=start_date, today=today)
             if partner_errors:
                 errors["partner"] = partner_errors
         if start_date is not None and start_date <= old.start_date:

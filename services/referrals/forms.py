@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.ui import StyledFormMixin, textarea
@@ -160,12 +161,20 @@ class AssignForm(ActionForm):
 
     def setup(self):
         field = self.fields["partner"]
-        field.queryset = partner_choices(actor=self.user).filter(
+        providers = partner_choices(actor=self.user).filter(
             service_items=self.referral.service_item_id
         )
+        field.queryset = providers.agreement_in_force(timezone.localdate())
         field.label_from_instance = self.partner_label
         if field.queryset.exists():
-            field.help_text = _("Only partners that provide this service.")
+            field.help_text = _(
+                "Only partners that provide this service under an agreement in force today."
+            )
+        elif providers.exists():
+            field.help_text = _(
+                "The agreements of the partners that provide this service are not in force "
+                "today: the street administrator records the new agreement period first."
+            )
         else:
             field.help_text = _("No partner provides this service yet.")
 

@@ -407,13 +407,17 @@ def referral_reject(*, actor, referral: Referral, reason: str) -> Referral:
 
 
 def referral_assign(*, actor, referral: Referral, partner: Partner) -> Referral:
-    """Give the referral to a partner that provides the item, once consent and eligibility hold."""
+    """Give the referral to a partner that provides the item under an agreement in force today,
+    once consent and eligibility hold."""
     access_referral_assign(actor, referral)
 
     def check(locked):
         _check_consent(locked)
         if not locked.service_item.partners.filter(pk=partner.pk).exists():
             raise ValidationError({"partner": _("This partner does not provide this service.")})
+        problem = partner.agreement_problem(timezone.localdate())
+        if problem:
+            raise ValidationError({"partner": problem})
         _check_eligible(locked)
 
     def apply(locked):
