@@ -48,3 +48,14 @@ def scheduled_run_once(*, task: str, slot: str):
             return
         yield run
         run.save(update_fields=["result"])
+
+
+def scheduled_once(*, task: str, slot: str, work) -> dict:
+    """`work()` (a dict of counts) once per (task, slot): `{"skipped": False, "slot", **counts}`
+    the first time, `{"skipped": True, "slot"}` every other time."""
+    with scheduled_run_once(task=task, slot=slot) as run:
+        if run is None:
+            return {"skipped": True, "slot": slot}
+        result = work()
+        run.result = result
+    return {"skipped": False, "slot": slot, **result}

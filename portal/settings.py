@@ -415,6 +415,9 @@ REFERRAL_DEADLINE_REMINDER_HOURS = env_int("REFERRAL_DEADLINE_REMINDER_HOURS", 2
 FOLLOW_UP_ESCALATE_DAYS = env_int("FOLLOW_UP_ESCALATE_DAYS", 3, minimum=0)
 # Family-doctor contracts: the clinic and the grid hear this many days before a term ends.
 FAMILY_DOCTOR_EXPIRY_REMINDER_DAYS = env_int("FAMILY_DOCTOR_EXPIRY_REMINDER_DAYS", 30, minimum=1)
+# Partners: the street staff and the partner's own staff hear this many days before its
+# agreement ends (after that day it is given no new referrals or contracts).
+PARTNER_AGREEMENT_REMINDER_DAYS = env_int("PARTNER_AGREEMENT_REMINDER_DAYS", 60, minimum=1)
 
 # --- Imports -----------------------------------------------------------------------------
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000, minimum=1)

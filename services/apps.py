@@ -73,6 +73,15 @@ class ServicesConfig(AppConfig):
         )
         periodic_schedule_register(
             PeriodicSchedule(
+                name="services: partner agreements",
+                task="services.partner_agreements_daily",
+                crontab={"minute": "40", "hour": "6"},
+                description="Reminds the street and each partner's staff of agreements ending "
+                "within 60 days (after that day no new referrals or contracts); once a day.",
+            )
+        )
+        periodic_schedule_register(
+            PeriodicSchedule(
                 name="services: deadline and follow-up reminders",
                 task="services.reminders_send",
                 crontab={"minute": "17", "hour": "*"},

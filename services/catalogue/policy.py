@@ -36,6 +36,16 @@ def access_partner_staff_unbind(actor, partner=None) -> None:
     require_perm(actor, "services.change_partner")
 
 
+def access_partner_agreement_reminders_send(actor, obj=None) -> None:
+    """Work of the daily task, which runs without a user; no person starts it."""
+    deny_unless(actor is None)
+
+
+def access_partner_agreements_daily(actor, obj=None) -> None:
+    """Work of the daily task, which runs without a user; no person starts it."""
+    deny_unless(actor is None)
+
+
 def access_service_item_create(actor, obj=None) -> None:
     """Adding to the catalogue is the street's (the role's add permission)."""
     if actor is None:

@@ -34,6 +34,20 @@ def partner_list(*, actor):
     return Partner.objects.visible_to(actor)
 
 
+def partners_agreement_ending(*, today, within_days: int) -> list[tuple]:
+    """(id, name, agreement end) of the partners whose agreement ends within `within_days`
+    of `today`, today included, soonest first: what the daily reminder tells about."""
+    from datetime import timedelta
+
+    return list(
+        Partner.objects.filter(
+            agreement_end__gte=today, agreement_end__lte=today + timedelta(days=within_days)
+        )
+        .order_by("agreement_end", "pk")
+        .values_list("pk", "name", "agreement_end")
+    )
+
+
 def partner_overview(*, actor):
     """Partners in scope with their staff count, open referrals and the items they provide
     (the street's partner pages)."""

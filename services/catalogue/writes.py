@@ -4,14 +4,27 @@ Each function opens with its gate (services/catalogue/policy.py), validates with
 and writes one audit event in its transaction.
 """
 
+from datetime import date
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from portal.audit import audit_record
 from portal.grants import jurisdiction_grant, jurisdiction_revoke
+from portal.models import Notification, User
+from portal.notifications import notifications_send_many
+from portal.schedules import scheduled_once
 from services.catalogue.eligibility import rule_validate
 from services.catalogue.models import Partner, ServiceItem
 from services.catalogue.policy import (
+    access_partner_agreement_reminders_send,
+    access_partner_agreements_daily,
     access_partner_create,
     access_partner_staff_bind,
     access_partner_staff_unbind,
@@ -19,6 +32,9 @@ from services.catalogue.policy import (
     access_service_item_create,
     access_service_item_update,
 )
+from services.catalogue.selectors import partner_staff_ids, partners_agreement_ending
+
+AGREEMENTS_DAILY_TASK = "services.partner_agreements_daily"
 
 
 def partner_create(*, actor, **fields) -> Partner:
@@ -146,3 +162,84 @@ def service_item_update(
     for name in fields:
         setattr(service_item, name, getattr(item, name))
     return item
+
+
+# --- Agreements ending ------------------------------------------------------------------------
+
+
+def partner_agreement_reminders_send(*, actor=None, today: date) -> dict:
+    """Tell the street staff and the partner's own staff that its agreement ends soon.
+
+    Partners whose agreement ends within PARTNER_AGREEMENT_REMINDER_DAYS of `today` (today
+    included): after that day the partner is given no new referrals or contracts
+    (`Partner.agreement_problem`). One notification per recipient, partner and end date
+    (`partner-agreement:<partner>:<end date>`), however often this runs; an agreement extended
+    to a new end date is reminded again before that one.
+
+    Queries: the partners, the street staff, the partners' staff, then two for the keys
+    already sent and the insert — constant in the number of partners and people.
+    """
+    access_partner_agreement_reminders_send(actor)
+    ending = partners_agreement_ending(
+        today=today, within_days=settings.PARTNER_AGREEMENT_REMINDER_DAYS
+    )
+    if not ending:
+        return {"ending": 0, "sent": 0}
+    street = list(User.objects.street_staff().order_by("pk").values_list("pk", flat=True))
+    staff = partner_staff_ids({pk for pk, _name, _end in ending})
+    partner_type = ContentType.objects.get_for_model(Partner)
+    pending: list[Notification] = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for pk, name, end in ending:
+            days = (end - today).days
+            values = {
+                "name": name,
+                "date": end.isoformat(),
+                "when": _("today")
+                if days == 0
+                else ngettext("in %(days)s day", "in %(days)s days", days) % {"days": days},
+            }
+            title = _("The agreement with %(name)s ends on %(date)s") % values
+            bodies = {
+                "street": _(
+                    "The agreement with %(name)s ends on %(date)s (%(when)s). After that day it "
+                    "is given no new referrals or family-doctor contracts: record the renewed "
+                    "agreement period on its page in time."
+                )
+                % values,
+                "partner": _(
+                    "Your organisation's agreement with the street office ends on %(date)s "
+                    "(%(when)s). After that day no new referrals or contracts are given to it: "
+                    "talk with the street office about renewing it."
+                )
+                % values,
+            }
+            url = reverse("services:partner-detail", args=[pk])
+            key = f"partner-agreement:{pk}:{end.isoformat()}"
+            recipients = [(user, "street") for user in street]
+            recipients += [(user, "partner") for user in staff.get(pk, ())]
+            for recipient_id, who in recipients:
+                pending.append(
+                    Notification(
+                        recipient_id=recipient_id,
+                        title=title[:200],
+                        body=bodies[who],
+                        url=url,
+                        object_type=partner_type,
+                        object_id=pk,
+                        dedup_key=key,
+                    )
+                )
+        sent = len(notifications_send_many(pending))
+    return {"ending": len(ending), "sent": sent}
+
+
+def partner_agreements_daily(*, actor=None, today: date) -> dict:
+    """The daily run of the agreement reminders; once per day however often beat delivers it
+    (`scheduled_once`, slot = the date)."""
+    access_partner_agreements_daily(actor)
+    return scheduled_once(
+        task=AGREEMENTS_DAILY_TASK,
+        slot=today.isoformat(),
+        work=lambda: partner_agreement_reminders_send(today=today),
+    )

@@ -41,7 +41,7 @@ from grids.selectors import grid_current_workers
 from portal.audit import audit_record
 from portal.models import Notification
 from portal.notifications import notifications_send_many
-from portal.schedules import scheduled_run_once
+from portal.schedules import scheduled_once
 from services.catalogue.models import Partner, ServiceItem
 from services.catalogue.selectors import partner_staff_ids
 from services.contracts.models import BASIC_PACKAGE, RENEWABLE, FamilyDoctorContract
@@ -492,14 +492,11 @@ def family_doctor_contract_reminders_send(
 
 def family_doctor_contracts_daily(*, actor=None, today: date) -> dict:
     """The daily run: lapse the expired contracts, then send the expiry reminders; once per day
-    however often beat delivers it (`scheduled_run_once`, slot = the date)."""
+    however often beat delivers it (`scheduled_once`, slot = the date)."""
     access_family_doctor_contracts_daily(actor)
-    slot = today.isoformat()
-    with scheduled_run_once(task=DAILY_TASK, slot=slot) as run:
-        if run is None:
-            return {"skipped": True, "slot": slot}
+
+    def work():
         lapsed = family_doctor_contracts_lapse_expired(today=today)
-        reminders = family_doctor_contract_reminders_send(today=today)
-        result = {"lapsed": lapsed, **reminders}
-        run.result = result
-    return {"skipped": False, "slot": slot, **result}
+        return {"lapsed": lapsed, **family_doctor_contract_reminders_send(today=today)}
+
+    return scheduled_once(task=DAILY_TASK, slot=today.isoformat(), work=work)

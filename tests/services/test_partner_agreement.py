@@ -10,18 +10,19 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import AuditEvent
+from portal.models import AuditEvent, Notification
 from portal.validators import uscc_make
+from services.catalogue import writes as catalogue_writes
 from services.catalogue.writes import partner_create, partner_update
 from services.contracts import writes as contract_writes
 from services.contracts.models import shortest_term_end
 from services.models import FamilyDoctorContract, Partner, Referral, ReferralEvent
 from services.referrals import writes
-from tests.helpers import login
+from tests.helpers import assert_constant_queries, login
 from tests.services.factories import ContractFactory, PartnerFactory
 
 Status = Referral.Status
@@ -292,3 +293,101 @@ def test_the_api_says_the_agreement_state(street_admin, partner_p, partner_q, ap
     rows = api_client_for(street_admin).get(reverse("partner-list")).json()["results"]
     states = {row["id"]: row["agreement_state"] for row in rows}
     assert states == {partner_p.pk: "in_force", partner_q.pk: "not_started"}
+
+
+# --- The reminder before an agreement ends ---------------------------------------------------
+
+
+@pytest.fixture
+def reminded_people(street_admin, street_cadre, partner_staff, community_cadre):
+    """Street staff (admin and cadre), partner P's staff, and a community cadre (not told)."""
+    return {"street": {street_admin.pk, street_cadre.pk}, "partner": {partner_staff.pk}}
+
+
+def agreement_notifications():
+    return Notification.objects.filter(dedup_key__startswith="partner-agreement:")
+
+
+@pytest.mark.django_db
+def test_the_street_and_the_partners_staff_hear_before_the_agreement_ends(
+    reminded_people, partner_p, partner_q, community_cadre
+):
+    set_agreement(partner_p, days(-300), days(10))
+    set_agreement(partner_q, days(-300), days(61))  # beyond the 60 days
+    PartnerFactory(agreement_end=days(-1))  # ended: nothing more to remind
+    PartnerFactory()  # open-ended
+
+    result = catalogue_writes.partner_agreements_daily(today=today())
+
+    assert result == {"skipped": False, "slot": today().isoformat(), "ending": 1, "sent": 3}
+    rows = list(agreement_notifications())
+    assert {n.recipient_id for n in rows} == reminded_people["street"] | reminded_people["partner"]
+    assert {n.dedup_key for n in rows} == {f"partner-agreement:{partner_p.pk}:{days(10)}"}
+    assert {(n.object_id, n.url) for n in rows} == {
+        (partner_p.pk, reverse("services:partner-detail", args=[partner_p.pk]))
+    }
+    for n in rows:
+        assert "安康家政" in n.title and days(10).isoformat() in n.title
+        if n.recipient_id in reminded_people["partner"]:
+            assert "贵单位" in n.body
+        else:
+            assert "安康家政" in n.body and "10 天后" in n.body
+    assert not Notification.objects.filter(recipient=community_cadre).exists()
+
+
+@pytest.mark.django_db
+def test_each_reminder_once_per_partner_and_end_date(reminded_people, partner_p):
+    set_agreement(partner_p, days(-300), days(10))
+    catalogue_writes.partner_agreements_daily(today=today())
+    assert catalogue_writes.partner_agreements_daily(today=today())["skipped"] is True
+    tomorrow = catalogue_writes.partner_agreements_daily(today=days(1))
+    assert (tomorrow["ending"], tomorrow["sent"]) == (1, 0)
+    assert agreement_notifications().count() == 3
+
+    # Extended to a new end date: reminded again before that one.
+    set_agreement(partner_p, days(-300), days(40))
+    again = catalogue_writes.partner_agreement_reminders_send(today=days(2))
+    assert again == {"ending": 1, "sent": 3}
+    assert agreement_notifications().count() == 6
+
+
+@pytest.mark.django_db
+def test_on_the_last_day_the_reminder_says_today(street_admin, partner_p):
+    set_agreement(partner_p, days(-300), days(0))
+    catalogue_writes.partner_agreement_reminders_send(today=today())
+    assert "今天" in agreement_notifications().get(recipient=street_admin).body
+
+
+@pytest.mark.django_db
+def test_the_reminder_costs_the_same_for_one_partner_as_for_twenty(street_admin, partner_staff):
+    made = []
+
+    def add_rows(n):
+        for _ in range(n):
+            made.append(PartnerFactory(agreement_end=days(5 + len(made) % 50)))
+
+    def fetch():
+        Notification.objects.all().delete()
+        catalogue_writes.partner_agreement_reminders_send(today=today())
+
+    assert_constant_queries(add_rows=add_rows, fetch=fetch)
+    assert agreement_notifications().count() == len(made)  # the street admin, per partner
+
+
+@pytest.mark.django_db
+def test_only_the_daily_task_sends_the_reminders(street_admin):
+    with pytest.raises(PermissionDenied):
+        catalogue_writes.partner_agreement_reminders_send(actor=street_admin, today=today())
+    with pytest.raises(PermissionDenied):
+        catalogue_writes.partner_agreements_daily(actor=street_admin, today=today())
+
+
+@pytest.mark.django_db
+def test_the_daily_task_is_scheduled_and_known_to_the_worker():
+    from django_celery_beat.models import PeriodicTask
+
+    from portal.celery import app
+
+    app.loader.import_default_modules()
+    assert "services.partner_agreements_daily" in app.tasks
+    assert PeriodicTask.objects.filter(task="services.partner_agreements_daily").exists()
