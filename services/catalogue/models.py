@@ -77,6 +77,17 @@ class Partner(SyncedModel):
         return None
 
     @property
+    def agreement_days_left(self) -> int | None:
+        """Days until an agreement in force ends, when that is within the reminder's
+        PARTNER_AGREEMENT_REMINDER_DAYS (0 on its last day); else None."""
+        from django.conf import settings
+
+        if self.agreement_state != "in_force" or self.agreement_end is None:
+            return None
+        left = (self.agreement_end - timezone.localdate()).days
+        return left if left <= settings.PARTNER_AGREEMENT_REMINDER_DAYS else None
+
+    @property
     def agreement_state(self) -> str:
         """`in_force`, `not_started` or `ended`, today (for the partner pages' badge)."""
         today = timezone.localdate()

@@ -391,3 +391,16 @@ def test_the_daily_task_is_scheduled_and_known_to_the_worker():
     app.loader.import_default_modules()
     assert "services.partner_agreements_daily" in app.tasks
     assert PeriodicTask.objects.filter(task="services.partner_agreements_daily").exists()
+
+
+@pytest.mark.django_db
+def test_the_partner_pages_warn_of_an_agreement_ending_soon(client, street_cadre, partner_p):
+    login(client, street_cadre)
+    page = reverse("services:partner-detail", args=[partner_p.pk])
+    set_agreement(partner_p, days(-300), days(61))
+    assert 'data-testid="agreement-state"' not in client.get(page).content.decode()
+    set_agreement(partner_p, days(-300), days(60))
+    assert "协议 60 天后到期" in client.get(page).content.decode()
+    set_agreement(partner_p, days(-300), days(0))
+    assert "协议今天到期" in client.get(page).content.decode()
+    assert partner_p.agreement_days_left == 0
