@@ -22,7 +22,12 @@ from portal.validators import uscc_make
 from services.activities.writes import activity_record
 from services.aid.writes import aid_bundle_create, aid_case_open, disbursement_record, funder_create
 from services.catalogue.eligibility import resident_is_eligible
-from services.catalogue.writes import partner_create, partner_staff_bind, service_item_create
+from services.catalogue.writes import (
+    partner_create,
+    partner_staff_bind,
+    partner_update,
+    service_item_create,
+)
 from services.contracts.writes import family_doctor_contract_renew, family_doctor_contract_sign
 from services.deliveries.meal_import import meal_import_commit, meal_import_create
 from services.deliveries.writes import delivery_log
@@ -115,19 +120,33 @@ def _path(stage: str) -> list[str]:
     return happy_path_to(stage)
 
 
+def _demo_agreement(index: int, today: date) -> dict:
+    """Agreements in force whenever the demo is loaded; the foundation's ends in 45 days, so
+    that the partner pages and the daily reminder show an agreement ending soon."""
+    if DEMO_PARTNERS[index][1] == Partner.Kind.FOUNDATION:
+        return {
+            "agreement_start": date(today.year - 1, 1, 1),
+            "agreement_end": today + timedelta(days=45),
+        }
+    return {
+        "agreement_start": date(today.year - 1, 1, 1),
+        "agreement_end": date(today.year + 2, 12, 31),
+    }
+
+
 def load(ctx: dict) -> None:
     """Partners and the catalogue (ensured every time), then each part written once."""
     partners = []
-    for name, kind, body in DEMO_PARTNERS:
-        partner = Partner.objects.filter(name=name).first() or partner_create(
-            actor=None,
-            name=name,
-            kind=kind,
-            uscc=uscc_make(body),
-            agreement_start=date(2025, 1, 1),
-            agreement_end=date(2027, 12, 31),
-            dpa_signed=True,
-        )
+    today = timezone.localdate()
+    for index, (name, kind, body) in enumerate(DEMO_PARTNERS):
+        agreement = _demo_agreement(index, today)
+        partner = Partner.objects.filter(name=name).first()
+        if partner is None:
+            partner = partner_create(
+                actor=None, name=name, kind=kind, uscc=uscc_make(body), dpa_signed=True, **agreement
+            )
+        elif partner.agreement_problem(today):  # a demo database kept past the agreement
+            partner = partner_update(actor=None, partner=partner, **agreement)
         partners.append(partner)
     users = ctx["users"]
     partner_staff_bind(actor=None, person=users["partner"], partner=partners[0])
@@ -142,7 +161,6 @@ def load(ctx: dict) -> None:
     else:  # a later `make run`: what decayed since is made walkable again
         for partner, staff in demo_partners:
             referrals_refresh(ctx, partner=partner, staff=staff)
-    today = timezone.localdate()
     if not MealImport.objects.exists():
         _canteen_month(ctx, today)
     if not FamilyDoctorContract.objects.exists():

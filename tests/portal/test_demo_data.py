@@ -78,6 +78,27 @@ def test_loading_twice_duplicates_nothing(demo_street, settings):
     assert _counts() == before
 
 
+def test_the_demo_partners_work_under_agreements_in_force(demo_street, settings):
+    """Whenever the demo is loaded: every partner may take new work, the foundation's agreement
+    ends soon (the badge and the reminder have something to show), and a demo database kept
+    past an agreement's end has it extended by the next load."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    assert Partner.objects.count() == Partner.objects.agreement_in_force(today).count()
+    ending = Partner.objects.filter(agreement_end__lte=today + timedelta(days=60))
+    assert list(ending.values_list("kind", flat=True)) == [Partner.Kind.FOUNDATION]
+
+    clinic = Partner.objects.get(kind=Partner.Kind.CLINIC)
+    Partner.objects.filter(pk=clinic.pk).update(agreement_end=today - timedelta(days=1))
+    settings.DEBUG = True
+    call_command("demo_data", stdout=io.StringIO())
+    clinic.refresh_from_db()
+    assert clinic.agreement_problem(today) is None
+
+
 def test_each_demo_account_logs_in_and_lands_on_its_home(demo_street, client):
     expected_template = {
         "street_admin": "portal/home/street.html",
