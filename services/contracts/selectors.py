@@ -4,6 +4,7 @@ the daily run's reads (for the system, no actor) are at the end."""
 from datetime import timedelta
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.hooks import FileSection
@@ -44,9 +45,16 @@ def family_doctor_clinics():
     return Partner.objects.filter(kind=Partner.Kind.CLINIC, pk__in=items)
 
 
-def family_doctor_clinic_choices(*, actor):
-    """Family-doctor clinics the actor may sign for: the street all, partner staff their own."""
-    return family_doctor_clinics().filter(pk__in=partner_list(actor=actor).values("pk"))
+def family_doctor_clinic_choices(*, actor, today=None):
+    """Family-doctor clinics the actor may sign for: the street all, partner staff their own;
+    not those whose agreement has ended (no new contracts: `Partner.agreement_problem`; one
+    that starts later stays, for a contract that starts then)."""
+    today = today or timezone.localdate()
+    return (
+        family_doctor_clinics()
+        .filter(pk__in=partner_list(actor=actor).values("pk"))
+        .exclude(agreement_end__lt=today)
+    )
 
 
 def clinic_choices(*, actor):

@@ -404,3 +404,17 @@ def test_the_partner_pages_warn_of_an_agreement_ending_soon(client, street_cadre
     set_agreement(partner_p, days(-300), days(0))
     assert "协议今天到期" in client.get(page).content.decode()
     assert partner_p.agreement_days_left == 0
+
+
+@pytest.mark.django_db
+def test_the_sign_form_leaves_out_clinics_whose_agreement_ended(
+    client, clinics, street_cadre, partner_p, partner_q, resident_a
+):
+    set_agreement(partner_q, days(-365), days(-1))
+    set_agreement(partner_p, days(5), None)  # starts later: a contract may start then
+    login(client, street_cadre)
+    url = reverse("services:contract-sign") + f"?resident={resident_a.pk}"
+    html = client.get(url).content.decode()
+    select = re.search(r'<select name="partner".*?</select>', html, re.S)
+    assert select, "no clinic select on the page"
+    assert {int(v) for v in re.findall(r'<option value="(\d+)"', select.group(0))} == {partner_p.pk}
