@@ -12,6 +12,7 @@
 """
 
 import django_filters
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -27,7 +28,7 @@ from services.catalogue.models import Partner, ServiceItem
 
 class PartnerSerializer(serializers.ModelSerializer):
     agreement_state = serializers.ChoiceField(
-        choices=["in_force", "not_started", "ended"],
+        choices=Partner.AgreementState.choices,
         read_only=True,
         help_text="The agreement today: only a partner `in_force` is given new referrals or "
         "family-doctor contracts.",
@@ -80,9 +81,18 @@ def _residents(request):
 
 
 class PartnerFilter(django_filters.FilterSet):
+    agreement_state = django_filters.ChoiceFilter(
+        choices=Partner.AgreementState.choices,
+        method="filter_agreement_state",
+        help_text=_("The agreement today: in force, not yet in force, or ended."),
+    )
+
     class Meta:
         model = Partner
-        fields = ["kind", "dpa_signed"]
+        fields = ["kind", "dpa_signed", "agreement_state"]
+
+    def filter_agreement_state(self, queryset, name, value):
+        return queryset.agreement_state(value, timezone.localdate())
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.ui import ALL, FilterSet, search_widget
@@ -15,10 +16,19 @@ class PartnerFilter(FilterSet):
     kind = django_filters.ChoiceFilter(
         label=_("kind"), choices=Partner.Kind.choices, empty_label=ALL
     )
+    agreement_state = django_filters.ChoiceFilter(
+        label=_("agreement state"),
+        choices=Partner.AgreementState.choices,
+        empty_label=ALL,
+        method="filter_agreement_state",
+    )
 
     class Meta:
         model = Partner
-        fields = ["q", "kind"]
+        fields = ["q", "kind", "agreement_state"]
+
+    def filter_agreement_state(self, queryset, name, value):
+        return queryset.agreement_state(value, timezone.localdate())
 
     def search(self, queryset, name, value):
         value = value.strip()

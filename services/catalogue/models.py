@@ -27,6 +27,11 @@ class Partner(SyncedModel):
         VOLUNTEER_TEAM = "volunteer_team", _("Volunteer team")
         COUNSELLING = "counselling", _("Counselling organisation")
 
+    class AgreementState(models.TextChoices):
+        IN_FORCE = "in_force", _("agreement in force")
+        NOT_STARTED = "not_started", _("agreement not yet in force")
+        ENDED = "ended", _("agreement ended")
+
     name = models.CharField(_("name"), max_length=100)
     uscc = models.CharField(
         _("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc]
@@ -92,10 +97,10 @@ class Partner(SyncedModel):
         """`in_force`, `not_started` or `ended`, today (for the partner pages' badge)."""
         today = timezone.localdate()
         if self.agreement_start and today < self.agreement_start:
-            return "not_started"
+            return self.AgreementState.NOT_STARTED
         if self.agreement_end and today > self.agreement_end:
-            return "ended"
-        return "in_force"
+            return self.AgreementState.ENDED
+        return self.AgreementState.IN_FORCE
 
 
 class PartnerUserObjectPermission(UserObjectPermissionBase):

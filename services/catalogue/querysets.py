@@ -60,6 +60,16 @@ class PartnerQuerySet(ScopedQuerySet):
             Q(agreement_end__isnull=True) | Q(agreement_end__gte=on),
         )
 
+    def agreement_state(self, state: str, on):
+        """Partners whose agreement is in `state` (Partner.AgreementState) on the day `on`."""
+        if state == "in_force":
+            return self.agreement_in_force(on)
+        if state == "not_started":
+            return self.filter(agreement_start__gt=on)
+        if state == "ended":
+            return self.filter(agreement_end__lt=on)
+        return self.none()
+
 
 class ServiceItemQuerySet(ScopedQuerySet):
     """The catalogue has no jurisdiction: one list for the whole street, shown to every role

@@ -418,3 +418,25 @@ def test_the_sign_form_leaves_out_clinics_whose_agreement_ended(
     select = re.search(r'<select name="partner".*?</select>', html, re.S)
     assert select, "no clinic select on the page"
     assert {int(v) for v in re.findall(r'<option value="(\d+)"', select.group(0))} == {partner_p.pk}
+
+
+@pytest.mark.django_db
+def test_partners_are_filtered_by_their_agreement_state(
+    client, street_cadre, street_admin, api_client_for
+):
+    made = {
+        "in_force": {PartnerFactory().pk, PartnerFactory(agreement_end=days(0)).pk},
+        "not_started": {PartnerFactory(agreement_start=days(1)).pk},
+        "ended": {PartnerFactory(agreement_end=days(-1)).pk},
+    }
+    api = api_client_for(street_admin)
+    for state, expected in made.items():
+        rows = api.get(reverse("partner-list"), {"agreement_state": state}).json()["results"]
+        assert {row["id"] for row in rows} == expected, state
+        assert {row["agreement_state"] for row in rows} == {state}
+    bad = api.get(reverse("partner-list"), {"agreement_state": "expired"})
+    assert bad.status_code == 400 and "agreement_state" in bad.json()
+
+    login(client, street_cadre)
+    page = client.get(reverse("services:partner-list"), {"agreement_state": "ended"})
+    assert page.content.decode().count('data-testid="partner-row"') == 1
