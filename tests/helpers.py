@@ -1,5 +1,6 @@
 """Shared test helpers: the person × action access matrix and query-count checks."""
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -165,3 +166,42 @@ def plan_when_only_indexes(sql: str, params=None) -> str:
             cursor.execute(f"SET LOCAL {setting} = off")
         cursor.execute("EXPLAIN " + sql, params)
         return "\n".join(row[0] for row in cursor.fetchall())
+
+
+# --- The API's answers against its own OpenAPI document ----------------------------------------
+
+
+@functools.cache
+def _openapi() -> dict:
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _json_schema(node):
+    """OpenAPI 3.0's `nullable: true` as JSON Schema: the value may also be null."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _json_schema(value) for key, value in node.items() if key != "nullable"}
+    if node.get("nullable"):
+        if isinstance(converted.get("type"), str):
+            converted["type"] = [converted["type"], "null"]
+        else:
+            converted = {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
+def assert_answer_documented(response, path: str, method: str = "get") -> None:
+    """The JSON of `response` is what the OpenAPI document says `method path` answers with that
+    status (`path` as the document writes it: `/api/v1/buildings/{id}/dwellings/`)."""
+    import jsonschema
+
+    spec = _openapi()
+    operation = spec["paths"][path][method.lower()]
+    documented = operation["responses"].get(str(response.status_code))
+    assert documented, f"{method.upper()} {path} does not document {response.status_code}"
+    body = documented["content"]["application/json"]["schema"]
+    schema = _json_schema({**body, "components": spec["components"]})
+    jsonschema.validate(response.json(), schema)

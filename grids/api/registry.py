@@ -24,6 +24,7 @@ from django.db.models import Exists, OuterRef, ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
@@ -350,6 +351,10 @@ class BuildingViewSet(NoDeleteViewSet):
     def write_update(self, obj, **data):
         return writes.building_update(actor=self.request.user, building=obj, **data)
 
+    @extend_schema(methods=["GET"], responses=DwellingSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=DwellingSerializer, responses={201: DwellingSerializer}
+    )
     @action(detail=True, methods=["get", "post"], serializer_class=DwellingSerializer)
     def dwellings(self, request, pk=None):
         building = self.get_object()  # 404 outside the scope, before anything else

@@ -16,6 +16,7 @@ events and practices (for an organisation of the circle you act for).
 """
 
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
@@ -323,6 +324,10 @@ class ExchangeCircleViewSet(
         )
         serializer.instance = self.get_queryset().get(pk=circle.pk)
 
+    @extend_schema(methods=["GET"], responses=CirclePostSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=CirclePostSerializer, responses={201: CirclePostSerializer}
+    )
     @action(detail=True, methods=["get", "post"], serializer_class=CirclePostSerializer)
     def posts(self, request, pk=None):
         """The circle's posts (GET), or share an event or a practice (POST)."""

@@ -179,6 +179,47 @@ class JudgeInputSerializer(serializers.Serializer):
         self.fields["user"].queryset = selectors.judge_candidates()
 
 
+# What `results` answers (documentation of the hand-built sheet; the view writes the dict).
+
+
+class ResultMarkSerializer(serializers.Serializer):
+    judge = serializers.IntegerField()
+    value = serializers.CharField(allow_null=True, help_text="A decimal, as a string.")
+    dropped = serializers.BooleanField(help_text="Trimmed as the highest or lowest mark.")
+
+
+class ResultCellSerializer(serializers.Serializer):
+    indicator = serializers.IntegerField()
+    average = serializers.CharField(help_text="A decimal, as a string.")
+    trimmed = serializers.BooleanField()
+    scores = ResultMarkSerializer(many=True)
+
+
+class ResultRowSerializer(serializers.Serializer):
+    contestant = serializers.IntegerField()
+    name = serializers.CharField()
+    total = serializers.CharField(help_text="The weighted total, a decimal as a string.")
+    rank = serializers.IntegerField()
+    tie = serializers.BooleanField()
+    indicators = ResultCellSerializer(many=True)
+
+
+class ResultIndicatorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    aspect = serializers.CharField()
+    weight = serializers.CharField(help_text="A decimal, as a string.")
+
+
+class ContestResultsSerializer(serializers.Serializer):
+    contest = serializers.IntegerField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    trim_min_judges = serializers.IntegerField()
+    indicators = ResultIndicatorSerializer(many=True)
+    judges = serializers.ListField(child=serializers.IntegerField())
+    results = ResultRowSerializer(many=True)
+
+
 class ContestViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Contests in your scope: the organiser's sheet and transitions, the judge's own scores,
     the published results."""
@@ -394,6 +435,7 @@ class ContestViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadO
         )
         return Response(ScoreSerializer(score).data)
 
+    @extend_schema(responses=ContestResultsSerializer)
     @action(detail=True, methods=["get"])
     def results(self, request, pk=None):
         """The ranking with the full scoring sheet, once the results are published."""

@@ -153,6 +153,13 @@ class TrainingViewSet(
         fresh = selectors.course_records(actor=request.user, course=course).get(pk=record.pk)
         return Response(RecordSerializer(fresh).data)
 
+    @extend_schema(methods=["GET"], responses=RecordSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request=RecordsInputSerializer,
+        # The course's records after the addition: a plain list, not a page.
+        responses={201: {"type": "array", "items": {"$ref": "#/components/schemas/Record"}}},
+    )
     @action(detail=True, methods=["get", "post"], serializer_class=RecordSerializer)
     def records(self, request, pk=None):
         """The course's attendance records you may see (GET), or record attendees (POST)."""

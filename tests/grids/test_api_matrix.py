@@ -24,7 +24,7 @@ from grids.models import (
 )
 from portal.models import AuditEvent
 from tests.grids.factories import HouseholdFactory, ResidentFactory, TagDefFactory
-from tests.helpers import Call, assert_access_matrix
+from tests.helpers import Call, assert_access_matrix, assert_answer_documented
 from tests.portal.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -597,6 +597,10 @@ def test_dwellings_are_added_to_a_visible_building(
     created = client.post(url, {"unit": "2", "room": "301", "use": "vacant"}, format="json")
     assert created.status_code == 201
     assert created.json()["building"] == building_a.pk
+    assert_answer_documented(created, "/api/v1/buildings/{id}/dwellings/", "post")
+    listing = client.get(url)
+    assert listing.json()["count"] == 1
+    assert_answer_documented(listing, "/api/v1/buildings/{id}/dwellings/")
     duplicate = client.post(url, {"unit": "2", "room": "301"}, format="json")
     assert duplicate.status_code == 400
     assert ids(client, url) == {created.json()["id"]}

@@ -15,7 +15,12 @@ from partybuilding.models import (
     TrainingThreshold,
 )
 from portal.models import AuditEvent
-from tests.helpers import Call, assert_access_matrix, assert_constant_queries
+from tests.helpers import (
+    Call,
+    assert_access_matrix,
+    assert_answer_documented,
+    assert_constant_queries,
+)
 from tests.partybuilding.factories import (
     ExchangeCircleFactory,
     ExchangeCirclePostFactory,
@@ -316,3 +321,19 @@ def test_lead_goose_list_constant_queries(api_client_for, party_officer, branch_
             LeadGooseMilestoneFactory(enrolment=goose)
 
     assert_constant_queries(add_rows=add_rows, fetch=lambda: client.get("/api/v1/lead-geese/"))
+
+
+def test_circle_posts_answer_as_documented(api_client_for, party_officer, circle, branch_a):
+    ExchangeCirclePostFactory(circle=circle, org=branch_a)
+    client = api_client_for(party_officer)
+    url = f"/api/v1/exchange-circles/{circle.pk}/posts/"
+    listing = client.get(url)
+    assert listing.status_code == 200 and listing.json()["count"] == 1
+    assert_answer_documented(listing, "/api/v1/exchange-circles/{id}/posts/")
+    created = client.post(
+        url,
+        {"org": branch_a.pk, "kind": "event", "title": "联建活动", "happened_on": "2026-03-01"},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    assert_answer_documented(created, "/api/v1/exchange-circles/{id}/posts/", "post")

@@ -12,7 +12,14 @@ from django.utils import translation
 from partybuilding.contests import writes
 from partybuilding.contests.models import Contest, ContestResult, LeadGooseEnrolment, Score
 from portal.models import AuditEvent
-from tests.helpers import Call, assert_access_matrix, assert_constant_queries, login, page_call
+from tests.helpers import (
+    Call,
+    assert_access_matrix,
+    assert_answer_documented,
+    assert_constant_queries,
+    login,
+    page_call,
+)
 from tests.partybuilding.factories import (
     ContestantFactory,
     ContestAspectFactory,
@@ -294,7 +301,9 @@ def test_api_results_after_publication_with_the_scoring_sheet(
     assert _api(secretary).get(url).status_code == 404  # closed, not yet published
     assert _api(party_officer).get(url).status_code == 200  # the organiser checks first
     writes.contest_publish(actor=party_officer, contest=contest)
-    data = _api(secretary).get(url).json()
+    response = _api(secretary).get(url)
+    assert_answer_documented(response, "/api/v1/contests/{id}/results/")
+    data = response.json()
     rows = {r["name"]: r for r in data["results"]}
     assert {name: (r["total"], r["rank"], r["tie"]) for name, r in rows.items()} == {
         "书记甲": ("7.000", 1, True),

@@ -15,7 +15,14 @@ from partybuilding.models import PartyMember, TrainingRecord, TrainingThreshold
 from partybuilding.training import selectors, writes
 from partybuilding.training.tasks import training_shortfalls_notify
 from portal.models import AuditEvent, Notification
-from tests.helpers import Call, assert_access_matrix, assert_constant_queries, login, page_call
+from tests.helpers import (
+    Call,
+    assert_access_matrix,
+    assert_answer_documented,
+    assert_constant_queries,
+    login,
+    page_call,
+)
 from tests.partybuilding.factories import (
     PartyMemberFactory,
     PartyMemberUserFactory,
@@ -278,8 +285,9 @@ def test_api_records_show_only_what_the_reader_sees(api_client_for, member, bran
     course = TrainingCourseFactory()
     TrainingRecordFactory(course=course, member=PartyMember.objects.get(user=member))
     TrainingRecordFactory(course=course, member=PartyMemberFactory(org=branch_b))
-    data = api_client_for(member).get(f"/api/v1/trainings/{course.pk}/records/").json()
-    assert [row["member_name"] for row in data["results"]] == ["党员甲"]
+    response = api_client_for(member).get(f"/api/v1/trainings/{course.pk}/records/")
+    assert_answer_documented(response, "/api/v1/trainings/{id}/records/")
+    assert [row["member_name"] for row in response.json()["results"]] == ["党员甲"]
 
 
 def test_api_list_queries_are_constant(api_client_for, party_officer, street):
