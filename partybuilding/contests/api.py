@@ -394,7 +394,11 @@ class ContestViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadO
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     # A list either way: the judge's own scores in this contest, after any POST.
-    @extend_schema(request=ScoresInputSerializer, responses={200: ScoreSerializer(many=True)})
+    @extend_schema(
+        request=ScoresInputSerializer,
+        # A plain list (not a page): spectacular would document a list GET as paginated.
+        responses={200: {"type": "array", "items": {"$ref": "#/components/schemas/Score"}}},
+    )
     @action(detail=True, methods=["get", "post"], serializer_class=ScoreSerializer)
     def scores(self, request, pk=None):
         """Your own scores in this contest (GET), or set them for one contestant (POST)."""

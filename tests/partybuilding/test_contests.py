@@ -261,6 +261,8 @@ def test_api_a_judge_scores_reads_own_and_another_judges_score_is_404_while_open
     response = _api(judge_a).post(url, body, format="json")
     assert response.status_code == 200, response.content
     assert [row["value"] for row in response.json()] == ["8.50"]
+    assert_answer_documented(response, "/api/v1/contests/{id}/scores/", "post")
+    assert_answer_documented(_api(judge_a).get(url), "/api/v1/contests/{id}/scores/")
     other = _score(contest, judge_b, first, D("3"), D("4"))[0]
     assert _api(judge_a).get(f"{url}{other.pk}/").status_code == 404
     assert _api(judge_b).get(f"{url}{other.pk}/").status_code == 200
