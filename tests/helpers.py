@@ -172,7 +172,7 @@ def plan_when_only_indexes(sql: str, params=None) -> str:
 
 
 @functools.cache
-def _openapi() -> dict:
+def openapi_document() -> dict:
     from drf_spectacular.generators import SchemaGenerator
 
     return SchemaGenerator().get_schema(request=None, public=True)
@@ -198,7 +198,7 @@ def assert_answer_documented(response, path: str, method: str = "get") -> None:
     status (`path` as the document writes it: `/api/v1/buildings/{id}/dwellings/`)."""
     import jsonschema
 
-    spec = _openapi()
+    spec = openapi_document()
     operation = spec["paths"][path][method.lower()]
     documented = operation["responses"].get(str(response.status_code))
     assert documented, f"{method.upper()} {path} does not document {response.status_code}"
