@@ -14,10 +14,15 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 
+from portal.policy import access_street_administration, allowed
 from portal.ui import filtered_page
 from services.catalogue import selectors
 from services.catalogue.filters import PartnerFilter, ServiceItemFilter
-from services.catalogue.policy import access_partner_list, access_service_item_list
+from services.catalogue.policy import (
+    access_partner_list,
+    access_partner_update,
+    access_service_item_list,
+)
 
 
 @login_required
@@ -33,7 +38,13 @@ def partner_list(request):
 def partner_detail(request, pk: int):
     access_partner_list(request.user)
     partner = get_object_or_404(selectors.partner_overview(actor=request.user), pk=pk)
-    return render(request, "services/partner_detail.html", {"partner": partner})
+    # The street administrator records the agreement's dates (street administration pages).
+    can_edit = allowed(access_street_administration, request.user) and allowed(
+        access_partner_update, request.user, partner
+    )
+    return render(
+        request, "services/partner_detail.html", {"partner": partner, "can_edit": can_edit}
+    )
 
 
 @login_required

@@ -440,3 +440,17 @@ def test_partners_are_filtered_by_their_agreement_state(
     login(client, street_cadre)
     page = client.get(reverse("services:partner-list"), {"agreement_state": "ended"})
     assert page.content.decode().count('data-testid="partner-row"') == 1
+
+
+@pytest.mark.django_db
+def test_the_street_administrator_edits_the_agreement_from_the_partner_page(
+    client, street_admin, street_cadre, partner_p
+):
+    page = reverse("services:partner-detail", args=[partner_p.pk])
+    edit = reverse("administration:partner-edit", args=[partner_p.pk])
+    login(client, street_admin)
+    assert f'href="{edit}"' in client.get(page).content.decode()
+    client.logout()
+    login(client, street_cadre)  # reads the page, does not administer the street
+    html = client.get(page).content.decode()
+    assert 'data-testid="partner-edit"' not in html
