@@ -203,8 +203,8 @@ def partner_agreement_reminders_send(*, actor=None, today: date) -> dict:
             bodies = {
                 "street": _(
                     "The agreement with %(name)s ends on %(date)s (%(when)s). After that day it "
-                    "is given no new referrals or family-doctor contracts: record the renewed "
-                    "agreement period on its page in time."
+                    "is given no new referrals or family-doctor contracts: the street "
+                    "administrator records the renewed agreement period on its page in time."
                 )
                 % values,
                 "partner": _(
