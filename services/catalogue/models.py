@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -64,17 +65,28 @@ class Partner(SyncedModel):
                 {"agreement_end": _("The agreement cannot end before it starts.")}
             )
 
+    def agreement_state_on(self, on: date) -> "Partner.AgreementState":
+        """The agreement on the day `on`: both its first and its last day are in force, and an
+        open start or end covers every day (the queryset's `agreement_state` says the same in
+        SQL)."""
+        if self.agreement_start and on < self.agreement_start:
+            return self.AgreementState.NOT_STARTED
+        if self.agreement_end and on > self.agreement_end:
+            return self.AgreementState.ENDED
+        return self.AgreementState.IN_FORCE
+
     def agreement_problem(self, on: date) -> str | None:
         """Why the partner may not take new work on the day `on` under its agreement, or None.
 
         New work is a referral assigned to it or a family-doctor contract starting with it;
         what it already holds runs on (the street winds it down or moves it).
         """
-        if self.agreement_start and on < self.agreement_start:
+        state = self.agreement_state_on(on)
+        if state == self.AgreementState.NOT_STARTED:
             return _(
                 "The agreement with %(name)s starts on %(date)s: it cannot take new work before."
             ) % {"name": self.name, "date": self.agreement_start.isoformat()}
-        if self.agreement_end and on > self.agreement_end:
+        if state == self.AgreementState.ENDED:
             return _(
                 "The agreement with %(name)s ended on %(date)s: extend it on the partner's page "
                 "before giving it new work."
@@ -82,25 +94,19 @@ class Partner(SyncedModel):
         return None
 
     @property
+    def agreement_state(self) -> "Partner.AgreementState":
+        """The agreement today (the partner pages' badge, the API)."""
+        return self.agreement_state_on(timezone.localdate())
+
+    @property
     def agreement_days_left(self) -> int | None:
         """Days until an agreement in force ends, when that is within the reminder's
         PARTNER_AGREEMENT_REMINDER_DAYS (0 on its last day); else None."""
-        from django.conf import settings
-
-        if self.agreement_state != "in_force" or self.agreement_end is None:
-            return None
-        left = (self.agreement_end - timezone.localdate()).days
-        return left if left <= settings.PARTNER_AGREEMENT_REMINDER_DAYS else None
-
-    @property
-    def agreement_state(self) -> str:
-        """`in_force`, `not_started` or `ended`, today (for the partner pages' badge)."""
         today = timezone.localdate()
-        if self.agreement_start and today < self.agreement_start:
-            return self.AgreementState.NOT_STARTED
-        if self.agreement_end and today > self.agreement_end:
-            return self.AgreementState.ENDED
-        return self.AgreementState.IN_FORCE
+        if self.agreement_end is None or self.agreement_state_on(today) != "in_force":
+            return None
+        left = (self.agreement_end - today).days
+        return left if left <= settings.PARTNER_AGREEMENT_REMINDER_DAYS else None
 
 
 class PartnerUserObjectPermission(UserObjectPermissionBase):

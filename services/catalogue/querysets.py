@@ -5,6 +5,8 @@ the role's permission first, then `scoped_for` here); the other rooms build on
 `ResidentServiceQuerySet`, `partners_of` and `residents_in_scope`.
 """
 
+from django.db.models import Q
+
 from grids.querysets import registry_scope
 from portal.querysets import ScopedQuerySet, objects_granted
 from portal.scope_cache import scope_memo
@@ -53,8 +55,6 @@ class PartnerQuerySet(ScopedQuerySet):
 
     def agreement_in_force(self, on):
         """Partners whose agreement covers the day `on` (an open end counts as covering it)."""
-        from django.db.models import Q
-
         return self.filter(
             Q(agreement_start__isnull=True) | Q(agreement_start__lte=on),
             Q(agreement_end__isnull=True) | Q(agreement_end__gte=on),

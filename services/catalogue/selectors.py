@@ -2,6 +2,7 @@
 whom to tell at a partner. Each list starts from `visible_to(actor)` and owns its joins."""
 
 import logging
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Value
@@ -37,8 +38,6 @@ def partner_list(*, actor):
 def partners_agreement_ending(*, today, within_days: int) -> list[tuple]:
     """(id, name, agreement end) of the partners whose agreement ends within `within_days`
     of `today`, today included, soonest first: what the daily reminder tells about."""
-    from datetime import timedelta
-
     return list(
         Partner.objects.filter(
             agreement_end__gte=today, agreement_end__lte=today + timedelta(days=within_days)
